@@ -1,0 +1,1 @@
+"""Domain models: plain data with validation, no I/O and no AWS."""

@@ -1,0 +1,77 @@
+"""The review a viewer posts, exactly as the original web app sent it, validated."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+"""Personalize accepts user and item ids of 1 to 256 characters."""
+
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+
+class EventType(StrEnum):
+    """Interaction types WatchNext records; Personalize stores them as EVENT_TYPE."""
+
+    RATING = "RATING"
+    REVIEW = "REVIEW"
+    WATCH = "WATCH"
+    PURCHASE = "PURCHASE"
+
+
+class Review(BaseModel):
+    """A viewer's rating of one title, the body of ``POST /reviews``.
+
+    >>> Review.model_validate({"user_id": "37197598", "item_id": "Lucy", "event_rating": 5,
+    ...     "event_verified_purchase": "Y", "event_type": "RATING",
+    ...     "email_address": "viewer@example.com"}).event_rating
+    5
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    user_id: Identifier
+    item_id: Identifier
+    event_rating: int = Field(ge=1, le=5, description="Stars, 1 to 5.")
+    event_verified_purchase: Literal["Y", "N"]
+    event_type: EventType = EventType.RATING
+    email_address: EmailStr
+    timestamp: datetime = Field(
+        default_factory=lambda: datetime.now(UTC),
+        description="When the viewer rated: ISO-8601 (UTC if no offset) or epoch seconds.",
+    )
+
+    @field_validator("timestamp", mode="before")
+    @classmethod
+    def _epoch_seconds_or_iso(cls, value: Any) -> Any:
+        # Pydantic reads large numbers as milliseconds; the API promises seconds, always.
+        if isinstance(value, bool):
+            raise ValueError("expected ISO-8601 text or epoch seconds, got a boolean")
+        if isinstance(value, int | float):
+            if value < 0:
+                raise ValueError("epoch seconds must not be negative")
+            try:
+                return datetime.fromtimestamp(value, UTC)
+            except (OverflowError, OSError, ValueError) as error:
+                raise ValueError(f"epoch seconds out of range: {error}") from error
+        return value
+
+    @field_validator("timestamp")
+    @classmethod
+    def _aware_and_not_in_the_future(cls, value: datetime) -> datetime:
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        if aware > datetime.now(UTC) + MAX_CLOCK_SKEW:
+            raise ValueError("timestamp is in the future")
+        return aware.astimezone(UTC)
+
+    @property
+    def epoch_seconds(self) -> int:
+        return int(self.timestamp.timestamp())
+
+    @property
+    def verified_purchase(self) -> bool:
+        return self.event_verified_purchase == "Y"

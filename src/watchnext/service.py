@@ -1,0 +1,147 @@
+"""The review use case, top to bottom: record → recommend → attach titles → hand off the email.
+
+Collaborators are passed in (see `watchnext.bootstrap`), so the same code runs on AWS,
+on a laptop and in tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from watchnext.domain.email import EmailJob, RatedItem
+from watchnext.domain.recommendation import CatalogItem, Recommendation, RecommendationList
+from watchnext.domain.review import Review
+from watchnext.ports import Catalog, EmailQueue, EventRecorder, InteractionEvent, Recommender
+
+
+class ReviewAccepted(BaseModel):
+    """Response of ``POST /reviews``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str
+    recommendation_id: str | None
+    recommendations: tuple[Recommendation, ...]
+    email_queued: bool
+
+
+class UserRecommendations(BaseModel):
+    """Response of ``GET /users/{user_id}/recommendations``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str
+    recommendation_id: str | None
+    recommendations: tuple[Recommendation, ...]
+
+
+class MetricsSink(Protocol):
+    def count(self, name: str, value: int = 1) -> None: ...
+
+    def milliseconds(self, name: str, value: float) -> None: ...
+
+
+class NullMetrics:
+    def count(self, name: str, value: int = 1) -> None:
+        pass
+
+    def milliseconds(self, name: str, value: float) -> None:
+        pass
+
+
+def event_id_for(review: Review) -> str:
+    """A stable id per (user, item, time): Personalize ignores repeats of an eventId in
+    training, and the mailer uses it to send one email per review."""
+    key = f"{review.user_id}\x1f{review.item_id}\x1f{review.epoch_seconds}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def interaction_from(review: Review) -> InteractionEvent:
+    return InteractionEvent(
+        event_id=event_id_for(review),
+        user_id=review.user_id,
+        item_id=review.item_id,
+        event_type=review.event_type.value,
+        event_value=float(review.event_rating),
+        timestamp=review.timestamp,
+        properties={"eventVerifiedPurchase": review.event_verified_purchase},
+    )
+
+
+@dataclass
+class ReviewService:
+    recorder: EventRecorder
+    recommender: Recommender
+    catalog: Catalog
+    email_queue: EmailQueue
+    num_results: int = 10
+    metrics: MetricsSink = field(default_factory=NullMetrics)
+
+    def submit_review(self, review: Review) -> ReviewAccepted:
+        """Record the review, fetch recommendations that reflect it, and queue the email."""
+        event = interaction_from(review)
+        self.recorder.record(event)
+        ranked = self._recommend(review.user_id, self.num_results)
+        catalog = self.catalog.lookup([review.item_id, *ranked.item_ids])
+        recommendations = _with_titles(ranked, catalog)
+        email_queued = False
+        if recommendations:
+            rated = RatedItem(
+                item_id=review.item_id,
+                title=_title(review.item_id, catalog),
+                rating=review.event_rating,
+            )
+            self.email_queue.enqueue(
+                EmailJob(
+                    job_id=event.event_id,
+                    user_id=review.user_id,
+                    email_address=review.email_address,
+                    rated=rated,
+                    recommendations=recommendations,
+                    recommendation_id=ranked.recommendation_id,
+                    reviewed_at=review.timestamp,
+                )
+            )
+            self.metrics.count("EmailsQueued")
+            email_queued = True
+        return ReviewAccepted(
+            user_id=review.user_id,
+            recommendation_id=ranked.recommendation_id,
+            recommendations=recommendations,
+            email_queued=email_queued,
+        )
+
+    def recommendations_for(self, user_id: str, n: int | None = None) -> UserRecommendations:
+        """The user's current recommendations with titles, recording nothing."""
+        ranked = self._recommend(user_id, n or self.num_results)
+        return UserRecommendations(
+            user_id=user_id,
+            recommendation_id=ranked.recommendation_id,
+            recommendations=_with_titles(ranked, self.catalog.lookup(ranked.item_ids)),
+        )
+
+    def _recommend(self, user_id: str, n: int) -> RecommendationList:
+        started = time.perf_counter()
+        ranked = self.recommender.recommend(user_id, n)
+        self.metrics.milliseconds("RecommendationLatency", (time.perf_counter() - started) * 1e3)
+        return ranked
+
+
+def _title(item_id: str, catalog: Mapping[str, CatalogItem]) -> str:
+    entry = catalog.get(item_id)
+    return entry.title if entry else item_id
+
+
+def _with_titles(
+    ranked: RecommendationList, catalog: Mapping[str, CatalogItem]
+) -> tuple[Recommendation, ...]:
+    return tuple(
+        Recommendation(item_id=item.item_id, title=_title(item.item_id, catalog), score=item.score)
+        for item in ranked.items
+    )
