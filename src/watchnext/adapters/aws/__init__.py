@@ -1,0 +1,1 @@
+"""Adapters backed by AWS services (Personalize, DynamoDB, SQS, SSM)."""

@@ -1,0 +1,106 @@
+"""Amazon Personalize behind WatchNext's `EventRecorder` and `Recommender` interfaces."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from watchnext.adapters.aws.errors import aws_errors_as_unavailable
+from watchnext.adapters.aws.parameters import CAMPAIGN_ARN, TRACKING_ID, SsmParameters
+from watchnext.domain.recommendation import RecommendationList, ScoredItem
+from watchnext.ports import InteractionEvent
+
+if TYPE_CHECKING:
+    from mypy_boto3_personalize_events import PersonalizeEventsClient
+    from mypy_boto3_personalize_runtime import PersonalizeRuntimeClient
+
+
+def session_id_for(user_id: str, now: float, window_seconds: int) -> str:
+    """The same id for a user's events within one time window, without storing anything.
+
+    Personalize groups events by session; the original design drew a random id per event,
+    which made every review a session of its own.
+    """
+    window = int(now // window_seconds)
+    return hashlib.sha256(f"{user_id}\x1f{window}".encode()).hexdigest()[:32]
+
+
+class PersonalizeEventRecorder:
+    """Sends each interaction to the event tracker with ``PutEvents``."""
+
+    def __init__(
+        self,
+        client: PersonalizeEventsClient,
+        parameters: SsmParameters,
+        *,
+        session_window_seconds: int,
+        retry_after_seconds: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._client = client
+        self._parameters = parameters
+        self._session_window_seconds = session_window_seconds
+        self._retry_after_seconds = retry_after_seconds
+        self._clock = clock
+
+    def record(self, event: InteractionEvent) -> None:
+        tracking_id = self._parameters.require(TRACKING_ID, self._parameters.current().tracking_id)
+        personalize_event: dict[str, Any] = {
+            "eventId": event.event_id,
+            "eventType": event.event_type,
+            "eventValue": event.event_value,
+            "itemId": event.item_id,
+            "sentAt": event.timestamp,
+        }
+        if event.properties:
+            personalize_event["properties"] = json.dumps(dict(event.properties))
+        with aws_errors_as_unavailable(
+            "Personalize event tracker", retry_after_seconds=self._retry_after_seconds
+        ):
+            self._client.put_events(
+                trackingId=tracking_id,
+                userId=event.user_id,
+                sessionId=session_id_for(
+                    event.user_id, self._clock(), self._session_window_seconds
+                ),
+                eventList=[personalize_event],  # type: ignore[list-item]
+            )
+
+
+class PersonalizeRecommender:
+    """Asks the campaign with ``GetRecommendations``, through the exclusion filter when set."""
+
+    def __init__(
+        self,
+        client: PersonalizeRuntimeClient,
+        parameters: SsmParameters,
+        *,
+        retry_after_seconds: int,
+    ) -> None:
+        self._client = client
+        self._parameters = parameters
+        self._retry_after_seconds = retry_after_seconds
+
+    def recommend(self, user_id: str, n: int) -> RecommendationList:
+        current = self._parameters.current()
+        request: dict[str, Any] = {
+            "campaignArn": self._parameters.require(CAMPAIGN_ARN, current.campaign_arn),
+            "userId": user_id,
+            "numResults": n,
+        }
+        if current.filter_arn:
+            request["filterArn"] = current.filter_arn
+        with aws_errors_as_unavailable(
+            "Personalize campaign", retry_after_seconds=self._retry_after_seconds
+        ):
+            response = self._client.get_recommendations(**request)
+        return RecommendationList(
+            items=tuple(
+                ScoredItem(item_id=item["itemId"], score=item.get("score"))
+                for item in response.get("itemList", [])
+            ),
+            recommendation_id=response.get("recommendationId"),
+        )

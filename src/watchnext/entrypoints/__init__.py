@@ -1,0 +1,1 @@
+"""Thin entrypoints (Lambda handlers, CLI) over the service layer."""

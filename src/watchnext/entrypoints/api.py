@@ -1,0 +1,198 @@
+"""The review API: ``POST /reviews``, ``GET /users/{user_id}/recommendations``, OpenAPI.
+
+`ReviewApi` is the resolver over a `ReviewService`; `handler` is the Lambda entrypoint that
+builds it once per container from the AWS adapters. The local gateway and `watchnext invoke`
+use `ReviewApi` with other adapters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
+from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from watchnext import __version__
+from watchnext.domain.review import Review
+from watchnext.errors import ServiceUnavailableError
+from watchnext.observability import PowertoolsMetrics, logger, metrics, tracer
+from watchnext.service import MetricsSink, NullMetrics, ReviewAccepted, ReviewService
+from watchnext.service import UserRecommendations as UserRecommendations
+from watchnext.settings import Settings
+
+IDEMPOTENCY_KEY = "[user_id, item_id, timestamp]"
+"""A retried POST of the same review (same user, item and time) records once, emails once."""
+
+MAX_RECOMMENDATIONS = 100
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    persistence: BasePersistenceLayer
+    expiry_seconds: int = 3600
+
+
+class ReviewApi:
+    """API Gateway proxy events in, proxy responses out."""
+
+    def __init__(
+        self,
+        service: ReviewService,
+        *,
+        idempotency: Idempotency | None = None,
+        metrics_sink: MetricsSink | None = None,
+        cors_allowed_origins: tuple[str, ...] = (),
+    ) -> None:
+        self.service = service
+        self._metrics = metrics_sink or NullMetrics()
+        self._idempotency_config: IdempotencyConfig | None = None
+        self._submit: Callable[..., ReviewAccepted] = service.submit_review
+        if idempotency is not None:
+            self._idempotency_config = IdempotencyConfig(
+                event_key_jmespath=IDEMPOTENCY_KEY,
+                expires_after_seconds=idempotency.expiry_seconds,
+                raise_on_no_idempotency_key=True,
+            )
+            self._submit = idempotent_function(
+                data_keyword_argument="review",
+                persistence_store=idempotency.persistence,
+                config=self._idempotency_config,
+                output_serializer=PydanticSerializer(model=ReviewAccepted),
+            )(service.submit_review)
+        cors = _cors(cors_allowed_origins)
+        self.resolver = APIGatewayRestResolver(enable_validation=True, cors=cors)
+        self._register_routes()
+        self._register_error_handlers()
+
+    def handle(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        if self._idempotency_config is not None:
+            self._idempotency_config.register_lambda_context(context)
+        return self.resolver.resolve(event, context)
+
+    def openapi_json(self) -> str:
+        return self.resolver.get_openapi_json_schema(
+            title="WatchNext review API",
+            version=__version__,
+            summary="Post a review, get recommendations that reflect it, receive them by email.",
+        )
+
+    def _register_routes(self) -> None:
+        app = self.resolver
+        default_n = self.service.num_results
+
+        @app.post(
+            "/reviews",
+            summary="Record a review and return fresh recommendations",
+            responses={
+                200: {"description": "Recorded; recommendations reflect the review"},
+                422: {"description": "A field is missing or invalid; each one is named"},
+                503: {"description": "The recommender is not configured or not ACTIVE yet"},
+            },
+        )
+        def post_review(review: Review) -> ReviewAccepted:
+            accepted = self._submit(review=review)
+            self._metrics.count("ReviewsAccepted")
+            logger.info(
+                "Review accepted",
+                extra={
+                    "user_id": review.user_id,
+                    "item_id": review.item_id,
+                    "recommendations": len(accepted.recommendations),
+                    "email_queued": accepted.email_queued,
+                },
+            )
+            return accepted
+
+        @app.get(
+            "/users/<user_id>/recommendations",
+            summary="A viewer's current recommendations, with titles",
+            responses={503: {"description": "The recommender is not configured or not ACTIVE"}},
+        )
+        def get_recommendations(
+            user_id: Annotated[str, Path(min_length=1, max_length=256)],
+            n: Annotated[int, Query(ge=1, le=MAX_RECOMMENDATIONS)] = default_n,
+        ) -> UserRecommendations:
+            return self.service.recommendations_for(user_id, n)
+
+        @app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
+        def openapi() -> Response[str]:
+            return Response(HTTPStatus.OK, "application/json", self.openapi_json())
+
+    def _register_error_handlers(self) -> None:
+        app = self.resolver
+
+        @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+        def invalid_request(error: RequestValidationError) -> Response[dict[str, Any]]:
+            problems = [_problem(detail) for detail in error.errors()]
+            if app.current_event.path == "/reviews":
+                self._metrics.count("ReviewsRejected")
+            logger.info("Request rejected", extra={"fields": [p["field"] for p in problems]})
+            return _json(
+                HTTPStatus.UNPROCESSABLE_ENTITY,
+                {"message": "The request is invalid; see errors.", "errors": problems},
+            )
+
+        @app.exception_handler(ServiceUnavailableError)  # type: ignore[untyped-decorator]
+        def unavailable(error: ServiceUnavailableError) -> Response[dict[str, Any]]:
+            logger.warning("Service unavailable", extra={"reason": error.message})
+            return _json(
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                {"message": error.message, "retry_after_seconds": error.retry_after_seconds},
+                headers={"Retry-After": str(error.retry_after_seconds)},
+            )
+
+
+def _problem(detail: dict[str, Any]) -> dict[str, str]:
+    """One validation failure as ``{field, reason}``, never echoing the submitted value."""
+    location = [str(part) for part in detail.get("loc", ()) if part not in ("body",)]
+    field = ".".join(location) or "body"
+    reason = str(detail.get("msg", "invalid"))
+    context_error = (detail.get("ctx") or {}).get("error")
+    if detail.get("type") == "json_invalid" and context_error:
+        field, reason = "body", f"not valid JSON: {context_error}"
+    return {"field": field, "reason": reason, "type": str(detail.get("type", "invalid"))}
+
+
+def _json(
+    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response[dict[str, Any]]:
+    return Response(status_code=status, content_type="application/json", body=body, headers=headers)
+
+
+def _cors(origins: tuple[str, ...]) -> CORSConfig | None:
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origin=origins[0],
+        extra_origins=list(origins[1:]),
+        allow_headers=["Content-Type", "X-Api-Key"],
+    )
+
+
+_api: ReviewApi | None = None
+
+
+def _aws_api() -> ReviewApi:
+    global _api
+    if _api is None:
+        from watchnext.bootstrap import aws_review_api
+
+        _api = aws_review_api(Settings.from_env(), metrics_sink=PowertoolsMetrics())
+    return _api
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Lambda entrypoint behind API Gateway (proxy integration)."""
+    return _aws_api().handle(event, context)
