@@ -1,0 +1,126 @@
+"""The deployed stack in miniature: moto's SQS, DynamoDB and SSM built from template.yaml,
+and Personalize through botocore's Stubber (moto has no Personalize runtime or events)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from tests.support import resource, template
+from watchnext.adapters.aws.clients import AwsClients
+from watchnext.bootstrap import aws_review_api
+from watchnext.entrypoints.api import ReviewApi
+from watchnext.service import MetricsSink
+from watchnext.settings import Settings
+
+STAGE = "test"
+PARAMETER_PATH = f"/watchnext/{STAGE}"
+ACCOUNT = "123456789012"
+CAMPAIGN_ARN = f"arn:aws:personalize:us-east-1:{ACCOUNT}:campaign/watchnext-{STAGE}-campaign"
+FILTER_ARN = f"arn:aws:personalize:us-east-1:{ACCOUNT}:filter/watchnext-{STAGE}-exclude-rated"
+TRACKING_ID = "0f6d1c2e-5f1a-4b7e-9d2c-3a4b5c6d7e8f"
+CATALOG = {"Lucy": "Lucy (2014)", "Arrival": "Arrival (2016)", "Her": "Her (2013)"}
+
+
+@dataclass
+class AwsWorld:
+    clients: AwsClients
+    events: Stubber
+    runtime: Stubber
+    queue_url: str
+    table_names: dict[str, str]
+
+    def api(self, metrics_sink: MetricsSink | None = None, **overrides: Any) -> ReviewApi:
+        settings = Settings(
+            parameter_path=PARAMETER_PATH,
+            email_queue_url=self.queue_url,
+            idempotency_table=self.table_names["IdempotencyTable"],
+            **overrides,
+        )
+        return aws_review_api(settings, self.clients, metrics_sink=metrics_sink)
+
+    def publish(self, **values: str) -> None:
+        """What the training pipeline does: overwrite the SSM placeholders."""
+        for name, value in values.items():
+            self.clients.ssm.put_parameter(
+                Name=f"{PARAMETER_PATH}/{name.replace('_', '-')}",
+                Value=value,
+                Type="String",
+                Overwrite=True,
+            )
+
+    def queued_jobs(self) -> list[dict[str, Any]]:
+        messages = self.clients.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+        ).get("Messages", [])
+        return [json.loads(m["Body"]) for m in messages]
+
+
+def _create_tables(clients: AwsClients) -> dict[str, str]:
+    names = {}
+    for logical_id, spec in template()["Resources"].items():
+        if spec["Type"] != "AWS::DynamoDB::Table":
+            continue
+        props = spec["Properties"]
+        clients.dynamodb.create_table(
+            TableName=logical_id,
+            KeySchema=props["KeySchema"],
+            AttributeDefinitions=props["AttributeDefinitions"],
+            BillingMode=props["BillingMode"],
+        )
+        names[logical_id] = logical_id
+    return names
+
+
+def _create_parameters(clients: AwsClients, table_names: dict[str, str]) -> None:
+    for spec in template()["Resources"].values():
+        if spec["Type"] != "AWS::SSM::Parameter":
+            continue
+        props = spec["Properties"]
+        name = props["Name"]["Fn::Sub"].replace("${Stage}", STAGE)
+        value = props["Value"]
+        if isinstance(value, dict):
+            value = table_names[value["Ref"]]
+        clients.ssm.put_parameter(Name=name, Value=value, Type=props["Type"])
+
+
+def _create_queue(clients: AwsClients) -> str:
+    dlq_url = clients.sqs.create_queue(QueueName="email-jobs-dlq")["QueueUrl"]
+    dlq_arn = clients.sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])
+    max_receives = template()["Parameters"]["EmailJobMaxReceiveCount"]["Default"]
+    redrive = {
+        "deadLetterTargetArn": dlq_arn["Attributes"]["QueueArn"],
+        "maxReceiveCount": max_receives,
+    }
+    return clients.sqs.create_queue(
+        QueueName="email-jobs", Attributes={"RedrivePolicy": json.dumps(redrive)}
+    )["QueueUrl"]
+
+
+def _load_catalog(clients: AwsClients, table: str) -> None:
+    for item_id, title in CATALOG.items():
+        clients.dynamodb.put_item(
+            TableName=table,
+            Item={"item_id": {"S": item_id}, "title": {"S": title}, "genres": {"SS": ["Sci-Fi"]}},
+        )
+
+
+@contextmanager
+def aws_world() -> Iterator[AwsWorld]:
+    assert resource("CatalogTable")["Type"] == "AWS::DynamoDB::Table"
+    with mock_aws(), ExitStack() as stack:
+        clients = AwsClients.create(boto3.session.Session(region_name="us-east-1"))
+        tables = _create_tables(clients)
+        _create_parameters(clients, tables)
+        _load_catalog(clients, tables["CatalogTable"])
+        queue_url = _create_queue(clients)
+        events = stack.enter_context(Stubber(clients.personalize_events))
+        runtime = stack.enter_context(Stubber(clients.personalize_runtime))
+        yield AwsWorld(clients, events, runtime, queue_url, tables)

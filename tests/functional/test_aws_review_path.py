@@ -1,0 +1,209 @@
+"""The review path on AWS adapters: Personalize via Stubber; SQS, DynamoDB and SSM via moto."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from botocore.stub import ANY
+
+from tests.functional.aws_world import CAMPAIGN_ARN, FILTER_ARN, TRACKING_ID, AwsWorld
+from tests.support import ORIGINAL_REVIEW, body_of, get, header, post_review, sample_event
+from watchnext.entrypoints import api as api_module
+from watchnext.entrypoints.lambda_context import LocalLambdaContext
+from watchnext.observability import PowertoolsMetrics
+
+REVIEW = {**ORIGINAL_REVIEW, "timestamp": "2026-11-01T18:30:00Z"}
+REVIEWED_AT = datetime(2026, 11, 1, 18, 30, tzinfo=UTC)
+PERSONALIZE_ANSWER = {
+    "itemList": [
+        {"itemId": "Arrival", "score": 0.41},
+        {"itemId": "Her", "score": 0.22},
+        {"itemId": "B00NOTINCATALOG", "score": 0.07},
+    ],
+    "recommendationId": "RID-8c1d2f",
+}
+
+
+def expect_put_events(aws: AwsWorld, item_id: str = "Lucy", at: object = REVIEWED_AT) -> None:
+    aws.events.add_response(
+        "put_events",
+        {},
+        expected_params={
+            "trackingId": TRACKING_ID,
+            "userId": "37197598",
+            "sessionId": ANY,
+            "eventList": [
+                {
+                    "eventId": ANY,
+                    "eventType": "RATING",
+                    "eventValue": 5.0,
+                    "itemId": item_id,
+                    "sentAt": at,
+                    "properties": json.dumps({"eventVerifiedPurchase": "Y"}),
+                }
+            ],
+        },
+    )
+
+
+def expect_get_recommendations(aws: AwsWorld, num_results: int = 10) -> None:
+    aws.runtime.add_response(
+        "get_recommendations",
+        PERSONALIZE_ANSWER,
+        expected_params={
+            "campaignArn": CAMPAIGN_ARN,
+            "userId": "37197598",
+            "numResults": num_results,
+            "filterArn": FILTER_ARN,
+        },
+    )
+
+
+def publish_all(aws: AwsWorld) -> None:
+    aws.publish(campaign_arn=CAMPAIGN_ARN, tracking_id=TRACKING_ID, filter_arn=FILTER_ARN)
+
+
+def test_the_original_body_records_an_event_returns_titles_and_queues_one_job(
+    aws: AwsWorld,
+) -> None:
+    publish_all(aws)
+    expect_put_events(aws)
+    expect_get_recommendations(aws)
+
+    response = post_review(aws.api(), REVIEW)
+
+    assert response["statusCode"] == 200, response["body"]
+    assert body_of(response) == {
+        "user_id": "37197598",
+        "recommendation_id": "RID-8c1d2f",
+        "recommendations": [
+            {"item_id": "Arrival", "title": "Arrival (2016)", "score": 0.41},
+            {"item_id": "Her", "title": "Her (2013)", "score": 0.22},
+            {"item_id": "B00NOTINCATALOG", "title": "B00NOTINCATALOG", "score": 0.07},
+        ],
+        "email_queued": True,
+    }
+    aws.events.assert_no_pending_responses()
+    aws.runtime.assert_no_pending_responses()
+    (job,) = aws.queued_jobs()
+    assert job["email_address"] == "viewer@example.com"
+    assert job["rated"] == {"item_id": "Lucy", "title": "Lucy (2014)", "rating": 5}
+    assert [r["title"] for r in job["recommendations"]] == [
+        "Arrival (2016)",
+        "Her (2013)",
+        "B00NOTINCATALOG",
+    ]
+    assert job["recommendation_id"] == "RID-8c1d2f"
+
+
+def test_the_same_review_posted_twice_records_one_event_and_queues_one_job(
+    aws: AwsWorld,
+) -> None:
+    publish_all(aws)
+    expect_put_events(aws)
+    expect_get_recommendations(aws)
+    api = aws.api()
+
+    first = post_review(api, REVIEW)
+    second = post_review(api, REVIEW)
+
+    assert first["statusCode"] == second["statusCode"] == 200
+    assert body_of(first) == body_of(second)
+    aws.events.assert_no_pending_responses()
+    assert len(aws.queued_jobs()) == 1
+
+
+def test_a_review_at_another_time_is_a_new_event(aws: AwsWorld) -> None:
+    publish_all(aws)
+    later = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    expect_put_events(aws)
+    expect_get_recommendations(aws)
+    expect_put_events(aws, at=later)
+    expect_get_recommendations(aws)
+    api = aws.api()
+
+    post_review(api, REVIEW)
+    post_review(api, {**REVIEW, "timestamp": later.isoformat()})
+
+    aws.events.assert_no_pending_responses()
+    assert len(aws.queued_jobs()) == 2
+
+
+@pytest.mark.parametrize("missing", ["campaign_arn", "tracking_id"])
+def test_an_unpublished_campaign_or_tracker_gets_503_naming_the_parameter(
+    aws: AwsWorld, missing: str
+) -> None:
+    publish_all(aws)
+    aws.publish(**{missing: "NOT_CONFIGURED"})
+    if missing == "campaign_arn":
+        expect_put_events(aws)
+
+    response = post_review(aws.api(), REVIEW)
+
+    assert response["statusCode"] == 503
+    assert header(response, "Retry-After") == "30"
+    assert f"/watchnext/test/{missing.replace('_', '-')}" in body_of(response)["message"]
+    assert aws.queued_jobs() == []
+
+
+def test_a_campaign_that_is_not_active_gets_503(aws: AwsWorld) -> None:
+    publish_all(aws)
+    expect_put_events(aws)
+    aws.runtime.add_client_error(
+        "get_recommendations",
+        service_error_code="ResourceNotFoundException",
+        service_message="Campaign is in CREATE PENDING state",
+        http_status_code=404,
+    )
+
+    response = post_review(aws.api(retry_after_seconds=120), REVIEW)
+
+    assert response["statusCode"] == 503
+    assert header(response, "Retry-After") == "120"
+    assert "not ACTIVE" in body_of(response)["message"]
+    assert aws.queued_jobs() == []
+
+
+def test_without_a_filter_recommendations_are_asked_unfiltered(aws: AwsWorld) -> None:
+    aws.publish(campaign_arn=CAMPAIGN_ARN, tracking_id=TRACKING_ID)
+    aws.runtime.add_response(
+        "get_recommendations",
+        PERSONALIZE_ANSWER,
+        expected_params={"campaignArn": CAMPAIGN_ARN, "userId": "37197598", "numResults": 5},
+    )
+
+    response = get(aws.api(), "/users/37197598/recommendations", {"n": "5"})
+
+    assert response["statusCode"] == 200
+    assert body_of(response)["recommendations"][0]["title"] == "Arrival (2016)"
+
+
+def test_the_lambda_handler_serves_the_sample_events(
+    aws: AwsWorld, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    publish_all(aws)
+    monkeypatch.setattr(api_module, "_api", aws.api(metrics_sink=PowertoolsMetrics()))
+    expect_put_events(aws, at=ANY)
+    expect_get_recommendations(aws)
+    aws.runtime.add_response("get_recommendations", PERSONALIZE_ANSWER)
+
+    review = api_module.handler(sample_event("review.json"), LocalLambdaContext())
+    invalid = api_module.handler(sample_event("review-invalid.json"), LocalLambdaContext())
+    recommendations = api_module.handler(sample_event("recommendations.json"), LocalLambdaContext())
+
+    assert review["statusCode"] == 200
+    assert invalid["statusCode"] == 422
+    assert {e["field"] for e in body_of(invalid)["errors"]} == {
+        "user_id",
+        "event_rating",
+        "event_verified_purchase",
+        "event_type",
+        "email_address",
+        "mood",
+    }
+    assert recommendations["statusCode"] == 200
+    emitted = capsys.readouterr().out
+    assert '"ReviewsAccepted"' in emitted
+    assert '"ReviewsRejected"' in emitted

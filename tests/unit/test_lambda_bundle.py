@@ -1,0 +1,45 @@
+"""The Lambda handlers stay lean: nothing heavy is reachable from them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.support import ROOT, template
+
+HEAVY = ("numpy", "pandas", "polars", "duckdb", "implicit", "scipy", "dash", "flask", "typer")
+
+
+def test_importing_the_review_handler_loads_no_heavy_module() -> None:
+    probe = (
+        "import json, sys; import watchnext.entrypoints.api; "
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    loaded = set(json.loads(result.stdout))
+    assert loaded.isdisjoint(HEAVY), loaded & set(HEAVY)
+
+
+def test_the_lambda_requirements_list_only_the_lean_runtime() -> None:
+    lines = (ROOT / "src" / "requirements.txt").read_text().splitlines()
+    names = {
+        line.split("==")[0].split("[")[0] for line in lines if line and not line.startswith("#")
+    }
+    assert names == {"boto3", "aws-lambda-powertools", "pydantic", "email-validator"}
+
+
+def test_every_function_handler_in_the_template_is_importable() -> None:
+    for spec in template()["Resources"].values():
+        if spec["Type"] != "AWS::Serverless::Function":
+            continue
+        module, _, attribute = spec["Properties"]["Handler"].rpartition(".")
+        result = subprocess.run(
+            [sys.executable, "-c", f"import {module} as m; assert callable(m.{attribute})"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        assert result.returncode == 0, result.stderr

@@ -1,0 +1,182 @@
+"""The review API over in-memory fakes: routing, validation, status codes, metrics."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.fakes import FakeCatalog, FakeEmailQueue, FakeEventRecorder, FakeMetrics, FakeRecommender
+from tests.support import ORIGINAL_REVIEW, body_of, get, header, post_review
+from watchnext.entrypoints.api import ReviewApi
+from watchnext.service import ReviewService
+
+
+class World:
+    def __init__(self) -> None:
+        self.recorder = FakeEventRecorder()
+        self.recommender = FakeRecommender(recorder=self.recorder)
+        self.catalog = FakeCatalog({"Her": "Her (2013)", "Lucy": "Lucy (2014)"})
+        self.queue = FakeEmailQueue()
+        self.metrics = FakeMetrics()
+        self.service = ReviewService(
+            self.recorder,
+            self.recommender,
+            self.catalog,
+            self.queue,
+            num_results=3,
+            metrics=self.metrics,
+        )
+        self.api = ReviewApi(self.service, metrics_sink=self.metrics)
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def test_the_original_body_returns_titled_recommendations_and_queues_an_email(
+    world: World,
+) -> None:
+    response = post_review(world.api, ORIGINAL_REVIEW)
+
+    assert response["statusCode"] == 200
+    assert body_of(response) == {
+        "user_id": "37197598",
+        "recommendation_id": "rec-1",
+        "recommendations": [
+            {"item_id": "Arrival", "title": "Arrival", "score": 1.0},
+            {"item_id": "Her", "title": "Her (2013)", "score": 0.5},
+            {"item_id": "Up", "title": "Up", "score": pytest.approx(1 / 3)},
+        ],
+        "email_queued": True,
+    }
+    assert [e.item_id for e in world.recorder.recorded] == ["Lucy"]
+    assert len(world.queue.sent) == 1
+    assert world.metrics.counts == {"ReviewsAccepted": 1, "EmailsQueued": 1}
+    assert len(world.metrics.timings["RecommendationLatency"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("user_id", ""),
+        ("item_id", "x" * 257),
+        ("event_rating", 9),
+        ("event_verified_purchase", "maybe"),
+        ("event_type", "LIKE"),
+        ("email_address", "nobody"),
+        ("timestamp", "someday"),
+        ("surprise", True),
+    ],
+)
+def test_each_invalid_field_gets_422_naming_it(world: World, field: str, value: object) -> None:
+    response = post_review(world.api, {**ORIGINAL_REVIEW, field: value})
+
+    assert response["statusCode"] == 422
+    errors = body_of(response)["errors"]
+    assert [e["field"] for e in errors] == [field]
+    assert errors[0]["reason"]
+    assert world.recorder.recorded == []
+    assert world.queue.sent == []
+    assert world.metrics.counts == {"ReviewsRejected": 1}
+
+
+def test_every_failing_field_is_named_at_once(world: World) -> None:
+    body = {**ORIGINAL_REVIEW, "event_rating": 0, "email_address": "x", "mood": "happy"}
+    fields = {e["field"] for e in body_of(post_review(world.api, body))["errors"]}
+    assert fields == {"event_rating", "email_address", "mood"}
+
+
+@pytest.mark.parametrize(
+    "raw", ["{not json", "", "[]", '"a string"', "null", "42", '{"user_id": 1}']
+)
+def test_a_malformed_body_gets_422_not_500(world: World, raw: str) -> None:
+    response = post_review(world.api, raw)
+    assert response["statusCode"] == 422
+    assert body_of(response)["errors"]
+
+
+def test_validation_errors_do_not_echo_the_submitted_value(world: World) -> None:
+    response = post_review(world.api, {**ORIGINAL_REVIEW, "email_address": "secret@@example.com"})
+    assert "secret" not in response["body"]
+
+
+def test_an_unavailable_recommender_gets_503_with_retry_after(world: World) -> None:
+    world.recommender.unavailable = "The Personalize campaign does not exist or is not ACTIVE yet."
+
+    response = post_review(world.api, ORIGINAL_REVIEW)
+
+    assert response["statusCode"] == 503
+    assert header(response, "Retry-After") == "7"
+    assert "not ACTIVE" in body_of(response)["message"]
+    assert world.queue.sent == []
+
+
+def test_recommendations_for_a_user_come_with_titles(world: World) -> None:
+    response = get(world.api, "/users/u-1/recommendations", {"n": "2"})
+
+    assert response["statusCode"] == 200
+    assert body_of(response)["recommendations"] == [
+        {"item_id": "Arrival", "title": "Arrival", "score": 1.0},
+        {"item_id": "Her", "title": "Her (2013)", "score": 0.5},
+    ]
+    assert world.recommender.asked == [("u-1", 2)]
+    assert world.recorder.recorded == []
+
+
+def test_recommendations_default_to_the_configured_count(world: World) -> None:
+    get(world.api, "/users/u-1/recommendations")
+    assert world.recommender.asked == [("u-1", 3)]
+
+
+@pytest.mark.parametrize("n", ["0", "101", "ten"])
+def test_an_out_of_range_count_gets_422_naming_n(world: World, n: str) -> None:
+    response = get(world.api, "/users/u-1/recommendations", {"n": n})
+    assert response["statusCode"] == 422
+    assert [e["field"] for e in body_of(response)["errors"]] == ["query.n"]
+
+
+def test_the_openapi_document_describes_both_routes(world: World) -> None:
+    response = get(world.api, "/openapi.json")
+
+    assert response["statusCode"] == 200
+    document = body_of(response)
+    assert document["openapi"].startswith("3.")
+    assert set(document["paths"]) == {"/reviews", "/users/{user_id}/recommendations"}
+    review_schema = document["components"]["schemas"]["Review"]
+    assert review_schema["additionalProperties"] is False
+    assert set(review_schema["required"]) == {
+        "user_id",
+        "item_id",
+        "event_rating",
+        "event_verified_purchase",
+        "email_address",
+    }
+
+
+def test_an_unknown_route_gets_404(world: World) -> None:
+    assert get(world.api, "/nowhere")["statusCode"] == 404
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from([*ORIGINAL_REVIEW, "timestamp", "extra"]), json_values, max_size=8
+    )
+)
+def test_no_request_body_produces_a_server_error(body: dict[str, object]) -> None:
+    world = World()
+    response = post_review(world.api, json.dumps(body))
+    assert response["statusCode"] in (200, 422)
+    if response["statusCode"] == 422:
+        assert all(e["field"] and e["reason"] for e in body_of(response)["errors"])
