@@ -1,0 +1,83 @@
+"""`make bench`: every benchmark, JSON to --out and a Markdown summary to --summary."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from benchmarks import handler
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    h = results["handler"]
+    fakes, stub, cold = h["warm_own_code_fakes"], h["warm_with_stubber"], h["cold_init"]
+
+    def verdict(ok: bool) -> str:
+        return "meets target" if ok else "MISSES target"
+
+    lines = [
+        "# Benchmark summary",
+        "",
+        f"Commit `{results['commit']}`, {results['machine']}; raw numbers in `bench/results.json`"
+        " (not committed). Regenerate with `make bench`.",
+        "",
+        "## Review handler (`POST /reviews`, in-process)",
+        "",
+        "| measurement | p50 | p99 | target | |",
+        "|---|---|---|---|---|",
+        f"| warm, our code only (fakes behind the interfaces) | {fakes['p50_ms']:.3f} ms"
+        f" | {fakes['p99_ms']:.3f} ms | ≤ {fakes['target_p99_ms']} ms p99"
+        f" | {verdict(fakes['meets_target'])} |",
+        f"| warm, every boto3 call answered by Stubber ({stub['aws_calls_per_review']} calls)"
+        f" | {stub['p50_ms']:.3f} ms | {stub['p99_ms']:.3f} ms | ≤ {stub['target_p99_ms']} ms p99"
+        f" | {verdict(stub['meets_target'])} |",
+        "",
+        "| cold init (fresh process, median of"
+        f" {cold['runs']}) | ms | ratio to bare `import boto3` | target | |",
+        "|---|---|---|---|---|",
+        f"| bare `import boto3` (baseline, same run) | {cold['baseline_import_boto3_ms']} | 1.00"
+        " | | |",
+        f"| handler import | {cold['handler_import_ms']} | | | |",
+        f"| first request (clients built, Stubber) | {cold['handler_first_call_ms']} | | | |",
+        f"| import + first request | {cold['handler_init_ms']} | {cold['ratio_to_boto3_import']}"
+        f" | ≤ {cold['target_ratio']}x | {verdict(cold['meets_target'])} |",
+        f"| whole process, wall clock | | {cold['process_wall_ratio']} | | |",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("bench/results.json"))
+    parser.add_argument("--summary", type=Path, default=Path("bench/SUMMARY.md"))
+    parser.add_argument("--quick", action="store_true", help="Fewer iterations (smoke run).")
+    args = parser.parse_args()
+    results = {
+        "commit": _commit(),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, Python {platform.python_version()}",
+        "handler": handler.run(quick=args.quick),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    args.summary.write_text(markdown(results))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
