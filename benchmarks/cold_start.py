@@ -19,6 +19,9 @@ def main(mode: str) -> None:
 
         print(json.dumps({"import_ms": (time.perf_counter() - started) * 1e3}))
         return
+    if mode == "breakdown":
+        print(json.dumps({"import_ms": 0.0, **_breakdown()}))
+        return
     from watchnext.entrypoints import api
 
     imported = time.perf_counter()
@@ -42,6 +45,26 @@ def main(mode: str) -> None:
             }
         )
     )
+
+
+def _breakdown() -> dict[str, float]:
+    """Where the handler's import time goes, each step on top of the ones before it."""
+    steps = {}
+    for label, module in (
+        ("boto3", "boto3"),
+        ("aws_xray_sdk (Tracer)", "aws_xray_sdk.core"),
+        ("pydantic + email-validator", "email_validator"),
+        (
+            "powertools event handler + OpenAPI",
+            "aws_lambda_powertools.event_handler.openapi.params",
+        ),
+        ("powertools idempotency", "aws_lambda_powertools.utilities.idempotency"),
+        ("watchnext (models, adapters, routes)", "watchnext.bootstrap"),
+    ):
+        started = time.perf_counter()
+        __import__(module)
+        steps[label] = (time.perf_counter() - started) * 1e3
+    return steps
 
 
 if __name__ == "__main__":

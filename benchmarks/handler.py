@@ -103,6 +103,8 @@ def cold_init(runs: int) -> dict[str, Any]:
     boto3_wall = statistics.median(r["process_wall_ms"] for r in boto3_runs)
     handler_wall = statistics.median(r["process_wall_ms"] for r in handler_runs)
     ratio = init_ms / boto3_ms
+    breakdowns = [_child("breakdown") for _ in range(runs)]
+    steps = [key for key in breakdowns[0] if key not in ("import_ms", "process_wall_ms")]
     return {
         "runs": runs,
         "baseline_import_boto3_ms": round(boto3_ms, 1),
@@ -113,6 +115,9 @@ def cold_init(runs: int) -> dict[str, Any]:
         "process_wall_ratio": round(handler_wall / boto3_wall, 2),
         "target_ratio": COLD_INIT_TARGET_RATIO,
         "meets_target": ratio <= COLD_INIT_TARGET_RATIO,
+        "import_breakdown_ms": {
+            step: round(statistics.median(b[step] for b in breakdowns), 1) for step in steps
+        },
     }
 
 

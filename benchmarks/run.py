@@ -57,6 +57,12 @@ def markdown(results: dict[str, Any]) -> str:
         f" | ≤ {cold['target_ratio']}x | {verdict(cold['meets_target'])} |",
         f"| whole process, wall clock | | {cold['process_wall_ratio']} | | |",
         "",
+        "Where the handler's import goes (each step on top of the previous ones, median ms):",
+        "",
+        "| step | ms |",
+        "|---|---|",
+        *[f"| {step} | {ms} |" for step, ms in cold["import_breakdown_ms"].items()],
+        "",
     ]
     return "\n".join(lines)
 

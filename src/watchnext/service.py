@@ -97,8 +97,10 @@ class ReviewService:
                 title=_title(review.item_id, catalog),
                 rating=review.event_rating,
             )
+            # Every field was validated on the way in (Review, adapters): skip validating the
+            # address a second time on the hot path. The mailer validates what it dequeues.
             self.email_queue.enqueue(
-                EmailJob(
+                EmailJob.model_construct(
                     job_id=event.event_id,
                     user_id=review.user_id,
                     email_address=review.email_address,
