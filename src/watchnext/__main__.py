@@ -1,0 +1,5 @@
+"""`python -m watchnext` is the `watchnext` command."""
+
+from watchnext.cli import main
+
+main()

@@ -1,0 +1,7 @@
+"""Errors of the dataset pipeline; the CLI prints their message, not a traceback."""
+
+from __future__ import annotations
+
+
+class DatasetError(Exception):
+    """Input or output that the pipeline cannot use; the message says what to change."""

@@ -1,0 +1,186 @@
+"""`watchnext data report`: an EDA report of a prepared dataset, Markdown plus PNG plots,
+like the original notebook's analysis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from watchnext.datasets.engine import run, sql_string
+
+
+@dataclass(frozen=True)
+class Summary:
+    interactions: int
+    users: int
+    items: int
+    mean_rating: float
+    per_user_mean: float
+    per_user_median: float
+    per_item_mean: float
+    per_item_median: float
+    top_20pct_items_share: float
+    first: str
+    last: str
+
+    @property
+    def density(self) -> float:
+        return self.interactions / (self.users * self.items) if self.users and self.items else 0.0
+
+
+def _summary(con: duckdb.DuckDBPyConnection) -> Summary:
+    row = run(
+        con,
+        """
+        WITH per_user AS (SELECT count(*) n FROM i GROUP BY USER_ID),
+             per_item AS (SELECT count(*) n FROM i GROUP BY ITEM_ID),
+             ranked AS (SELECT n, row_number() OVER (ORDER BY n DESC) r, count(*) OVER () k
+                        FROM per_item)
+        SELECT (SELECT count(*) FROM i), (SELECT count(*) FROM per_user),
+               (SELECT count(*) FROM per_item), (SELECT avg(EVENT_VALUE) FROM i),
+               (SELECT avg(n) FROM per_user), (SELECT median(n) FROM per_user),
+               (SELECT avg(n) FROM per_item), (SELECT median(n) FROM per_item),
+               (SELECT sum(n) FILTER (WHERE r <= ceil(0.2 * k)) / sum(n) FROM ranked),
+               (SELECT min(TIMESTAMP) FROM i), (SELECT max(TIMESTAMP) FROM i)
+        """,
+    )[0]
+
+    def day(ts: object) -> str:
+        return datetime.fromtimestamp(int(str(ts)), UTC).date().isoformat()
+
+    return Summary(
+        int(str(row[0])), int(str(row[1])), int(str(row[2])), float(str(row[3])),
+        float(str(row[4])), float(str(row[5])), float(str(row[6])), float(str(row[7])),
+        float(str(row[8])), day(row[9]), day(row[10]),
+    )  # fmt: skip
+
+
+def _plots(con: duckdb.DuckDBPyConnection, out: Path) -> list[tuple[str, str]]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    made = []
+
+    def save(name: str, title: str) -> None:
+        plt.title(title)
+        plt.tight_layout()
+        plt.savefig(out / name, dpi=110)
+        plt.close()
+        made.append((name, title))
+
+    ratings = run(con, "SELECT round(EVENT_VALUE * 2) / 2 v, count(*) FROM i GROUP BY v ORDER BY v")
+    plt.figure(figsize=(6, 3.5))
+    plt.bar([str(r[0]) for r in ratings], [int(str(r[1])) for r in ratings], color="#3b6ea5")
+    plt.xlabel("rating (EVENT_VALUE)")
+    plt.ylabel("interactions")
+    save("ratings.png", "Rating histogram")
+
+    for key, label, name in (
+        ("USER_ID", "user", "per_user.png"),
+        ("ITEM_ID", "item", "per_item.png"),
+    ):
+        rows = run(
+            con,
+            f"SELECT n, count(*) FROM (SELECT count(*) n FROM i GROUP BY {key}) "
+            "GROUP BY n ORDER BY n",
+        )
+        plt.figure(figsize=(6, 3.5))
+        plt.loglog(
+            [int(str(r[0])) for r in rows],
+            [int(str(r[1])) for r in rows],
+            "o",
+            ms=3,
+            color="#3b6ea5",
+        )
+        plt.xlabel(f"interactions per {label} (log)")
+        plt.ylabel(f"{label}s (log)")
+        save(name, f"Interactions per {label}")
+
+    months = run(
+        con,
+        "SELECT date_trunc('month', to_timestamp(TIMESTAMP)) m, count(*) FROM i "
+        "GROUP BY m ORDER BY m",
+    )
+    plt.figure(figsize=(7, 3.5))
+    plt.plot([r[0] for r in months], [int(r[1]) for r in months], color="#3b6ea5")
+    plt.ylabel("interactions per month")
+    save("activity.png", "Activity over time")
+
+    shares = run(
+        con,
+        """SELECT row_number() OVER (ORDER BY n DESC) / count(*) OVER () AS items_share,
+                  sum(n) OVER (ORDER BY n DESC ROWS UNBOUNDED PRECEDING) / sum(n) OVER ()
+           FROM (SELECT count(*) n FROM i GROUP BY ITEM_ID) ORDER BY 1""",
+    )
+    step = max(1, len(shares) // 2000)
+    sampled = shares[::step] + shares[-1:]
+    plt.figure(figsize=(5, 4))
+    plt.plot(
+        [float(str(s[0])) for s in sampled], [float(str(s[1])) for s in sampled], color="#3b6ea5"
+    )
+    plt.plot([0, 1], [0, 1], "--", color="grey", lw=0.8)
+    plt.xlabel("share of items, most popular first")
+    plt.ylabel("share of interactions")
+    save("long_tail.png", "Long tail")
+    return made
+
+
+def write_report(dataset: Path, out: Path) -> Path:
+    """Write ``out/REPORT.md`` and its plots for the dataset folder ``dataset``."""
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(":memory:")
+    run(
+        con,
+        f"CREATE TEMP TABLE i AS SELECT USER_ID, ITEM_ID, TIMESTAMP::BIGINT AS TIMESTAMP, "
+        "EVENT_VALUE::DOUBLE AS EVENT_VALUE FROM "
+        f"read_csv({sql_string(dataset / 'interactions.csv')}, "
+        "header = true, all_varchar = true)",
+    )
+    summary = _summary(con)
+    plots = _plots(con, out)
+    top = []
+    if (dataset / "items.csv").exists():
+        top = run(
+            con,
+            f"""SELECT i.ITEM_ID, coalesce(c.TITLE, i.ITEM_ID), count(*) n FROM i
+                LEFT JOIN read_csv({sql_string(dataset / "items.csv")}, header = true,
+                                   all_varchar = true) c USING (ITEM_ID)
+                GROUP BY ALL ORDER BY n DESC, i.ITEM_ID LIMIT 10""",
+        )
+    con.close()
+    s = summary
+    lines = [
+        f"# Dataset report: {dataset.name}",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| interactions | {s.interactions:,} |",
+        f"| users | {s.users:,} |",
+        f"| items | {s.items:,} |",
+        f"| density | {s.density:.6f} |",
+        f"| mean rating | {s.mean_rating:.2f} |",
+        f"| interactions per user, mean / median | {s.per_user_mean:.2f} / {s.per_user_median:g} |",
+        f"| interactions per item, mean / median | {s.per_item_mean:.1f} / {s.per_item_median:g} |",
+        f"| share of interactions on the top 20% of items | {s.top_20pct_items_share:.1%} |",
+        f"| time range | {s.first} to {s.last} |",
+        "",
+    ]
+    if top:
+        lines += [
+            "## Most interacted items",
+            "",
+            "| item | title | interactions |",
+            "|---|---|---|",
+        ]
+        lines += [f"| {r[0]} | {str(r[1]).replace('|', '/')} | {int(str(r[2])):,} |" for r in top]
+        lines.append("")
+    for name, title in plots:
+        lines += [f"## {title}", "", f"![{title}]({name})", ""]
+    report = out / "REPORT.md"
+    report.write_text("\n".join(lines))
+    return report
