@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import handler
+from benchmarks import handler, prepare_bench
 
 
 def _commit() -> str:
@@ -64,7 +64,39 @@ def markdown(results: dict[str, Any]) -> str:
         *[f"| {step} | {ms} |" for step, ms in cold["import_breakdown_ms"].items()],
         "",
     ]
+    if "prepare" in results:
+        lines += _prepare_markdown(results["prepare"])
     return "\n".join(lines)
+
+
+def _prepare_markdown(p: dict[str, Any]) -> list[str]:
+    floor, ours, pandas = p["gzip_floor_zcat"], p["ours_prepare_original"], p["baseline_pandas"]
+    c = p["prepared"]
+    return [
+        "## Dataset preparation (`prepare --preset original`)",
+        "",
+        f"Synthetic legacy TSV, {p['input']['rows']:,} rows, {p['input']['gzip_mb']} MB gzipped"
+        " (see README, Synthetic data). One run each, same machine, same run.",
+        "",
+        "| run | wall s | peak RSS MB | ratio |",
+        "|---|---|---|---|",
+        f"| gzip floor: `zcat FILE > /dev/null` | {floor['wall_s']} | {floor['peak_rss_mb']}"
+        " | 1.00 |",
+        f"| **ours** (DuckDB, streaming) | {ours['wall_s']} | {ours['peak_rss_mb']}"
+        f" | {p['ours_vs_gzip_floor']}x the floor |",
+        f"| baseline: the notebook in pandas 3 | {pandas['wall_s']} | {pandas['peak_rss_mb']}"
+        f" | ours is {p['speedup_vs_pandas']}x faster, {p['pandas_rss_vs_ours']}x less memory |",
+        "",
+        f"Targets: at least {p['targets']['speedup_min']}x faster than pandas and at most"
+        f" {p['targets']['peak_rss_mb_max']} MB peak: "
+        + ("met." if p["meets_targets"] else "**missed**."),
+        f"Same rows as the baseline: {p['identical_rows']} ({p['rows']['ours']:,} rows each side,"
+        f" {p['rows']['only_ours']} only in ours,"
+        f" {p['rows']['only_baseline']} only in the baseline).",
+        f"Prepared: {c['interactions']:,} interactions, {c['users']:,} users, {c['items']:,} items;"
+        f" {c['malformed_rows_skipped']:,} malformed lines skipped.",
+        "",
+    ]
 
 
 def main() -> None:
@@ -72,6 +104,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results.json"))
     parser.add_argument("--summary", type=Path, default=Path("bench/SUMMARY.md"))
     parser.add_argument("--quick", action="store_true", help="Fewer iterations (smoke run).")
+    parser.add_argument(
+        "--prepare-rows", type=int, default=4_000_000,
+        help="Rows of the synthetic dump for the preparation benchmark (0 skips it).",
+    )  # fmt: skip
     args = parser.parse_args()
     results = {
         "commit": _commit(),
@@ -79,6 +115,8 @@ def main() -> None:
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
         "handler": handler.run(quick=args.quick),
     }
+    if args.prepare_rows:
+        results["prepare"] = prepare_bench.run(args.prepare_rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     args.summary.write_text(markdown(results))

@@ -9,7 +9,8 @@ import sys
 from tests.support import ROOT, template
 
 HEAVY = (
-    "numpy", "pandas", "polars", "duckdb", "implicit", "scipy", "matplotlib", "dash", "flask", "typer",
+    "numpy", "pandas", "polars", "duckdb", "implicit", "scipy", "matplotlib",
+    "dash", "flask", "typer",
 )  # fmt: skip
 
 

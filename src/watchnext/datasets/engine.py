@@ -42,6 +42,18 @@ def count_of(connection: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(scalar(connection, sql) or 0)
 
 
+def dataset_csv(path: Path) -> str:
+    """SQL reading one of our own CSV files as text columns.
+
+    Delimiter and quoting are stated, never sniffed: a quoted title may first appear far
+    beyond the sniffer's sample, and a wrong guess splits that row.
+    """
+    return (
+        f"read_csv({sql_string(path)}, header = true, delim = ',', quote = '\"', "
+        "escape = '\"', all_varchar = true)"
+    )
+
+
 def sql_string(value: str | Path) -> str:
     """A SQL string literal."""
     return "'" + str(value).replace("'", "''") + "'"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from watchnext.datasets.engine import run, sql_string
+from watchnext.datasets.engine import dataset_csv, run
 
 
 @dataclass(frozen=True)
@@ -137,9 +137,7 @@ def write_report(dataset: Path, out: Path) -> Path:
     run(
         con,
         f"CREATE TEMP TABLE i AS SELECT USER_ID, ITEM_ID, TIMESTAMP::BIGINT AS TIMESTAMP, "
-        "EVENT_VALUE::DOUBLE AS EVENT_VALUE FROM "
-        f"read_csv({sql_string(dataset / 'interactions.csv')}, "
-        "header = true, all_varchar = true)",
+        f"EVENT_VALUE::DOUBLE AS EVENT_VALUE FROM {dataset_csv(dataset / 'interactions.csv')}",
     )
     summary = _summary(con)
     plots = _plots(con, out)
@@ -148,8 +146,7 @@ def write_report(dataset: Path, out: Path) -> Path:
         top = run(
             con,
             f"""SELECT i.ITEM_ID, coalesce(c.TITLE, i.ITEM_ID), count(*) n FROM i
-                LEFT JOIN read_csv({sql_string(dataset / "items.csv")}, header = true,
-                                   all_varchar = true) c USING (ITEM_ID)
+                LEFT JOIN {dataset_csv(dataset / "items.csv")} c USING (ITEM_ID)
                 GROUP BY ALL ORDER BY n DESC, i.ITEM_ID LIMIT 10""",
         )
     con.close()

@@ -272,7 +272,8 @@ def _movielens_relations(directory: Path, layout: str) -> tuple[str, str, str | 
     )
     movies = (
         "SELECT movieId::VARCHAR AS item_id, title, nullif(genres, '(no genres listed)') AS "
-        f"genres FROM read_csv({sql_string(d / 'movies.csv')}, header = true, quote = '\"')"
+        f"genres FROM read_csv({sql_string(d / 'movies.csv')}, header = true, "
+        "quote = '\"', escape = '\"')"
     )
     return ratings, movies, None
 
