@@ -78,10 +78,11 @@ def same_rows(ours: Path, baseline: Path) -> dict[str, int]:
     return {"ours": row[0], "baseline": row[1], "only_ours": row[2], "only_baseline": row[3]}
 
 
-def run(rows: int) -> dict[str, Any]:
+def run(rows: int, out: Path) -> dict[str, Any]:
+    """Prepare the dump into ``out`` (kept: the recommender benchmark trains on it)."""
     dump = synthetic_dump(rows)
     with tempfile.TemporaryDirectory(prefix="watchnext-bench-") as scratch:
-        out, baseline_csv = Path(scratch) / "ours", Path(scratch) / "baseline.csv"
+        baseline_csv = Path(scratch) / "baseline.csv"
         floor = measured(["zcat", str(dump)])
         ours = measured(
             [sys.executable, "-m", "watchnext", "prepare", str(dump), "--source", "amazon-tsv",

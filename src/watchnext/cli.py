@@ -8,11 +8,14 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from watchnext import __version__
+
+if TYPE_CHECKING:
+    from watchnext.recommender.kinds import ModelKind
 
 app = typer.Typer(
     name="watchnext",
@@ -264,6 +267,104 @@ def upload(
         uploaded = upload_dataset(dataset, destination, force=force, log=_say)
     for uri in uploaded.values():
         typer.echo(uri)
+
+
+def _params(pairs: list[str]) -> dict[str, Any]:
+    parsed: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise _fail(f"--param takes name=value, got {pair!r}")
+        parsed[name] = value.lower() == "true" if value.lower() in ("true", "false") else value
+    return parsed
+
+
+@contextmanager
+def _recommender_errors() -> Iterator[None]:
+    try:
+        with _dataset_errors():
+            yield
+    except ValueError as error:
+        raise _fail(str(error)) from None
+    except Exception as error:
+        from watchnext.recommender.errors import RecommenderError
+
+        if isinstance(error, RecommenderError):
+            raise _fail(str(error)) from None
+        raise
+
+
+def _model_kind(name: str) -> ModelKind:
+    from watchnext.recommender.kinds import MODEL_KINDS
+
+    for kind in MODEL_KINDS:
+        if name == kind:
+            return kind
+    raise _fail(f"unknown model {name!r}; choose from {', '.join(MODEL_KINDS)}")
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Option(help="A prepared dataset folder.")],
+    model: Annotated[str, typer.Option(help="als, bpr, itemknn or popularity.")] = "als",
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="name=value, repeatable: model parameters, or alpha, min_rating, binary."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Artifact folder; default artifacts/MODEL.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="random_state for the model.")] = 42,
+) -> None:
+    """Train a local model on a prepared dataset and save a versioned artifact."""
+    kind = _model_kind(model)
+    with _recommender_errors():
+        from watchnext.recommender import artifact
+        from watchnext.recommender.data import load_interactions
+        from watchnext.recommender.models import LocalRecommender, split_params
+
+        params, rule = split_params(kind, _params(param or []))
+        interactions = load_interactions(data)
+        trained = LocalRecommender.fit(
+            interactions, kind, params, rule, random_state=seed, show_progress=sys.stderr.isatty()
+        )
+        target = out or Path("artifacts") / kind
+        folder = artifact.save(trained, target, data_checksum=interactions.checksum)
+    users, items = interactions.shape
+    typer.echo(
+        f"{folder}: {model} on {users:,} users, {items:,} items "
+        f"({trained.train.nnz:,} interactions)"
+    )
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path, typer.Option(help="A prepared dataset folder.")],
+    out: Annotated[Path, typer.Option(help="Where to write the report.")],
+    models: Annotated[
+        str, typer.Option(help="Comma-separated models.")
+    ] = "popularity,als,bpr,itemknn",
+    splits: Annotated[int, typer.Option(min=1, help="Random user splits to average over.")] = 5,
+    seed: Annotated[int, typer.Option(help="First split's seed.")] = 42,
+    tune: Annotated[
+        bool, typer.Option(help="Grid-search each model first (like Personalize HPO).")
+    ] = False,
+    personalize_metrics: Annotated[
+        Path | None, typer.Option(help="A saved GetSolutionMetrics response to show beside ours.")
+    ] = None,
+) -> None:
+    """Evaluate local models with Personalize's offline protocol and metric names."""
+    kinds = [_model_kind(k.strip()) for k in models.split(",") if k.strip()]
+    with _recommender_errors():
+        from watchnext.recommender.evaluate import run_evaluation
+
+        report = run_evaluation(
+            data, out, kinds=kinds, splits=splits, seed=seed, do_tune=tune,
+            personalize_metrics_file=personalize_metrics, show_progress=sys.stderr.isatty(),
+        )  # fmt: skip
+    typer.echo(report)
 
 
 def main() -> None:

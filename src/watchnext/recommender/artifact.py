@@ -1,0 +1,142 @@
+"""Saving and loading a `LocalRecommender` as a versioned artifact folder.
+
+``meta.json`` records the format, the model and its parameters, the confidence rule, the
+library versions and the training data's checksum; ``arrays.npz`` the training matrix;
+``model.npz`` implicit's own save; ``ids.json`` the user and item ids and titles.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from watchnext import __version__
+from watchnext.recommender.data import ConfidenceRule
+from watchnext.recommender.errors import ArtifactMismatchError, RecommenderError
+from watchnext.recommender.kinds import MODEL_KINDS
+from watchnext.recommender.models import LocalRecommender
+
+FORMAT = 1
+LIBRARIES = ("implicit", "numpy", "scipy")
+
+
+def library_versions() -> dict[str, str]:
+    return {"watchnext": __version__, **{name: version(name) for name in LIBRARIES}}
+
+
+def _minor(text: str) -> str:
+    return ".".join(text.split(".")[:2])
+
+
+def save(model: LocalRecommender, folder: Path, *, data_checksum: str) -> Path:
+    """Write the artifact; the folder is replaced only once every file is written."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        meta = {
+            "format": FORMAT,
+            **model.describe(),
+            "random_state": model.random_state,
+            "versions": library_versions(),
+            "data": {
+                "checksum": data_checksum,
+                "users": len(model.user_ids),
+                "items": len(model.item_ids),
+                "interactions": int(model.train.nnz),
+            },
+        }
+        (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        (staging / "ids.json").write_text(
+            json.dumps({"users": model.user_ids, "items": model.item_ids, "titles": model.titles})
+        )
+        np.savez(
+            staging / "arrays.npz",
+            data=model.train.data, indices=model.train.indices, indptr=model.train.indptr,
+            shape=np.array(model.train.shape),
+        )  # fmt: skip
+        if model.model is not None:
+            model.model.save(str(staging / "model.npz"))
+        if folder.exists():
+            shutil.rmtree(folder)
+        staging.replace(folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
+
+
+def read_meta(folder: Path) -> dict[str, Any]:
+    path = folder / "meta.json"
+    if not path.exists():
+        raise RecommenderError(
+            f"{folder}: not a model artifact (no meta.json); run watchnext train"
+        )
+    meta: dict[str, Any] = json.loads(path.read_text())
+    return meta
+
+
+def check_compatible(meta: dict[str, Any], folder: Path, expected_checksum: str | None) -> None:
+    """Refuse an artifact this installation or this dataset cannot use, saying why."""
+    if meta.get("format") != FORMAT:
+        raise ArtifactMismatchError(
+            f"{folder}: artifact format {meta.get('format')}, this WatchNext reads format "
+            f"{FORMAT}; retrain with `watchnext train`"
+        )
+    if meta.get("model") not in MODEL_KINDS:
+        raise ArtifactMismatchError(f"{folder}: unknown model {meta.get('model')!r}")
+    installed = library_versions()
+    for name in LIBRARIES:
+        built = meta.get("versions", {}).get(name, "?")
+        if _minor(built) != _minor(installed[name]):
+            raise ArtifactMismatchError(
+                f"{folder}: trained with {name} {built}, this environment has "
+                f"{installed[name]}; retrain with `watchnext train` or install {name}=={built}"
+            )
+    trained_on = meta.get("data", {}).get("checksum")
+    if expected_checksum is not None and trained_on != expected_checksum:
+        raise ArtifactMismatchError(
+            f"{folder}: trained on data with checksum {str(trained_on)[:12]}…, but this dataset "
+            f"is {expected_checksum[:12]}…; retrain with `watchnext train --data DIR`"
+        )
+
+
+def load(folder: Path, *, expected_checksum: str | None = None) -> LocalRecommender:
+    meta = read_meta(folder)
+    check_compatible(meta, folder, expected_checksum)
+    ids = json.loads((folder / "ids.json").read_text())
+    arrays = np.load(folder / "arrays.npz")
+    train = csr_matrix(
+        (arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"])
+    )
+    implicit_model = None
+    if meta["model"] != "popularity":
+        from implicit.cpu.als import AlternatingLeastSquares
+        from implicit.cpu.bpr import BayesianPersonalizedRanking
+        from implicit.nearest_neighbours import BM25Recommender, CosineRecommender
+
+        kind = meta["model"]
+        loader: Any = {"als": AlternatingLeastSquares, "bpr": BayesianPersonalizedRanking}.get(kind)
+        if kind == "itemknn":
+            cosine = meta["params"].get("similarity") == "cosine"
+            loader = CosineRecommender if cosine else BM25Recommender
+        implicit_model = loader.load(str(folder / "model.npz"))
+    return LocalRecommender(
+        kind=meta["model"],
+        params=meta["params"],
+        rule=ConfidenceRule(**meta["confidence"]),
+        user_ids=ids["users"],
+        item_ids=ids["items"],
+        train=train,
+        model=implicit_model,
+        random_state=meta["random_state"],
+        titles=ids.get("titles", {}),
+    )
+
+
+__all__ = ["check_compatible", "load", "read_meta", "save"]

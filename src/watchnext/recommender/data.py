@@ -1,0 +1,125 @@
+"""A Personalize-format dataset folder (from `watchnext prepare`) as sparse matrices."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from watchnext.datasets.engine import dataset_csv
+from watchnext.recommender.errors import RecommenderError
+
+
+@dataclass(frozen=True)
+class ConfidenceRule:
+    """How an explicit rating becomes implicit confidence: ``alpha * value`` for ratings at or
+    above ``min_value``, or ``alpha`` for every interaction when ``binary``. Ratings below
+    ``min_value`` still count as seen (they are excluded from recommendations) but add no
+    preference. implicit's ALS reads the matrix value as confidence directly; alpha = 1 did
+    best on MovieLens (1, 10 and 40 were compared)."""
+
+    alpha: float = 1.0
+    min_value: float = 0.0
+    binary: bool = False
+
+    def weights(self, values: np.ndarray) -> np.ndarray:
+        base = np.ones_like(values) if self.binary else values
+        weighted = np.where(values >= self.min_value, self.alpha * base, 0.0)
+        return weighted.astype(np.float32)
+
+    def weight(self, value: float) -> float:
+        return float(self.weights(np.array([value], dtype=np.float32))[0])
+
+
+@dataclass
+class Interactions:
+    """One row per (user, item): the latest rating and time. Ids are dense indexes."""
+
+    user_ids: np.ndarray  # index → USER_ID (str)
+    item_ids: np.ndarray  # index → ITEM_ID (str)
+    users: np.ndarray  # per interaction: user index
+    items: np.ndarray  # per interaction: item index
+    values: np.ndarray  # per interaction: EVENT_VALUE
+    timestamps: np.ndarray  # per interaction: TIMESTAMP
+    titles: dict[str, str] = field(default_factory=dict)
+    checksum: str = ""
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.user_ids), len(self.item_ids)
+
+    def matrix(self, rule: ConfidenceRule, mask: np.ndarray | None = None) -> csr_matrix:
+        """users-by-items confidence matrix, optionally of the interactions where ``mask``."""
+        users, items, values = self.users, self.items, self.values
+        if mask is not None:
+            users, items, values = users[mask], items[mask], values[mask]
+        weights = rule.weights(values)
+        # Keep seen-but-unliked items as explicit tiny entries so they are still filtered.
+        weights = np.where(weights > 0, weights, np.float32(1e-6))
+        return csr_matrix((weights, (users, items)), shape=self.shape, dtype=np.float32)
+
+
+def dataset_checksum(folder: Path) -> str:
+    """The interactions file's SHA-256, from the manifest when `prepare` wrote one."""
+    manifest = folder / "manifest.json"
+    if manifest.exists():
+        recorded = json.loads(manifest.read_text()).get("files", {}).get("interactions.csv", {})
+        if recorded.get("sha256"):
+            return str(recorded["sha256"])
+    digest = hashlib.sha256()
+    with (folder / "interactions.csv").open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_interactions(folder: Path) -> Interactions:
+    """Read ``interactions.csv`` (and titles from ``items.csv``) of a prepared dataset."""
+    path = folder / "interactions.csv"
+    if not path.exists():
+        raise RecommenderError(
+            f"{folder}: no interactions.csv; prepare a dataset first "
+            "(watchnext data fetch movielens-100k; watchnext prepare ...)"
+        )
+    con = duckdb.connect(":memory:")
+    con.execute(
+        f"""CREATE TEMP TABLE raw AS
+            SELECT USER_ID::VARCHAR u, ITEM_ID::VARCHAR i, TIMESTAMP::BIGINT t,
+                   coalesce(TRY_CAST(EVENT_VALUE AS DOUBLE), 1.0) v
+            FROM {dataset_csv(path)}"""
+    ).fetchall()
+    con.execute(
+        """CREATE TEMP TABLE latest AS
+           SELECT u, i, max(t) t, arg_max(v, t) v FROM raw GROUP BY u, i"""
+    ).fetchall()
+    user_ids = con.execute("SELECT DISTINCT u FROM latest ORDER BY u").fetchnumpy()["u"]
+    item_ids = con.execute("SELECT DISTINCT i FROM latest ORDER BY i").fetchnumpy()["i"]
+    columns = con.execute(
+        """SELECT dense_rank() OVER (ORDER BY u) - 1 AS user, dense_rank() OVER (ORDER BY i) - 1
+                  AS item, v, t
+           FROM latest ORDER BY user, t, item"""
+    ).fetchnumpy()
+    titles: dict[str, str] = {}
+    if (folder / "items.csv").exists():
+        rows = con.execute(
+            f"SELECT ITEM_ID, TITLE FROM {dataset_csv(folder / 'items.csv')}"
+        ).fetchall()
+        titles = {str(item): str(title) for item, title in rows if title}
+    con.close()
+    if len(user_ids) == 0:
+        raise RecommenderError(f"{path}: no interactions to train on")
+    return Interactions(
+        user_ids=np.asarray(user_ids, dtype=object),
+        item_ids=np.asarray(item_ids, dtype=object),
+        users=np.asarray(columns["user"], dtype=np.int64),
+        items=np.asarray(columns["item"], dtype=np.int64),
+        values=np.asarray(columns["v"], dtype=np.float32),
+        timestamps=np.asarray(columns["t"], dtype=np.int64),
+        titles=titles,
+        checksum=dataset_checksum(folder),
+    )

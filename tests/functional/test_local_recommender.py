@@ -1,0 +1,198 @@
+"""One contract, run against every local model, on data with a known right answer:
+two taste clusters (users a* like items A*, users b* like items B*)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from watchnext.ports import InteractionEvent
+from watchnext.recommender import artifact
+from watchnext.recommender.data import Interactions, load_interactions
+from watchnext.recommender.errors import ArtifactMismatchError, RecommenderError
+from watchnext.recommender.evaluate import personalize_split
+from watchnext.recommender.kinds import MODEL_KINDS, ModelKind
+from watchnext.recommender.models import LocalRecommender, split_params
+
+PERSONALIZED: tuple[ModelKind, ...] = ("als", "bpr", "itemknn")
+# Two taste clusters need few factors; more would mix them on 80 users.
+FAST: dict[str, dict[str, Any]] = {
+    "als": {"factors": 4, "iterations": 30},
+    "bpr": {"factors": 4, "iterations": 200, "learning_rate": 0.05},
+}
+
+
+def write_clusters(folder: Path) -> Path:
+    rng = np.random.default_rng(0)
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE"]
+    for cluster in ("a", "b"):
+        for u in range(40):
+            for item in rng.choice(15, size=8, replace=False):
+                lines.append(
+                    f"{cluster}{u},{cluster.upper()}{item},"
+                    f"{1_600_000_000 + u * 100 + int(item)},RATING,5"
+                )
+    (folder / "interactions.csv").write_text("\n".join(lines) + "\n")
+    (folder / "items.csv").write_text(
+        "ITEM_ID,TITLE,GENRES,YEAR\n"
+        + "".join(f"{c}{i},Title {c}{i},,\n" for c in "AB" for i in range(15))
+    )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def clusters(tmp_path_factory: pytest.TempPathFactory) -> Interactions:
+    return load_interactions(write_clusters(tmp_path_factory.mktemp("clusters")))
+
+
+def fit(data: Interactions, kind: ModelKind) -> LocalRecommender:
+    return LocalRecommender.fit(data, kind, FAST.get(kind, {}), random_state=7)
+
+
+def event(user: str, item: str, value: float = 5.0) -> InteractionEvent:
+    return InteractionEvent(
+        event_id=f"{user}-{item}", user_id=user, item_id=item, event_type="RATING",
+        event_value=value, timestamp=datetime(2026, 1, 1, tzinfo=UTC), properties={},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", MODEL_KINDS)
+def test_a_new_event_changes_the_very_next_recommendation(
+    clusters: Interactions, kind: ModelKind
+) -> None:
+    model = fit(clusters, kind)
+    before = model.recommend("a3", 5).item_ids
+
+    model.record(event("a3", before[0]))
+    after = model.recommend("a3", 5).item_ids
+
+    assert after != before
+    assert before[0] not in after
+
+
+@pytest.mark.parametrize("kind", MODEL_KINDS)
+def test_items_the_user_rated_are_never_recommended(
+    clusters: Interactions, kind: ModelKind
+) -> None:
+    model = fit(clusters, kind)
+    rated = {
+        clusters.item_ids[i]
+        for i in clusters.items[clusters.users == list(clusters.user_ids).index("b5")]
+    }
+
+    recommended = set(model.recommend("b5", 20).item_ids)
+
+    assert recommended
+    assert recommended.isdisjoint(rated)
+
+
+@pytest.mark.parametrize("kind", PERSONALIZED)
+def test_a_new_user_gets_their_cluster_after_one_rating(
+    clusters: Interactions, kind: ModelKind
+) -> None:
+    model = fit(clusters, kind)
+
+    model.record(event("newcomer", "B3"))
+    top = model.recommend("newcomer", 5).item_ids
+
+    assert "B3" not in top
+    assert sum(item.startswith("B") for item in top) >= 4, top
+
+
+@pytest.mark.parametrize("kind", MODEL_KINDS)
+def test_an_unknown_user_gets_the_popular_items(clusters: Interactions, kind: ModelKind) -> None:
+    model = fit(clusters, kind)
+    expected = [clusters.item_ids[i] for i in model.popular[:5]]
+    assert model.recommend("stranger", 5).item_ids == expected
+
+
+@pytest.mark.parametrize("kind", MODEL_KINDS)
+def test_an_event_on_an_unknown_item_is_kept_for_training_and_harmless(
+    clusters: Interactions, kind: ModelKind
+) -> None:
+    model = fit(clusters, kind)
+    model.record(event("a1", "BRAND-NEW-TITLE"))
+
+    assert [e.item_id for e in model.pending] == ["BRAND-NEW-TITLE"]
+    assert len(model.recommend("a1", 5).items) == 5
+
+
+@pytest.mark.parametrize("kind", MODEL_KINDS)
+def test_save_and_load_give_the_same_recommendations(
+    clusters: Interactions, kind: ModelKind, tmp_path: Path
+) -> None:
+    model = fit(clusters, kind)
+    folder = artifact.save(model, tmp_path / kind, data_checksum=clusters.checksum)
+
+    loaded = artifact.load(folder, expected_checksum=clusters.checksum)
+
+    for user in ("a1", "b7", "stranger"):
+        assert loaded.recommend(user, 6).item_ids == model.recommend(user, 6).item_ids
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["versions"]["implicit"]
+    assert meta["data"]["checksum"] == clusters.checksum
+
+
+@pytest.mark.parametrize("kind", ["als", "bpr", "itemknn"])
+def test_the_same_seed_trains_the_same_model(clusters: Interactions, kind: ModelKind) -> None:
+    first, second = fit(clusters, kind), fit(clusters, kind)
+    assert first.recommend("a2", 8).item_ids == second.recommend("a2", 8).item_ids
+
+
+def test_an_artifact_from_another_library_version_is_refused(
+    clusters: Interactions, tmp_path: Path
+) -> None:
+    folder = artifact.save(fit(clusters, "als"), tmp_path / "als", data_checksum=clusters.checksum)
+    meta = json.loads((folder / "meta.json").read_text())
+    meta["versions"]["implicit"] = "0.1.0"
+    (folder / "meta.json").write_text(json.dumps(meta))
+
+    with pytest.raises(ArtifactMismatchError, match=r"trained with implicit 0\.1\.0.*retrain"):
+        artifact.load(folder)
+
+
+def test_an_artifact_trained_on_other_data_is_refused(
+    clusters: Interactions, tmp_path: Path
+) -> None:
+    folder = artifact.save(
+        fit(clusters, "popularity"), tmp_path / "p", data_checksum=clusters.checksum
+    )
+    with pytest.raises(ArtifactMismatchError, match="trained on data with checksum"):
+        artifact.load(folder, expected_checksum="f" * 64)
+    with pytest.raises(RecommenderError, match="not a model artifact"):
+        artifact.load(tmp_path)
+
+
+def test_unknown_parameters_are_named(clusters: Interactions) -> None:
+    with pytest.raises(RecommenderError, match="als has no parameter 'factorz'"):
+        split_params("als", {"factorz": "8"})
+    params, rule = split_params("als", {"factors": "16", "alpha": "2", "min_rating": "3"})
+    assert params["factors"] == 16
+    assert (rule.alpha, rule.min_value) == (2.0, 3.0)
+
+
+def test_the_split_holds_out_the_most_recent_tenth_of_a_tenth_of_users(
+    clusters: Interactions,
+) -> None:
+    split = personalize_split(clusters, seed=1)
+
+    assert len(split.inputs) == round(0.1 * len(clusters.user_ids))
+    for positions, held_out in zip(split.inputs, split.held_out, strict=True):
+        user = clusters.users[positions[0]]
+        everything = np.flatnonzero(clusters.users == user)
+        assert not split.train_mask[everything].any()
+        assert len(held_out) == 1  # ceil(10% of 8)
+        latest = clusters.timestamps[everything].max()
+        assert clusters.timestamps[positions].max() <= latest
+        held_item = next(iter(held_out))
+        assert held_item in clusters.items[everything[clusters.timestamps[everything] == latest]]
+    again = personalize_split(clusters, seed=1)
+    assert [p.tolist() for p in again.inputs] == [p.tolist() for p in split.inputs]
+    other = personalize_split(clusters, seed=2)
+    assert [p.tolist() for p in other.inputs] != [p.tolist() for p in split.inputs]

@@ -1,0 +1,73 @@
+"""`watchnext train` and `watchnext evaluate` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tests.functional.test_local_recommender import write_clusters
+from watchnext.cli import app
+
+runner = CliRunner()
+
+
+def test_train_saves_an_artifact_that_loads_for_the_same_data(tmp_path: Path) -> None:
+    data = write_clusters(tmp_path / "data")
+    result = runner.invoke(
+        app,
+        ["train", "--data", str(data), "--model", "als", "--param", "factors=4",
+         "--param", "iterations=5", "--out", str(tmp_path / "model")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "als on 80 users, 30 items (640 interactions)" in result.stdout
+    meta = json.loads((tmp_path / "model" / "meta.json").read_text())
+    assert meta["params"]["factors"] == 4
+
+
+def test_evaluate_writes_json_markdown_and_a_chart_with_personalize_beside(tmp_path: Path) -> None:
+    data = write_clusters(tmp_path / "data")
+    solution = tmp_path / "solution-metrics.json"
+    solution.write_text(
+        json.dumps(
+            {
+                "solutionVersionArn": (
+                    "arn:aws:personalize:us-east-1:1:solution/watchnext-prod-upv2/abc"
+                ),
+                "metrics": {"coverage": 0.5, "normalized_discounted_cumulative_gain_at_10": 0.25},
+            }
+        )
+    )
+
+    result = runner.invoke(
+        app,
+        ["evaluate", "--data", str(data), "--out", str(tmp_path / "eval"), "--splits", "2",
+         "--models", "popularity,itemknn", "--personalize-metrics", str(solution)],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    report = (tmp_path / "eval" / "EVALUATION.md").read_text()
+    assert "`normalized_discounted_cumulative_gain_at_10`" in report
+    assert "| Personalize watchnext-prod-upv2 |" in report
+    assert "| itemknn | similarity=bm25" in report
+    metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    assert len(metrics["models"]["itemknn"]["metrics"]["precision_at_10"]["splits"]) == 2
+    assert (tmp_path / "eval" / "metrics.png").stat().st_size > 1000
+
+
+def test_recommender_commands_explain_bad_input(tmp_path: Path) -> None:
+    data = write_clusters(tmp_path / "data")
+    for args, expected in (
+        (["train", "--data", str(tmp_path), "--model", "als"], "no interactions.csv"),
+        (["train", "--data", str(data), "--model", "svd"], "unknown model 'svd'"),
+        (["train", "--data", str(data), "--param", "factors"], "name=value"),
+        (["train", "--data", str(data), "--param", "nope=1"], "has no parameter 'nope'"),
+        (
+            ["evaluate", "--data", str(data), "--out", str(tmp_path), "--models", "als,svd"],
+            "unknown model",
+        ),
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert expected in result.stderr, (args, result.stderr)
