@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from watchnext.domain.email import EmailJob
 from watchnext.domain.recommendation import CatalogItem, RecommendationList, ScoredItem
@@ -76,3 +77,70 @@ class FakeMetrics:
 
     def milliseconds(self, name: str, value: float) -> None:
         self.timings.setdefault(name, []).append(value)
+
+
+@dataclass
+class FakeMailer:
+    sent: list[tuple[EmailJob, str]] = field(default_factory=list)
+    failures_left: int = 0
+
+    def send(self, job: EmailJob, unsubscribe_url: str) -> None:
+        if self.failures_left:
+            self.failures_left -= 1
+            raise ConnectionError("mail server down")
+        self.sent.append((job, unsubscribe_url))
+
+
+@dataclass
+class InMemoryEmailState:
+    opted_out: set[str] = field(default_factory=set)
+    claimed: set[str] = field(default_factory=set)
+    latest: dict[str, tuple[float, str]] = field(default_factory=dict)
+
+    def is_opted_out(self, user_id: str) -> bool:
+        return user_id in self.opted_out
+
+    def opt_out(self, user_id: str) -> None:
+        self.opted_out.add(user_id)
+
+    def claim(self, job_id: str) -> bool:
+        if job_id in self.claimed:
+            return False
+        self.claimed.add(job_id)
+        return True
+
+    def release(self, job_id: str) -> None:
+        self.claimed.discard(job_id)
+
+    def note_latest(self, user_id: str, job_id: str, reviewed_at: datetime) -> str:
+        current = self.latest.get(user_id)
+        if current is None or current[0] <= reviewed_at.timestamp():
+            self.latest[user_id] = (reviewed_at.timestamp(), job_id)
+        return self.latest[user_id][1]
+
+
+def email_job(
+    job_id: str = "job-1",
+    user_id: str = "37197598",
+    *,
+    titles: tuple[str, ...] = ("Arrival (2016)", "Her (2013)"),
+    rated: str = "Lucy (2014)",
+    reviewed_at: datetime | None = None,
+) -> EmailJob:
+    from datetime import UTC
+
+    from watchnext.domain.email import RatedItem
+    from watchnext.domain.recommendation import Recommendation
+
+    return EmailJob(
+        job_id=job_id,
+        user_id=user_id,
+        email_address="viewer@example.com",
+        rated=RatedItem(item_id="Lucy", title=rated, rating=5),
+        recommendations=tuple(
+            Recommendation(item_id=f"item-{i}", title=t, score=1.0 / (i + 1))
+            for i, t in enumerate(titles)
+        ),
+        recommendation_id="rec-1",
+        reviewed_at=reviewed_at or datetime(2026, 11, 1, 18, 30, tzinfo=UTC),
+    )

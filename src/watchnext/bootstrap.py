@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from watchnext.adapters.aws.catalog import DynamoDBCatalog
 from watchnext.adapters.aws.clients import AwsClients
 from watchnext.adapters.aws.email_queue import SqsEmailQueue
+from watchnext.adapters.aws.email_state import DynamoDbEmailState
+from watchnext.adapters.aws.mailers import PinpointMailer, SesMailer
 from watchnext.adapters.aws.parameters import SsmParameters
 from watchnext.adapters.aws.personalize import PersonalizeEventRecorder, PersonalizeRecommender
+from watchnext.email.delivery import Delivery
+from watchnext.email.ports import Mailer
+from watchnext.email.unsubscribe import verify
 from watchnext.entrypoints.api import Idempotency, ReviewApi
+from watchnext.entrypoints.mailer import JobHandler
 from watchnext.service import MetricsSink, NullMetrics, ReviewService
-from watchnext.settings import EMAIL_QUEUE_URL, Settings, SettingsError
+from watchnext.settings import (
+    EMAIL_QUEUE_URL,
+    EMAIL_SENDER,
+    EMAIL_STATE_TABLE,
+    PINPOINT_APPLICATION_ID,
+    UNSUBSCRIBE_SECRET,
+    Settings,
+    SettingsError,
+)
 
 
 def aws_review_api(
@@ -57,9 +73,71 @@ def aws_review_api(
             ),
             expiry_seconds=settings.idempotency_expiry_seconds,
         )
+    unsubscriber = None
+    if settings.unsubscribe_secret and settings.email_state_table:
+        key = unsubscribe_key(settings, clients)
+        state = aws_email_state(settings, clients)
+
+        def unsubscriber(token: str) -> str:
+            user_id = verify(token, key())
+            state.opt_out(user_id)
+            return user_id
+
     return ReviewApi(
         service,
         idempotency=idempotency,
         metrics_sink=metrics_sink,
         cors_allowed_origins=settings.cors_allowed_origins,
+        unsubscriber=unsubscriber,
     )
+
+
+def unsubscribe_key(settings: Settings, clients: AwsClients) -> Callable[[], bytes]:
+    """The HMAC key for unsubscribe links, from Secrets Manager, cached for five minutes."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    if not settings.unsubscribe_secret:
+        raise SettingsError(f"{UNSUBSCRIBE_SECRET} is not set: unsubscribe links need a key.")
+    provider = SecretsProvider(boto3_client=clients.other("secretsmanager"))
+    secret = settings.unsubscribe_secret
+    return lambda: str(provider.get(secret, max_age=300)).encode()
+
+
+def aws_email_state(settings: Settings, clients: AwsClients) -> DynamoDbEmailState:
+    if not settings.email_state_table:
+        raise SettingsError(f"{EMAIL_STATE_TABLE} is not set: the mailer keeps its state there.")
+    return DynamoDbEmailState(clients.dynamodb, settings.email_state_table)
+
+
+def aws_job_handler(settings: Settings, clients: AwsClients | None = None) -> JobHandler:
+    """The mailer on SES v2 (default) or Pinpoint, as deployed by template.yaml."""
+    clients = clients or AwsClients.create()
+    if not settings.email_sender:
+        raise SettingsError(f"{EMAIL_SENDER} is not set: the verified address to send from.")
+    if not settings.email_queue_url:
+        raise SettingsError(f"{EMAIL_QUEUE_URL} is not set: the mailer's own queue.")
+    mailer: Mailer
+    if settings.email_channel == "pinpoint":
+        if not settings.pinpoint_application_id:
+            raise SettingsError(f"{PINPOINT_APPLICATION_ID} is needed for the pinpoint channel.")
+        mailer = PinpointMailer(
+            clients.other("pinpoint"),
+            application_id=settings.pinpoint_application_id,
+            sender=settings.email_sender,
+            template_name=settings.email_template_name,
+        )
+    else:
+        mailer = SesMailer(
+            clients.other("sesv2"),
+            sender=settings.email_sender,
+            template_name=settings.email_template_name,
+            configuration_set=settings.ses_configuration_set,
+        )
+    delivery = Delivery(
+        mailer=mailer,
+        state=aws_email_state(settings, clients),
+        unsubscribe_base_url=settings.unsubscribe_base_url,
+        signing_key=unsubscribe_key(settings, clients),
+        cooldown_seconds=settings.email_cooldown_seconds,
+    )
+    return JobHandler(delivery, clients.sqs, settings.email_queue_url)

@@ -367,5 +367,62 @@ def evaluate(
     typer.echo(report)
 
 
+email_app = typer.Typer(help="The recommendations email.", no_args_is_help=True)
+app.add_typer(email_app, name="email")
+
+
+@email_app.command("preview")
+def email_preview(
+    user: Annotated[str, typer.Option(help="The viewer to render the email for.")],
+    out: Annotated[Path, typer.Option(help="The HTML file to write (the text part goes beside).")],
+    artifact: Annotated[
+        Path, typer.Option(help="A trained model (watchnext train) to recommend with.")
+    ] = Path("artifacts/als"),
+    rated: Annotated[
+        str | None, typer.Option(help="The title the viewer just rated (item id).")
+    ] = None,
+    n: Annotated[int, typer.Option(min=1, max=100, help="How many recommendations.")] = 10,
+) -> None:
+    """Render the recommendations email for USER locally, exactly from the SES template files."""
+    with _recommender_errors():
+        from datetime import UTC, datetime
+
+        from watchnext.domain.email import EmailJob, RatedItem
+        from watchnext.domain.recommendation import Recommendation
+        from watchnext.email.render import HandlebarsRenderer
+        from watchnext.email.templates import load_template, template_data
+        from watchnext.recommender import artifact as artifacts
+
+        model = artifacts.load(artifact)
+        history = model.history_of(user)
+        rated_id = rated or (history[0] if history else None)
+        if rated_id is None:
+            raise _fail(f"{user!r} has rated nothing in {artifact}; pass --rated ITEM_ID")
+        ranked = model.recommend(user, n)
+        job = EmailJob(
+            job_id="preview",
+            user_id=user,
+            email_address="preview@example.com",
+            rated=RatedItem(item_id=rated_id, title=model.titles.get(rated_id, rated_id), rating=5),
+            recommendations=tuple(
+                Recommendation(
+                    item_id=i.item_id, title=model.titles.get(i.item_id, i.item_id), score=i.score
+                )
+                for i in ranked.items
+            ),
+            recommendation_id=ranked.recommendation_id,
+            reviewed_at=datetime.now(UTC),
+        )
+        email = HandlebarsRenderer(load_template()).render(
+            template_data(job, "http://127.0.0.1:3000/unsubscribe?token=preview")
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(email.html, encoding="utf-8")
+    out.with_suffix(".txt").write_text(
+        f"Subject: {email.subject}\n\n{email.text}", encoding="utf-8"
+    )
+    typer.echo(f"{out} ({email.subject})")
+
+
 def main() -> None:
     app()

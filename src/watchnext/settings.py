@@ -18,6 +18,15 @@ IDEMPOTENCY_EXPIRY_SECONDS = "WATCHNEXT_IDEMPOTENCY_EXPIRY_SECONDS"
 SESSION_WINDOW_SECONDS = "WATCHNEXT_SESSION_WINDOW_SECONDS"
 RETRY_AFTER_SECONDS = "WATCHNEXT_RETRY_AFTER_SECONDS"
 CORS_ALLOWED_ORIGINS = "WATCHNEXT_CORS_ALLOWED_ORIGINS"
+EMAIL_CHANNEL = "WATCHNEXT_EMAIL_CHANNEL"
+EMAIL_SENDER = "WATCHNEXT_EMAIL_SENDER"
+EMAIL_TEMPLATE_NAME = "WATCHNEXT_EMAIL_TEMPLATE_NAME"
+SES_CONFIGURATION_SET = "WATCHNEXT_SES_CONFIGURATION_SET"
+PINPOINT_APPLICATION_ID = "WATCHNEXT_PINPOINT_APPLICATION_ID"
+EMAIL_STATE_TABLE = "WATCHNEXT_EMAIL_STATE_TABLE"
+EMAIL_COOLDOWN_SECONDS = "EMAIL_COOLDOWN_SECONDS"  # the name the issue and the docs use
+UNSUBSCRIBE_BASE_URL = "WATCHNEXT_UNSUBSCRIBE_BASE_URL"
+UNSUBSCRIBE_SECRET = "WATCHNEXT_UNSUBSCRIBE_SECRET"  # noqa: S105 - a variable name, not a secret
 
 NOT_CONFIGURED = "NOT_CONFIGURED"
 """Placeholder value of an SSM parameter that the training pipeline has not published yet."""
@@ -38,6 +47,15 @@ class Settings:
     session_window_seconds: int = 1800
     retry_after_seconds: int = 30
     cors_allowed_origins: tuple[str, ...] = ()
+    email_channel: str = "ses"
+    email_sender: str | None = None
+    email_template_name: str = "watchnext-recommendations"
+    ses_configuration_set: str | None = None
+    pinpoint_application_id: str | None = None
+    email_state_table: str | None = None
+    email_cooldown_seconds: int = 0
+    unsubscribe_base_url: str = "http://127.0.0.1:3000"
+    unsubscribe_secret: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -63,7 +81,23 @@ class Settings:
                 for origin in env.get(CORS_ALLOWED_ORIGINS, "").split(",")
                 if origin.strip()
             ),
+            email_channel=_choice(env, EMAIL_CHANNEL, defaults.email_channel, ("ses", "pinpoint")),
+            email_sender=env.get(EMAIL_SENDER) or None,
+            email_template_name=env.get(EMAIL_TEMPLATE_NAME) or defaults.email_template_name,
+            ses_configuration_set=env.get(SES_CONFIGURATION_SET) or None,
+            pinpoint_application_id=env.get(PINPOINT_APPLICATION_ID) or None,
+            email_state_table=env.get(EMAIL_STATE_TABLE) or None,
+            email_cooldown_seconds=_int(env, EMAIL_COOLDOWN_SECONDS, 0),
+            unsubscribe_base_url=env.get(UNSUBSCRIBE_BASE_URL) or defaults.unsubscribe_base_url,
+            unsubscribe_secret=env.get(UNSUBSCRIBE_SECRET) or None,
         )
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name) or default
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int = 0, high: int = 10**9) -> int:

@@ -71,3 +71,38 @@ def test_recommender_commands_explain_bad_input(tmp_path: Path) -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == 2, (args, result.output)
         assert expected in result.stderr, (args, result.stderr)
+
+
+def test_email_preview_renders_the_template_for_a_user(tmp_path: Path) -> None:
+    data = write_clusters(tmp_path / "data")
+    runner.invoke(
+        app, ["train", "--data", str(data), "--model", "popularity", "--out", str(tmp_path / "m")]
+    )
+
+    result = runner.invoke(
+        app,
+        ["email", "preview", "--user", "a1", "--artifact", str(tmp_path / "m"), "--n", "3",
+         "--out", str(tmp_path / "preview" / "email.html")],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "preview" / "email.html").read_text()
+    assert html.count('class="item"') == 3
+    assert "Title B" in html  # a1 rated A titles; popularity fills in the rest
+    text = (tmp_path / "preview" / "email.txt").read_text()
+    assert text.startswith("Subject: 3 picks for you, because you rated Title A")
+    missing = runner.invoke(
+        app,
+        [
+            "email",
+            "preview",
+            "--user",
+            "nobody",
+            "--artifact",
+            str(tmp_path / "m"),
+            "--out",
+            str(tmp_path / "x.html"),
+        ],
+    )
+    assert missing.exit_code == 2
+    assert "has rated nothing" in missing.stderr

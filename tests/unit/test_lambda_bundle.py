@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.support import ROOT, template
 
 HEAVY = (
@@ -14,17 +16,24 @@ HEAVY = (
 )  # fmt: skip
 
 
-def test_importing_the_review_handler_loads_no_heavy_module() -> None:
-    probe = (
-        "import json, sys; import watchnext.entrypoints.api; print(json.dumps(sorted(sys.modules)))"
-    )
+def handler_modules() -> list[str]:
+    return [
+        spec["Properties"]["Handler"].rpartition(".")[0]
+        for spec in template()["Resources"].values()
+        if spec["Type"] == "AWS::Serverless::Function"
+    ]
+
+
+@pytest.mark.parametrize("module", handler_modules())
+def test_importing_a_lambda_handler_loads_no_heavy_module(module: str) -> None:
+    probe = f"import json, sys; import {module}; print(json.dumps(sorted(sys.modules)))"
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
     )
     modules = json.loads(result.stdout)
     loaded = {name.split(".")[0] for name in modules}
     assert loaded.isdisjoint(HEAVY), loaded & set(HEAVY)
-    assert not [name for name in modules if name.startswith("watchnext.datasets")]
+    assert not [n for n in modules if n.startswith(("watchnext.datasets", "watchnext.recommender"))]
 
 
 def test_the_lambda_requirements_list_only_the_lean_runtime() -> None:
@@ -32,7 +41,7 @@ def test_the_lambda_requirements_list_only_the_lean_runtime() -> None:
     names = {
         line.split("==")[0].split("[")[0] for line in lines if line and not line.startswith("#")
     }
-    assert names == {"boto3", "aws-lambda-powertools", "pydantic", "email-validator"}
+    assert names == {"boto3", "aws-lambda-powertools", "pydantic", "email-validator", "crhelper"}
 
 
 def test_every_function_handler_in_the_template_is_importable() -> None:

@@ -9,12 +9,17 @@ from watchnext import settings
 from watchnext.adapters.aws import parameters
 
 
-def policy_statements() -> list[dict[str, Any]]:
+def policy_statements(logical_id: str | None = None) -> list[dict[str, Any]]:
+    """Every statement of the functions' inline policies, both branches of an Fn::If included."""
     statements = []
-    for spec in template()["Resources"].values():
+    for name, spec in template()["Resources"].items():
+        if logical_id and name != logical_id:
+            continue
         for policy in spec.get("Properties", {}).get("Policies", []):
-            if isinstance(policy, dict) and "Statement" in policy:
-                statements.extend(policy["Statement"])
+            branches = policy["Fn::If"][1:] if "Fn::If" in policy else [policy]
+            for branch in branches:
+                if isinstance(branch, dict) and "Statement" in branch:
+                    statements.extend(branch["Statement"])
     return statements
 
 
@@ -30,7 +35,7 @@ def test_no_iam_action_is_a_wildcard() -> None:
 def test_personalize_access_is_limited_to_the_two_runtime_calls() -> None:
     personalize = {
         statement["Action"]
-        for statement in policy_statements()
+        for statement in policy_statements("ReviewFunction")
         if str(statement["Action"]).startswith("personalize:")
     }
     assert personalize == {"personalize:PutEvents", "personalize:GetRecommendations"}

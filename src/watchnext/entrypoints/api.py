@@ -7,6 +7,7 @@ use `ReviewApi` with other adapters.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -51,8 +52,10 @@ class ReviewApi:
         idempotency: Idempotency | None = None,
         metrics_sink: MetricsSink | None = None,
         cors_allowed_origins: tuple[str, ...] = (),
+        unsubscriber: Callable[[str], str] | None = None,
     ) -> None:
         self.service = service
+        self._unsubscriber = unsubscriber
         self._metrics = metrics_sink or NullMetrics()
         self._idempotency_config: IdempotencyConfig | None = None
         self._submit: Callable[..., ReviewAccepted] = service.submit_review
@@ -123,9 +126,38 @@ class ReviewApi:
         ) -> UserRecommendations:
             return self.service.recommendations_for(user_id, n)
 
+        @app.get(
+            "/unsubscribe",
+            summary="Stop recommendation emails (the signed link in every email)",
+            responses={400: {"description": "The link is malformed, forged or expired"}},
+        )
+        def unsubscribe(
+            token: Annotated[str, Query(min_length=1, max_length=2048)],
+        ) -> Response[str]:
+            return self._unsubscribe(token)
+
+        # RFC 8058 one-click: mail clients POST to the List-Unsubscribe URL.
+        @app.post("/unsubscribe", include_in_schema=False)
+        def unsubscribe_one_click(
+            token: Annotated[str, Query(min_length=1, max_length=2048)],
+        ) -> Response[str]:
+            return self._unsubscribe(token)
+
         @app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
         def openapi() -> Response[str]:
             return Response(HTTPStatus.OK, "application/json", self.openapi_json())
+
+    def _unsubscribe(self, token: str) -> Response[str]:
+        from watchnext.email.unsubscribe import InvalidTokenError
+
+        if self._unsubscriber is None:
+            return _page(HTTPStatus.NOT_FOUND, "Unsubscribing is not configured here.")
+        try:
+            user_id = self._unsubscriber(token)
+        except InvalidTokenError as error:
+            return _page(HTTPStatus.BAD_REQUEST, f"This unsubscribe link does not work: {error}.")
+        logger.info("Unsubscribed", extra={"user_id": user_id})
+        return _page(HTTPStatus.OK, "You are unsubscribed: WatchNext will not email you again.")
 
     def _register_error_handlers(self) -> None:
         app = self.resolver
@@ -166,6 +198,15 @@ def _json(
     status: int, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> Response[dict[str, Any]]:
     return Response(status_code=status, content_type="application/json", body=body, headers=headers)
+
+
+def _page(status: int, message: str) -> Response[str]:
+    body = (
+        "<!DOCTYPE html><html lang=en><meta charset=utf-8><title>WatchNext</title>"
+        "<body style='font-family:sans-serif;margin:3em'>"
+        f"<p>{html.escape(message)}</p></body></html>"
+    )
+    return Response(status_code=status, content_type="text/html; charset=utf-8", body=body)
 
 
 def _cors(origins: tuple[str, ...]) -> CORSConfig | None:

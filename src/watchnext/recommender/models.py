@@ -254,5 +254,11 @@ class LocalRecommender:
         top = top[np.argsort(-scores[top], kind="stable")]
         return top, scores[top]
 
+    def history_of(self, user_id: str) -> list[str]:
+        """The item ids the user has interacted with, strongest first."""
+        with self._lock:
+            row = self._live_rows.get(user_id) or self._trained_row(user_id)
+        return [self.item_ids[i] for i, _ in sorted(row.items(), key=lambda kv: (-kv[1], kv[0]))]
+
     def describe(self) -> dict[str, Any]:
         return {"model": self.kind, "params": self.params, "confidence": asdict(self.rule)}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -34,6 +34,15 @@ class AwsClients:
     dynamodb: DynamoDBClient
     sqs: SQSClient
     ssm: SSMClient
+    session: boto3.session.Session | None = None
+    _others: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def other(self, service: str) -> Any:
+        """A client for a service off the review path (built on first use, then kept)."""
+        if service not in self._others:
+            session = self.session or boto3.session.Session()
+            self._others[service] = session.client(service, config=CLIENT_CONFIG)  # type: ignore[call-overload]
+        return self._others[service]
 
     @classmethod
     def create(cls, session: boto3.session.Session | None = None) -> AwsClients:
@@ -45,4 +54,5 @@ class AwsClients:
             dynamodb=session.client("dynamodb", config=CLIENT_CONFIG),
             sqs=session.client("sqs", config=CLIENT_CONFIG),
             ssm=session.client("ssm", config=CLIENT_CONFIG),
+            session=session,
         )

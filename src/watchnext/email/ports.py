@@ -1,0 +1,30 @@
+"""What the mailer needs: a channel to send through and somewhere to keep its state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from watchnext.domain.email import EmailJob
+
+
+class Mailer(Protocol):
+    def send(self, job: EmailJob, unsubscribe_url: str) -> None:
+        """Deliver one recommendations email, or raise."""
+
+
+class EmailState(Protocol):
+    """Opt-outs, which jobs were sent, and each user's latest job (for the cooldown)."""
+
+    def is_opted_out(self, user_id: str) -> bool: ...
+
+    def opt_out(self, user_id: str) -> None: ...
+
+    def claim(self, job_id: str) -> bool:
+        """True for the first claim of ``job_id``; False if it was claimed (sent) before."""
+
+    def release(self, job_id: str) -> None:
+        """Undo a claim whose send failed, so a retry can send."""
+
+    def note_latest(self, user_id: str, job_id: str, reviewed_at: datetime) -> str:
+        """Record the job if it is the user's newest; return the newest job id."""

@@ -1,0 +1,113 @@
+"""The recommendations email template (``pinpoint_templates/recommendations``): loading,
+its data, its content hash and the Pinpoint variant generated from it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from watchnext.domain.email import EmailJob
+
+TEMPLATE_NAME = "watchnext-recommendations"
+TEMPLATES_DIR = "WATCHNEXT_TEMPLATES_DIR"
+PARTS = ("subject", "html", "text")
+LAYER_ROOT = Path("/opt")  # where Lambda mounts the EmailTemplatesLayer
+SOURCE_ROOT = Path(__file__).resolve().parents[3] / "pinpoint_templates"
+
+
+@dataclass(frozen=True)
+class EmailTemplate:
+    subject: str
+    html: str
+    text: str
+
+    @property
+    def content_hash(self) -> str:
+        digest = hashlib.sha256()
+        for part in (self.subject, self.html, self.text):
+            digest.update(part.encode())
+            digest.update(b"\x00")
+        return digest.hexdigest()
+
+
+def templates_root() -> Path:
+    """``$WATCHNEXT_TEMPLATES_DIR``, else the Lambda layer, else this checkout's folder."""
+    configured = os.environ.get(TEMPLATES_DIR)
+    if configured:
+        return Path(configured)
+    if (LAYER_ROOT / "recommendations").is_dir():
+        return LAYER_ROOT
+    return SOURCE_ROOT
+
+
+def load_template(root: Path | None = None, name: str = "recommendations") -> EmailTemplate:
+    folder = (root or templates_root()) / name
+    try:
+        parts = {part: (folder / f"{part}.hbs").read_text(encoding="utf-8") for part in PARTS}
+    except FileNotFoundError as error:
+        raise FileNotFoundError(
+            f"email template part missing: {error.filename} (set {TEMPLATES_DIR})"
+        ) from None
+    return EmailTemplate(subject=parts["subject"].strip(), html=parts["html"], text=parts["text"])
+
+
+def template_data(job: EmailJob, unsubscribe_url: str) -> dict[str, Any]:
+    """The variables the template uses, from an email job (the SES ``TemplateData``)."""
+    reason = f"Because you rated {job.rated.title}"
+    return {
+        "count": len(job.recommendations),
+        "rated": {"title": job.rated.title, "rating": job.rated.rating},
+        "recommendations": [
+            {"rank": rank, "item_id": r.item_id, "title": r.title, "reason": reason}
+            for rank, r in enumerate(job.recommendations, start=1)
+        ],
+        "unsubscribe_url": unsubscribe_url,
+    }
+
+
+PINPOINT_ATTRIBUTES = {
+    "rated.title": "User.UserAttributes.rated_title.[0]",
+    "rated.rating": "User.UserAttributes.rated_rating.[0]",
+    "count": "User.UserAttributes.recommendation_count.[0]",
+    "unsubscribe_url": "User.UserAttributes.unsubscribe_url.[0]",
+}
+
+
+def pinpoint_variant(template: EmailTemplate) -> EmailTemplate:
+    """The same template for Pinpoint, whose variables are endpoint user attributes (lists of
+    strings): the loop runs over ``recommended_titles`` and each entry is a title."""
+
+    def convert(text: str) -> str:
+        for variable, attribute in PINPOINT_ATTRIBUTES.items():
+            text = re.sub(
+                r"(\{\{\{?)\s*" + re.escape(variable) + r"\s*(\}?\}\})",
+                rf"\g<1>{attribute}\g<2>",
+                text,
+            )
+        loop = re.compile(r"\{\{#each recommendations\}\}(.*?)\{\{/each\}\}", re.DOTALL)
+
+        def per_title(match: re.Match[str]) -> str:
+            body = re.sub(r"\{\{(\{?)\s*title\s*(\}?)\}\}", r"{{\g<1>this\g<2>}}", match.group(1))
+            body = re.sub(r"\{\{#if reason\}\}.*?\{\{/if\}\}", "", body, flags=re.DOTALL)
+            body = re.sub(r"\{\{rank\}\}\.?", "", body)
+            return "{{#each User.UserAttributes.recommended_titles}}" + body + "{{/each}}"
+
+        return loop.sub(per_title, text)
+
+    return EmailTemplate(convert(template.subject), convert(template.html), convert(template.text))
+
+
+def pinpoint_attributes(job: EmailJob, unsubscribe_url: str) -> dict[str, list[str]]:
+    """The endpoint user attributes the Pinpoint variant reads."""
+    return {
+        "recommended_titles": [r.title for r in job.recommendations],
+        "recommended_items": [r.item_id for r in job.recommendations],  # the original design's
+        "rated_title": [job.rated.title],
+        "rated_rating": [str(job.rated.rating)],
+        "recommendation_count": [str(len(job.recommendations))],
+        "unsubscribe_url": [unsubscribe_url],
+    }

@@ -1,0 +1,216 @@
+"""The mailer Lambda on an SQS batch: SES v2 and Pinpoint through Stubber, its state in
+moto's DynamoDB (table built from template.yaml), retries via moto's SQS."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+from moto import mock_aws
+
+from tests.fakes import email_job
+from tests.support import resource
+from watchnext.adapters.aws.email_state import DynamoDbEmailState
+from watchnext.adapters.aws.mailers import PinpointMailer, SesMailer
+from watchnext.domain.email import EmailJob
+from watchnext.email.delivery import Delivery
+from watchnext.email.templates import template_data
+from watchnext.entrypoints.lambda_context import LocalLambdaContext
+from watchnext.entrypoints.mailer import JobHandler, backoff_seconds, handle_batch
+
+KEY = b"s" * 32
+SENDER = "picks@watchnext.example.com"
+
+
+class World:
+    def __init__(self) -> None:
+        session = boto3.session.Session(region_name="us-east-1")
+        self.dynamodb = session.client("dynamodb")
+        props = resource("EmailStateTable")["Properties"]
+        self.dynamodb.create_table(
+            TableName="EmailState", KeySchema=props["KeySchema"],
+            AttributeDefinitions=props["AttributeDefinitions"], BillingMode="PAY_PER_REQUEST",
+        )  # fmt: skip
+        self.sqs = session.client("sqs")
+        self.queue_url = self.sqs.create_queue(QueueName="email-jobs")["QueueUrl"]
+        self.state = DynamoDbEmailState(self.dynamodb, "EmailState")
+        self.ses = session.client("sesv2")
+        self.pinpoint = session.client("pinpoint")
+
+    def handler(self, mailer: Any, cooldown: int = 0) -> JobHandler:
+        delivery = Delivery(
+            mailer=mailer, state=self.state, unsubscribe_base_url="https://api.example.com/prod",
+            signing_key=lambda: KEY, cooldown_seconds=cooldown,
+        )  # fmt: skip
+        return JobHandler(delivery, self.sqs, self.queue_url)
+
+    def receive(self, bodies: list[str]) -> dict[str, Any]:
+        """Put the bodies on the queue and receive them as the Lambda event would carry them."""
+        for body in bodies:
+            self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=body)
+        messages = self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+        )["Messages"]
+        return {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": m["Attributes"],
+                    "messageAttributes": {},
+                    "md5OfBody": m["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:email-jobs",
+                    "awsRegion": "us-east-1",
+                }
+                for m in messages
+            ]
+        }
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    with mock_aws():
+        yield World()
+
+
+def expect_ses_send(stub: Stubber, job: EmailJob) -> None:
+    stub.add_response(
+        "send_email",
+        {"MessageId": f"ses-{job.job_id}"},
+        expected_params={
+            "FromEmailAddress": SENDER,
+            "Destination": {"ToAddresses": ["viewer@example.com"]},
+            "Content": {
+                "Template": {
+                    "TemplateName": "watchnext-test-recommendations",
+                    "TemplateData": ANY,
+                    "Headers": [
+                        {"Name": "List-Unsubscribe", "Value": ANY},
+                        {"Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click"},
+                    ],
+                }
+            },
+            "EmailTags": [{"Name": "kind", "Value": "recommendations"}],
+        },
+    )
+
+
+def test_a_batch_with_one_bad_message_reports_only_that_message(world: World) -> None:
+    jobs = [email_job("job-a", "u1"), email_job("job-b", "u2")]
+    ses = SesMailer(world.ses, sender=SENDER, template_name="watchnext-test-recommendations")
+    event = world.receive([jobs[0].model_dump_json(), "{not a job", jobs[1].model_dump_json()])
+    bad_id = event["Records"][1]["messageId"]
+
+    with Stubber(world.ses) as stub:
+        for job in jobs:
+            expect_ses_send(stub, job)
+        response = handle_batch(event, LocalLambdaContext(), world.handler(ses))
+        stub.assert_no_pending_responses()
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": bad_id}]}
+
+
+def test_ses_gets_the_template_data_and_a_one_click_unsubscribe_header(world: World) -> None:
+    job = email_job(titles=("Tom & Jerry <Classic>",))
+    ses = SesMailer(world.ses, sender=SENDER, template_name="watchnext-test-recommendations")
+    sent: list[dict[str, Any]] = []
+    world.ses.meta.events.register(
+        "provide-client-params.sesv2.SendEmail", lambda params, **_: sent.append(params)
+    )
+
+    with Stubber(world.ses) as stub:
+        expect_ses_send(stub, job)
+        handle_batch(
+            world.receive([job.model_dump_json()]), LocalLambdaContext(), world.handler(ses)
+        )
+
+    template = sent[0]["Content"]["Template"]
+    data = json.loads(template["TemplateData"])
+    url = template["Headers"][0]["Value"].strip("<>")
+    assert data == template_data(job, url)
+    assert data["recommendations"][0]["title"] == "Tom & Jerry <Classic>"
+    assert url.startswith("https://api.example.com/prod/unsubscribe?token=")
+
+
+def test_a_redelivered_job_is_not_sent_twice(world: World) -> None:
+    job = email_job()
+    ses = SesMailer(world.ses, sender=SENDER, template_name="watchnext-test-recommendations")
+    with Stubber(world.ses) as stub:
+        expect_ses_send(stub, job)  # one response only: a second send would fail the test
+        first = handle_batch(
+            world.receive([job.model_dump_json()]), LocalLambdaContext(), world.handler(ses)
+        )
+        again = handle_batch(
+            world.receive([job.model_dump_json()]), LocalLambdaContext(), world.handler(ses)
+        )
+        stub.assert_no_pending_responses()
+    assert first == again == {"batchItemFailures": []}
+
+
+def test_an_opted_out_viewer_gets_nothing(world: World) -> None:
+    world.state.opt_out("37197598")
+    ses = SesMailer(world.ses, sender=SENDER, template_name="t")
+    with Stubber(world.ses) as stub:  # no response queued: any send would raise
+        response = handle_batch(
+            world.receive([email_job().model_dump_json()]), LocalLambdaContext(), world.handler(ses)
+        )
+        stub.assert_no_pending_responses()
+    assert response == {"batchItemFailures": []}
+
+
+def test_a_failed_send_is_retried_later_with_backoff(world: World) -> None:
+    ses = SesMailer(world.ses, sender=SENDER, template_name="t")
+    with Stubber(world.ses) as stub:
+        stub.add_client_error(
+            "send_email", service_error_code="TooManyRequestsException", http_status_code=429
+        )
+        response = handle_batch(
+            world.receive([email_job().model_dump_json()]), LocalLambdaContext(), world.handler(ses)
+        )
+    assert len(response["batchItemFailures"]) == 1
+    assert world.state.claim("job-1") is True  # the failed send released its claim
+    assert [backoff_seconds(n) for n in (1, 2, 3, 8, 20)] == [10, 20, 40, 900, 900]
+
+
+def test_the_pinpoint_channel_updates_the_endpoint_then_sends_to_the_user(world: World) -> None:
+    job = email_job()
+    mailer = PinpointMailer(
+        world.pinpoint, application_id="app-1", sender=SENDER, template_name="tpl"
+    )
+    with Stubber(world.pinpoint) as stub:
+        stub.add_response(
+            "update_endpoint",
+            {"MessageBody": {"Message": "Accepted", "RequestID": "r"}},
+            expected_params={
+                "ApplicationId": "app-1",
+                "EndpointId": "37197598",
+                "EndpointRequest": {
+                    "ChannelType": "EMAIL",
+                    "Address": "viewer@example.com",
+                    "User": {"UserId": "37197598", "UserAttributes": ANY},
+                },
+            },
+        )
+        stub.add_response(
+            "send_users_messages",
+            {"SendUsersMessageResponse": {"ApplicationId": "app-1"}},
+            expected_params={
+                "ApplicationId": "app-1",
+                "SendUsersMessageRequest": {
+                    "MessageConfiguration": {"EmailMessage": {"FromAddress": SENDER}},
+                    "TemplateConfiguration": {"EmailTemplate": {"Name": "tpl"}},
+                    "Users": {"37197598": {}},
+                },
+            },
+        )
+        response = handle_batch(
+            world.receive([job.model_dump_json()]), LocalLambdaContext(), world.handler(mailer)
+        )
+        stub.assert_no_pending_responses()
+    assert response == {"batchItemFailures": []}

@@ -1,0 +1,79 @@
+"""The recommendations email: every pick shown, hostile titles escaped, one source for SES,
+Pinpoint and the local renderer."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fakes import email_job
+from watchnext.email.render import HandlebarsRenderer
+from watchnext.email.templates import (
+    load_template,
+    pinpoint_attributes,
+    pinpoint_variant,
+    template_data,
+)
+
+HOSTILE = ("Tom & Jerry <Classic>", 'Say "Hello", Goodbye', "<script>alert(1)</script>")
+UNSUBSCRIBE = "https://api.example.com/prod/unsubscribe?token=abc.def"
+
+
+@pytest.fixture(scope="module")
+def renderer() -> HandlebarsRenderer:
+    return HandlebarsRenderer(load_template())
+
+
+@pytest.mark.parametrize("count", [1, 5, 25])
+def test_every_recommendation_is_shown_with_its_reason(
+    renderer: HandlebarsRenderer, count: int
+) -> None:
+    titles = tuple(f"Film number {i}" for i in range(count))
+    email = renderer.render(template_data(email_job(titles=titles), UNSUBSCRIBE))
+
+    for title in titles:
+        assert f'<span class="title">{title}</span>' in email.html
+        assert f"- {title} (Because you rated Lucy (2014))" in email.text
+    assert email.html.count('class="item"') == count
+    assert email.html.count("Because you rated Lucy (2014)") == count
+    assert f"{count}." in email.html  # ranks from 1
+    assert email.subject == f"{count} picks for you, because you rated Lucy (2014)"
+
+
+def test_hostile_titles_are_escaped_in_html_and_plain_in_text(renderer: HandlebarsRenderer) -> None:
+    email = renderer.render(template_data(email_job(titles=HOSTILE, rated=HOSTILE[0]), UNSUBSCRIBE))
+
+    assert "<Classic>" not in email.html
+    assert "<script>" not in email.html
+    assert "Tom &amp; Jerry &lt;Classic&gt;" in email.html
+    assert "Say &quot;Hello&quot;, Goodbye" in email.html
+    assert "- Tom & Jerry <Classic>" in email.text
+    assert email.subject.endswith("because you rated Tom & Jerry <Classic>")
+
+
+def test_the_unsubscribe_link_is_in_both_parts(renderer: HandlebarsRenderer) -> None:
+    email = renderer.render(template_data(email_job(), UNSUBSCRIBE))
+    assert f'href="{UNSUBSCRIBE}"' in email.html
+    assert f"Unsubscribe: {UNSUBSCRIBE}" in email.text
+
+
+def test_the_pinpoint_variant_reads_endpoint_attributes_and_shows_every_title() -> None:
+    job = email_job(titles=HOSTILE)
+    variant = pinpoint_variant(load_template())
+    assert "{{#each User.UserAttributes.recommended_titles}}" in variant.html
+    assert "recommendations" not in variant.html
+
+    email = HandlebarsRenderer(variant).render(
+        {"User": {"UserAttributes": pinpoint_attributes(job, UNSUBSCRIBE)}}
+    )
+
+    assert email.html.count('class="item"') == len(HOSTILE)
+    assert "Tom &amp; Jerry &lt;Classic&gt;" in email.html
+    assert "You rated <strong>Lucy (2014)</strong> 5/5" in email.html
+    assert f"Unsubscribe: {UNSUBSCRIBE}" in email.text
+
+
+def test_the_content_hash_changes_with_any_part() -> None:
+    template = load_template()
+    changed = type(template)(template.subject + "!", template.html, template.text)
+    assert len(template.content_hash) == 64
+    assert changed.content_hash != template.content_hash

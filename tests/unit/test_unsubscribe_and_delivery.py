@@ -1,0 +1,116 @@
+"""Signed unsubscribe links, and the mailer use case over in-memory fakes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.fakes import FakeMailer, InMemoryEmailState, email_job
+from watchnext.email.delivery import Delivery, Outcome, RetryLaterError
+from watchnext.email.unsubscribe import InvalidTokenError, sign, unsubscribe_url, verify
+
+KEY = b"k" * 32
+
+
+def test_a_signed_token_gives_back_its_user() -> None:
+    assert verify(sign("37197598", KEY), KEY) == "37197598"
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: (
+            t.split(".")[0] + "." + sign("someone-else", KEY).split(".")[1]
+        ),  # swapped signature
+        lambda t: sign("37197598", b"another key"),  # signed with another key
+        lambda t: t.replace(".", ""),  # malformed
+        lambda t: "",  # empty
+        lambda t: t + "x",  # tampered signature
+    ],
+)
+def test_a_forged_or_broken_token_is_refused(mangle: object) -> None:
+    token = mangle(sign("37197598", KEY))  # type: ignore[operator]
+    with pytest.raises(InvalidTokenError):
+        verify(token, KEY)
+
+
+def test_an_old_token_expires() -> None:
+    old = sign("u", KEY, now=datetime(2020, 1, 1, tzinfo=UTC).timestamp())
+    with pytest.raises(InvalidTokenError, match="expired"):
+        verify(old, KEY)
+
+
+def test_the_link_carries_a_token_for_the_user() -> None:
+    url = unsubscribe_url("https://api.example.com/prod/", "u 1", KEY)
+    parsed = urlparse(url)
+    assert parsed.path == "/prod/unsubscribe"
+    assert verify(parse_qs(parsed.query)["token"][0], KEY) == "u 1"
+
+
+def delivery(
+    state: InMemoryEmailState, mailer: FakeMailer, cooldown: int = 0, now: float = 0.0
+) -> Delivery:
+    return Delivery(
+        mailer=mailer, state=state, unsubscribe_base_url="https://api.example.com/prod",
+        signing_key=lambda: KEY, cooldown_seconds=cooldown, clock=lambda: now,
+    )  # fmt: skip
+
+
+def test_a_job_is_sent_once_with_a_working_unsubscribe_link() -> None:
+    mailer, state = FakeMailer(), InMemoryEmailState()
+    service = delivery(state, mailer)
+
+    assert service.deliver(email_job()) is Outcome.SENT
+    assert service.deliver(email_job()) is Outcome.DUPLICATE
+
+    ((job, url),) = mailer.sent
+    assert verify(parse_qs(urlparse(url).query)["token"][0], KEY) == job.user_id
+
+
+def test_an_opted_out_viewer_gets_nothing() -> None:
+    mailer, state = FakeMailer(), InMemoryEmailState(opted_out={"37197598"})
+    assert delivery(state, mailer).deliver(email_job()) is Outcome.OPTED_OUT
+    assert mailer.sent == []
+
+
+def test_a_failed_send_is_released_so_the_retry_sends() -> None:
+    mailer, state = FakeMailer(failures_left=1), InMemoryEmailState()
+    service = delivery(state, mailer)
+
+    with pytest.raises(ConnectionError):
+        service.deliver(email_job())
+    assert service.deliver(email_job()) is Outcome.SENT
+    assert len(mailer.sent) == 1
+
+
+def test_a_burst_of_reviews_within_the_cooldown_yields_one_email_with_the_latest_picks() -> None:
+    mailer, state = FakeMailer(), InMemoryEmailState()
+    start = datetime(2026, 11, 1, 18, 0, tzinfo=UTC)
+    burst = [
+        email_job(f"job-{i}", reviewed_at=start + timedelta(seconds=20 * i), titles=(f"Pick {i}",))
+        for i in range(3)
+    ]
+    during = delivery(state, mailer, cooldown=300, now=start.timestamp() + 60)
+    waits = []
+    for job in burst:  # first delivery attempts, inside the cooldown
+        try:
+            during.deliver(job)
+        except RetryLaterError as wait:
+            waits.append(wait.seconds)
+    assert len(waits) == 3  # each was the newest when it arrived, so each waits
+    assert mailer.sent == []
+    after = delivery(state, mailer, cooldown=300, now=start.timestamp() + 400)
+    outcomes = [after.deliver(job) for job in burst]  # the redeliveries, after the cooldown
+
+    assert outcomes == [Outcome.SUPERSEDED, Outcome.SUPERSEDED, Outcome.SENT]
+    assert [job.recommendations[0].title for job, _ in mailer.sent] == ["Pick 2"]
+
+
+def test_without_a_cooldown_every_review_gets_its_email() -> None:
+    mailer, state = FakeMailer(), InMemoryEmailState()
+    service = delivery(state, mailer)
+    for i in range(3):
+        service.deliver(email_job(f"job-{i}"))
+    assert len(mailer.sent) == 3
