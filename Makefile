@@ -14,7 +14,11 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: help install install-sam lint typecheck unit sam-validate sam-build test bench demo clean
+DATA := data
+DATASET := $(DATA)/ml100k
+ARTIFACT := artifacts/als
+
+.PHONY: help install install-sam lint typecheck unit sam-validate sam-build demo-check test bench demo clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -49,13 +53,24 @@ sam-validate: install install-sam ## sam validate --lint and cfn-lint on templat
 sam-build: install-sam ## sam build (no Docker): the Lambda bundle in .aws-sam/build.
 	PYENV_VERSION=$(SAM_PYTHONS) $(SAM) build
 
-test: lint typecheck unit sam-validate sam-build ## Everything CI runs.
+$(DATASET)/manifest.json: | $(BIN)/watchnext
+	$(BIN)/watchnext data fetch movielens-100k --data-dir $(DATA)
+	$(BIN)/watchnext prepare $(DATA)/movielens-100k --source movielens --out $(DATASET)
+
+$(ARTIFACT)/meta.json: $(DATASET)/manifest.json
+	$(BIN)/watchnext train --data $(DATASET) --model als --out $(ARTIFACT)
+
+demo-check: install $(ARTIFACT)/meta.json ## One scripted review end to end over HTTP (watchnext demo --check).
+	rm -rf $(DATA)/demo-check
+	$(BIN)/watchnext demo --check --data-dir $(DATA)/demo-check --artifact $(ARTIFACT) --api-port 3300 --smtp-port 1325
+
+test: lint typecheck unit sam-validate sam-build demo-check ## Everything CI runs.
 
 bench: install ## Benchmarks: bench/results.json and bench/SUMMARY.md.
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m benchmarks.run --out bench/results.json --summary bench/SUMMARY.md
 
-demo: ## The whole product on this machine (arrives with the local stack, issue #6).
-	@echo "make demo: the local stack (issue #6) is not built yet; see README, Status." >&2; exit 1
+demo: install $(ARTIFACT)/meta.json ## Install, fetch MovieLens, train, and run the local stack (Ctrl-C stops).
+	$(BIN)/watchnext demo --data-dir $(DATA) --artifact $(ARTIFACT)
 
 clean: ## Remove environments and build output.
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache

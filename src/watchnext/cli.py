@@ -424,5 +424,70 @@ def email_preview(
     typer.echo(f"{out} ({email.subject})")
 
 
+@app.command()
+def demo(
+    data_dir: Annotated[Path, typer.Option(help="Datasets and the local stack's state.")] = Path(
+        "data"
+    ),
+    artifact: Annotated[Path, typer.Option(help="The trained model to serve.")] = Path(
+        "artifacts/als"
+    ),
+    api_port: Annotated[
+        int, typer.Option(help="The review API (like `sam local start-api`).")
+    ] = 3000,
+    web_port: Annotated[int, typer.Option(help="The web app.")] = 8080,
+    smtp_port: Annotated[int, typer.Option(help="The local SMTP sink.")] = 1025,
+    smtp_host: Annotated[str, typer.Option(help="Send through this SMTP server instead.")] = "",
+    api_key: Annotated[
+        str | None, typer.Option(help="Default: generated once, kept in DATA_DIR/local.")
+    ] = None,
+    check: Annotated[
+        bool, typer.Option(help="Run one scripted review end to end, then exit 0 or 1.")
+    ] = False,
+) -> None:
+    """Run WatchNext on this machine: SMTP sink, review API, mailer and web app; Ctrl-C stops."""
+    import signal
+    import threading
+
+    with _recommender_errors():
+        from watchnext.local_stack import LocalConfig, build_local_stack
+
+        config = LocalConfig(
+            data_dir=data_dir, artifact=artifact, api_port=api_port, smtp_port=smtp_port,
+            smtp_host=smtp_host or "127.0.0.1", run_sink=not smtp_host, api_key=api_key,
+        )  # fmt: skip
+        stack = build_local_stack(config)
+    try:
+        stack.start()
+    except OSError as error:
+        stack.stop()
+        raise _fail(
+            f"cannot listen: {error} (pick other ports with --api-port/--smtp-port)"
+        ) from None
+    replayed = stack.events.count()
+    typer.echo(f"Review API: {config.api_url}  (OpenAPI: {config.api_url}/openapi.json)")
+    typer.echo(f"API key: {stack.api_key}")
+    typer.echo(
+        f"SMTP: {config.smtp_host}:{config.smtp_port}"
+        + ("  (sink: " + str(config.outbox_dir) + ")" if config.run_sink else "")
+    )
+    typer.echo(f"Events kept from earlier runs: {replayed:,}")
+    if check:
+        from watchnext.demo_check import run_check
+
+        try:
+            ok = run_check(config, stack.api_key)
+        finally:
+            stack.stop()
+        raise typer.Exit(0 if ok else 1)
+    stopped = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    typer.echo("Running; Ctrl-C stops.")
+    stopped.wait()
+    typer.echo("Stopping…")
+    stack.stop()
+
+
 def main() -> None:
     app()

@@ -1,0 +1,1 @@
+"""Adapters for the embedded default: SQLite stores, the local recommender, SMTP."""

@@ -1,0 +1,20 @@
+"""Titles for the local stack, from the model artifact's catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from watchnext.domain.recommendation import CatalogItem
+
+
+class InMemoryCatalog:
+    def __init__(self, titles: Mapping[str, str]) -> None:
+        self._items = {item: CatalogItem(item, title) for item, title in titles.items()}
+
+    def lookup(self, item_ids: Iterable[str]) -> Mapping[str, CatalogItem]:
+        return {i: self._items[i] for i in item_ids if i in self._items}
+
+    def search(self, text: str, limit: int = 50) -> list[CatalogItem]:
+        needle = text.casefold()
+        found = [item for item in self._items.values() if needle in item.title.casefold()]
+        return sorted(found, key=lambda item: item.title)[:limit]

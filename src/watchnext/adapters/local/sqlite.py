@@ -1,0 +1,57 @@
+"""One SQLite database file for the local stack's durable state, in WAL mode: an accepted
+review or a queued email survives a crash or a restart."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    event_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, item_id TEXT NOT NULL,
+    event_type TEXT NOT NULL, event_value REAL NOT NULL, timestamp TEXT NOT NULL,
+    properties TEXT NOT NULL, recorded_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS email_jobs (
+    job_id TEXT PRIMARY KEY, body TEXT NOT NULL, available_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT
+);
+CREATE TABLE IF NOT EXISTS email_state (key TEXT PRIMARY KEY, value TEXT, at REAL);
+"""
+
+
+class Database:
+    """A thread-safe connection; every write is its own committed transaction."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.RLock()
+        with self._lock:
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("PRAGMA synchronous=FULL")  # durable on power loss too
+            self._connection.execute("PRAGMA busy_timeout=5000")
+            self._connection.executescript(SCHEMA)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            self._connection.execute("COMMIT")
+
+    def query(self, sql: str, parameters: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        with self._lock:
+            return list(self._connection.execute(sql, parameters).fetchall())
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()

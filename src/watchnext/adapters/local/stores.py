@@ -1,0 +1,148 @@
+"""SQLite implementations of the event recorder, the email queue and the mailer's state."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from watchnext.adapters.local.sqlite import Database
+from watchnext.domain.email import EmailJob
+from watchnext.ports import EventRecorder, InteractionEvent
+
+
+class SqliteEventStore:
+    """Every accepted interaction, kept; `record` also forwards it to a live recommender."""
+
+    def __init__(self, db: Database, forward_to: EventRecorder | None = None) -> None:
+        self._db = db
+        self._forward_to = forward_to
+
+    def record(self, event: InteractionEvent) -> None:
+        with self._db.transaction() as tx:
+            tx.execute(
+                "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    event.event_id, event.user_id, event.item_id, event.event_type,
+                    event.event_value, event.timestamp.isoformat(),
+                    json.dumps(dict(event.properties)), time.time(),
+                ),
+            )  # fmt: skip
+        if self._forward_to is not None:
+            self._forward_to.record(event)
+
+    def events(self) -> Iterator[InteractionEvent]:
+        rows = self._db.query("SELECT * FROM events ORDER BY recorded_at, event_id")
+        for event_id, user, item, kind, value, at, props, _ in rows:
+            yield InteractionEvent(
+                event_id=str(event_id), user_id=str(user), item_id=str(item),
+                event_type=str(kind), event_value=float(str(value)),
+                timestamp=datetime.fromisoformat(str(at)), properties=json.loads(str(props)),
+            )  # fmt: skip
+
+    def count(self) -> int:
+        return int(str(self._db.query("SELECT count(*) FROM events")[0][0]))
+
+    def replay_into(self, recorder: EventRecorder) -> int:
+        """Feed every stored event to ``recorder`` (a freshly loaded model); returns how many."""
+        replayed = 0
+        for event in self.events():
+            recorder.record(event)
+            replayed += 1
+        return replayed
+
+
+@dataclass(frozen=True)
+class LeasedJob:
+    job: EmailJob
+    attempts: int
+
+
+class SqliteEmailQueue:
+    """A durable job queue: leased jobs come back if the worker dies before acknowledging."""
+
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
+        self._db = db
+        self._clock = clock
+
+    def enqueue(self, job: EmailJob) -> None:
+        with self._db.transaction() as tx:
+            tx.execute(
+                "INSERT OR IGNORE INTO email_jobs (job_id, body, available_at) VALUES (?, ?, ?)",
+                (job.job_id, job.model_dump_json(), self._clock()),
+            )
+
+    def lease(self, limit: int = 10, lease_seconds: float = 60.0) -> list[LeasedJob]:
+        now = self._clock()
+        with self._db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT job_id, body, attempts FROM email_jobs WHERE available_at <= ? "
+                "ORDER BY available_at LIMIT ?",
+                (now, limit),
+            ).fetchall()
+            for job_id, _, _ in rows:
+                tx.execute(
+                    "UPDATE email_jobs SET available_at = ?, attempts = attempts + 1 "
+                    "WHERE job_id = ?",
+                    (now + lease_seconds, job_id),
+                )
+        return [
+            LeasedJob(EmailJob.model_validate_json(body), attempts + 1)
+            for _, body, attempts in rows
+        ]
+
+    def ack(self, job_id: str) -> None:
+        with self._db.transaction() as tx:
+            tx.execute("DELETE FROM email_jobs WHERE job_id = ?", (job_id,))
+
+    def retry(self, job_id: str, delay_seconds: float, error: str) -> None:
+        with self._db.transaction() as tx:
+            tx.execute(
+                "UPDATE email_jobs SET available_at = ?, last_error = ? WHERE job_id = ?",
+                (self._clock() + delay_seconds, error[:500], job_id),
+            )
+
+    def pending(self) -> int:
+        return int(str(self._db.query("SELECT count(*) FROM email_jobs")[0][0]))
+
+
+class SqliteEmailState:
+    """`watchnext.email.ports.EmailState` in the same database."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def is_opted_out(self, user_id: str) -> bool:
+        return bool(
+            self._db.query("SELECT 1 FROM email_state WHERE key = ?", (f"optout#{user_id}",))
+        )
+
+    def opt_out(self, user_id: str) -> None:
+        with self._db.transaction() as tx:
+            tx.execute(
+                "INSERT OR REPLACE INTO email_state VALUES (?, '', ?)",
+                (f"optout#{user_id}", time.time()),
+            )
+
+    def claim(self, job_id: str) -> bool:
+        with self._db.transaction() as tx:
+            inserted = tx.execute(
+                "INSERT OR IGNORE INTO email_state VALUES (?, '', ?)",
+                (f"sent#{job_id}", time.time()),
+            ).rowcount
+        return inserted == 1
+
+    def release(self, job_id: str) -> None:
+        with self._db.transaction() as tx:
+            tx.execute("DELETE FROM email_state WHERE key = ?", (f"sent#{job_id}",))
+
+    def note_latest(self, user_id: str, job_id: str, reviewed_at: datetime) -> str:
+        key, at = f"latest#{user_id}", reviewed_at.timestamp()
+        with self._db.transaction() as tx:
+            row = tx.execute("SELECT value, at FROM email_state WHERE key = ?", (key,)).fetchone()
+            if row is None or float(row[1]) <= at:
+                tx.execute("INSERT OR REPLACE INTO email_state VALUES (?, ?, ?)", (key, job_id, at))
+                return job_id
+            return str(row[0])

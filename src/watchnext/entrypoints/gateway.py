@@ -1,0 +1,87 @@
+"""The local API gateway: the review API's handler over HTTP, as API Gateway runs it.
+
+The no-Docker stand-in for `sam local start-api`: each HTTP request becomes an API Gateway
+REST proxy event, the API key is enforced as a usage plan would (403 ``Forbidden`` without
+it; the unsubscribe link needs none), and the handler's proxy response becomes the HTTP
+response. Served by waitress, a production WSGI server, with a thread pool.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from watchnext.entrypoints.api import ReviewApi
+from watchnext.entrypoints.lambda_context import LocalLambdaContext
+from watchnext.entrypoints.proxy_events import proxy_event
+
+OPEN_PATHS = frozenset({"/unsubscribe"})
+MAX_BODY_BYTES = 1 << 20
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+
+class LocalGateway:
+    """A WSGI application in front of a `ReviewApi`."""
+
+    def __init__(self, api: ReviewApi, api_key: str, stage: str = "local") -> None:
+        self.api = api
+        self.api_key = api_key
+        self.stage = stage
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = str(environ["REQUEST_METHOD"])
+        path = str(environ.get("PATH_INFO") or "/")
+        headers = {
+            key[5:].replace("_", "-").title(): str(value)
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["Content-Type"] = str(environ["CONTENT_TYPE"])
+        if path not in OPEN_PATHS and headers.get("X-Api-Key") != self.api_key:
+            return _reply(start_response, 403, {"message": "Forbidden"})
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length > MAX_BODY_BYTES:
+            return _reply(start_response, 413, {"message": "Request body too large"})
+        body = environ["wsgi.input"].read(length).decode("utf-8", "replace") if length else None
+        query = dict(parse_qsl(str(environ.get("QUERY_STRING") or ""), keep_blank_values=True))
+        event = proxy_event(
+            method, path, body=body, headers=headers, query=query or None, stage=self.stage,
+            source_ip=str(environ.get("REMOTE_ADDR", "127.0.0.1")),
+        )  # fmt: skip
+        response = self.api.handle(event, LocalLambdaContext(function_name="watchnext-local-api"))
+        response_headers = [
+            (name, str(values[-1]))
+            for name, values in (response.get("multiValueHeaders") or {}).items()
+        ]
+        response_headers += [
+            (name, str(value)) for name, value in (response.get("headers") or {}).items()
+        ]
+        payload = str(response.get("body") or "").encode()
+        status = int(response["statusCode"])
+        start_response(
+            f"{status} {_reason(status)}",
+            [*response_headers, ("Content-Length", str(len(payload)))],
+        )
+        return [payload]
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _reply(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
+    payload = json.dumps(body).encode()
+    start_response(
+        f"{status} {_reason(status)}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+    )
+    return [payload]

@@ -1,0 +1,146 @@
+"""The embedded default: the whole product on one machine, no AWS account.
+
+Wires the same review API and mailer use case to local adapters: the trained local model
+(updated on every event), SQLite (events, email queue, mailer state), SMTP to a local sink.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from watchnext.adapters.local.catalog import InMemoryCatalog
+from watchnext.adapters.local.mail_worker import MailWorker
+from watchnext.adapters.local.smtp import SmtpMailer, SmtpSink
+from watchnext.adapters.local.sqlite import Database
+from watchnext.adapters.local.stores import SqliteEmailQueue, SqliteEmailState, SqliteEventStore
+from watchnext.email.delivery import Delivery
+from watchnext.email.render import HandlebarsRenderer
+from watchnext.email.templates import load_template
+from watchnext.email.unsubscribe import verify
+from watchnext.entrypoints.api import ReviewApi
+from watchnext.entrypoints.gateway import LocalGateway
+from watchnext.recommender import artifact as artifacts
+from watchnext.recommender.errors import RecommenderError
+from watchnext.service import ReviewService
+
+
+@dataclass
+class LocalConfig:
+    data_dir: Path = Path("data")
+    artifact: Path = Path("artifacts/als")
+    host: str = "127.0.0.1"
+    api_port: int = 3000
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    run_sink: bool = True
+    sender: str = "WatchNext <picks@watchnext.local>"
+    api_key: str | None = None
+    email_cooldown_seconds: int = 0
+    num_results: int = 10
+
+    @property
+    def state_dir(self) -> Path:
+        return self.data_dir / "local"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.state_dir / "outbox"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}"
+
+
+def _persistent_secret(path: Path, nbytes: int = 32) -> str:
+    """A random value created once and kept (the API key, the unsubscribe signing key)."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(nbytes)
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    return value
+
+
+@dataclass
+class LocalStack:
+    config: LocalConfig
+    api: ReviewApi
+    events: SqliteEventStore
+    queue: SqliteEmailQueue
+    worker: MailWorker
+    catalog: InMemoryCatalog
+    api_key: str
+    db: Database
+    sink: SmtpSink | None = None
+    _server: object | None = field(default=None, repr=False)
+    _thread: threading.Thread | None = field(default=None, repr=False)
+
+    def start(self) -> None:
+        from waitress import create_server
+
+        if self.sink is not None:
+            self.sink.start()
+        self.worker.start()
+        self._server = create_server(
+            LocalGateway(self.api, self.api_key),
+            host=self.config.host, port=self.config.api_port, threads=8, ident="watchnext",
+        )  # fmt: skip
+        self._thread = threading.Thread(target=self._server.run, name="api", daemon=True)  # type: ignore[attr-defined]
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()  # type: ignore[attr-defined]
+        self.worker.stop()
+        if self.sink is not None:
+            self.sink.stop()
+        self.db.close()
+
+
+def build_local_stack(config: LocalConfig) -> LocalStack:
+    """Load the model, replay every stored event into it, and wire the adapters."""
+    if not (config.artifact / "meta.json").exists():
+        raise RecommenderError(
+            f"{config.artifact}: no trained model. `make demo` prepares one, or run: "
+            "watchnext data fetch movielens-100k && watchnext prepare data/movielens-100k "
+            "--source movielens --out data/ml100k && watchnext train --data data/ml100k"
+        )
+    model = artifacts.load(config.artifact)
+    db = Database(config.state_dir / "watchnext.db")
+    events = SqliteEventStore(db, forward_to=model)
+    events.replay_into(model)  # a restart keeps every accepted review in the model too
+    catalog = InMemoryCatalog(model.titles)
+    queue = SqliteEmailQueue(db)
+    state = SqliteEmailState(db)
+    signing_key = _persistent_secret(config.state_dir / "unsubscribe.key").encode()
+    api_key = config.api_key or _persistent_secret(config.state_dir / "api-key", 24)
+    service = ReviewService(
+        recorder=events, recommender=model, catalog=catalog, email_queue=queue,
+        num_results=config.num_results,
+    )  # fmt: skip
+
+    def unsubscriber(token: str) -> str:
+        user_id = verify(token, signing_key)
+        state.opt_out(user_id)
+        return user_id
+
+    api = ReviewApi(service, unsubscriber=unsubscriber)
+    mailer = SmtpMailer(
+        HandlebarsRenderer(load_template()), sender=config.sender,
+        host=config.smtp_host, port=config.smtp_port,
+    )  # fmt: skip
+    delivery = Delivery(
+        mailer=mailer, state=state, unsubscribe_base_url=config.api_url,
+        signing_key=lambda: signing_key, cooldown_seconds=config.email_cooldown_seconds,
+    )  # fmt: skip
+    sink = (
+        SmtpSink(config.outbox_dir, config.smtp_host, config.smtp_port) if config.run_sink else None
+    )
+    return LocalStack(
+        config=config, api=api, events=events, queue=queue, worker=MailWorker(queue, delivery),
+        catalog=catalog, api_key=api_key, db=db, sink=sink,
+    )  # fmt: skip

@@ -1,0 +1,155 @@
+"""The embedded default's adapters: SQLite stores, the SMTP sink, the local gateway."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes import email_job
+from tests.functional.test_local_recommender import write_clusters
+from tests.support import ORIGINAL_REVIEW
+from watchnext.adapters.local.smtp import outbox
+from watchnext.adapters.local.sqlite import Database
+from watchnext.adapters.local.stores import SqliteEmailQueue, SqliteEventStore
+from watchnext.domain.review import Review
+from watchnext.local_stack import LocalConfig, LocalStack, build_local_stack
+from watchnext.recommender import artifact
+from watchnext.recommender.data import load_interactions
+from watchnext.recommender.models import LocalRecommender
+from watchnext.service import interaction_from
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("model")
+    data = load_interactions(write_clusters(folder / "data"))
+    model = LocalRecommender.fit(data, "als", {"factors": 4, "iterations": 10})
+    return artifact.save(model, folder / "als", data_checksum=data.checksum)
+
+
+def config_for(tmp_path: Path, trained: Path) -> LocalConfig:
+    return LocalConfig(
+        data_dir=tmp_path,
+        artifact=trained,
+        api_port=free_port(),
+        smtp_port=free_port(),
+        api_key="k",
+    )
+
+
+@pytest.fixture
+def stack(tmp_path: Path, trained: Path) -> Iterator[LocalStack]:
+    running = build_local_stack(config_for(tmp_path, trained))
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def call(
+    stack: LocalStack, path: str, body: dict[str, object] | None = None, key: str | None = "k"
+) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json", **({"x-api-key": key} if key else {})}
+    request = urllib.request.Request(
+        stack.config.api_url + path, data=json.dumps(body).encode() if body else None,
+        headers=headers, method="POST" if body else "GET",
+    )  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_the_gateway_enforces_the_api_key_like_api_gateway(stack: LocalStack) -> None:
+    assert call(stack, "/users/a1/recommendations", key=None)[0] == 403
+    assert call(stack, "/users/a1/recommendations", key="wrong")[0] == 403
+    status, body = call(stack, "/users/a1/recommendations?n=3")
+    assert status == 200
+    assert len(body["recommendations"]) == 3
+
+
+def test_a_review_over_http_changes_the_recommendations_and_emails_the_viewer(
+    stack: LocalStack,
+) -> None:
+    import time
+
+    _, before = call(stack, "/users/newcomer/recommendations?n=5")
+    review = {
+        **ORIGINAL_REVIEW,
+        "user_id": "newcomer",
+        "item_id": "B3",
+        "timestamp": "2026-11-01T10:00:00Z",
+    }
+    status, accepted = call(stack, "/reviews", review)
+
+    assert status == 200
+    after = [r["item_id"] for r in accepted["recommendations"]]
+    assert after != [r["item_id"] for r in before["recommendations"]]
+    assert "B3" not in after
+    deadline = time.monotonic() + 10
+    while not outbox(stack.config.outbox_dir) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (mail,) = outbox(stack.config.outbox_dir)
+    assert mail.to == "viewer@example.com"
+    text, html = mail.parts()
+    assert "You rated Title B3 5/5" in text
+    assert "Title B" in html
+
+
+def test_a_restart_keeps_every_accepted_review(tmp_path: Path, trained: Path) -> None:
+    config = config_for(tmp_path, trained)
+    first = build_local_stack(config)
+    for i in range(3):
+        review = Review.model_validate(
+            {**ORIGINAL_REVIEW, "user_id": f"u{i}", "item_id": "A1", "timestamp": 1_700_000_000 + i}
+        )
+        first.events.record(interaction_from(review))
+    first.db.close()
+
+    second = build_local_stack(config)  # a new process would do the same
+    try:
+        assert second.events.count() == 3
+        assert "A1" not in second.api.service.recommender.recommend("u0", 10).item_ids
+    finally:
+        second.db.close()
+
+
+def test_a_repeated_event_and_a_repeated_job_are_stored_once(tmp_path: Path) -> None:
+    db = Database(tmp_path / "w.db")
+    events, queue = SqliteEventStore(db), SqliteEmailQueue(db)
+    event = interaction_from(Review.model_validate({**ORIGINAL_REVIEW, "timestamp": 1_700_000_000}))
+    events.record(event)
+    events.record(event)
+    queue.enqueue(email_job())
+    queue.enqueue(email_job())
+    assert (events.count(), queue.pending()) == (1, 1)
+
+
+def test_a_leased_job_comes_back_if_never_acknowledged(tmp_path: Path) -> None:
+    now = [1000.0]
+    queue = SqliteEmailQueue(Database(tmp_path / "w.db"), clock=lambda: now[0])
+    queue.enqueue(email_job())
+
+    assert len(queue.lease(lease_seconds=60)) == 1
+    assert queue.lease() == []  # leased: invisible
+    now[0] += 61  # the worker died without ack
+    (again,) = queue.lease()
+    assert again.attempts == 2
+    queue.ack(again.job.job_id)
+    now[0] += 1000
+    assert queue.lease() == []
