@@ -18,7 +18,7 @@ DATA := data
 DATASET := $(DATA)/ml100k
 ARTIFACT := artifacts/als
 
-.PHONY: help install install-sam lint typecheck unit sam-validate sam-build demo-check test bench demo clean
+.PHONY: help install install-sam browser lint typecheck unit sam-validate sam-build demo-check test bench demo clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -43,7 +43,12 @@ lint: install ## ruff lint and format check.
 typecheck: install ## mypy --strict over src, tests and benchmarks.
 	$(BIN)/mypy
 
-unit: install ## The pytest suite (unit and functional tiers).
+browser: ## Debian's Chromium for the browser test (Playwright cannot download its own here).
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "chromium is not installed and this is not root: the browser test will be skipped" >&2
+
+unit: install browser ## The pytest suite: unit, functional and e2e (browser) tiers.
 	$(BIN)/pytest
 
 sam-validate: install install-sam ## sam validate --lint and cfn-lint on template.yaml.
@@ -66,11 +71,11 @@ demo-check: install $(ARTIFACT)/meta.json ## One scripted review end to end over
 
 test: lint typecheck unit sam-validate sam-build demo-check ## Everything CI runs.
 
-bench: install ## Benchmarks: bench/results.json and bench/SUMMARY.md.
+bench: install $(ARTIFACT)/meta.json ## Benchmarks: bench/results.json and bench/SUMMARY.md.
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m benchmarks.run --out bench/results.json --summary bench/SUMMARY.md
 
 demo: install $(ARTIFACT)/meta.json ## Install, fetch MovieLens, train, and run the local stack (Ctrl-C stops).
-	$(BIN)/watchnext demo --data-dir $(DATA) --artifact $(ARTIFACT)
+	$(BIN)/watchnext demo --data-dir $(DATA) --artifact $(ARTIFACT) --dataset $(DATASET)
 
 clean: ## Remove environments and build output.
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache

@@ -432,6 +432,9 @@ def demo(
     artifact: Annotated[Path, typer.Option(help="The trained model to serve.")] = Path(
         "artifacts/als"
     ),
+    dataset: Annotated[Path, typer.Option(help="The prepared dataset: titles, genres.")] = Path(
+        "data/ml100k"
+    ),
     api_port: Annotated[
         int, typer.Option(help="The review API (like `sam local start-api`).")
     ] = 3000,
@@ -455,6 +458,7 @@ def demo(
         config = LocalConfig(
             data_dir=data_dir, artifact=artifact, api_port=api_port, smtp_port=smtp_port,
             smtp_host=smtp_host or "127.0.0.1", run_sink=not smtp_host, api_key=api_key,
+            dataset=dataset, web_port=None if check else web_port,
         )  # fmt: skip
         stack = build_local_stack(config)
     try:
@@ -465,6 +469,8 @@ def demo(
             f"cannot listen: {error} (pick other ports with --api-port/--smtp-port)"
         ) from None
     replayed = stack.events.count()
+    if config.web_port is not None:
+        typer.echo(f"Web app: {config.web_url}")
     typer.echo(f"Review API: {config.api_url}  (OpenAPI: {config.api_url}/openapi.json)")
     typer.echo(f"API key: {stack.api_key}")
     typer.echo(

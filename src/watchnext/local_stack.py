@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from watchnext.adapters.local.catalog import InMemoryCatalog
 from watchnext.adapters.local.mail_worker import MailWorker
@@ -40,6 +42,8 @@ class LocalConfig:
     api_key: str | None = None
     email_cooldown_seconds: int = 0
     num_results: int = 10
+    dataset: Path = Path("data/ml100k")
+    web_port: int | None = 8080
 
     @property
     def state_dir(self) -> Path:
@@ -52,6 +56,10 @@ class LocalConfig:
     @property
     def api_url(self) -> str:
         return f"http://{self.host}:{self.api_port}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.host}:{self.web_port}"
 
 
 def _persistent_secret(path: Path, nbytes: int = 32) -> str:
@@ -68,7 +76,7 @@ def _persistent_secret(path: Path, nbytes: int = 32) -> str:
 @dataclass
 class LocalStack:
     config: LocalConfig
-    api: ReviewApi
+    api_factory: Callable[[], ReviewApi]
     events: SqliteEventStore
     queue: SqliteEmailQueue
     worker: MailWorker
@@ -76,25 +84,35 @@ class LocalStack:
     api_key: str
     db: Database
     sink: SmtpSink | None = None
-    _server: object | None = field(default=None, repr=False)
-    _thread: threading.Thread | None = field(default=None, repr=False)
+    _servers: list[Any] = field(default_factory=list, repr=False)
 
     def start(self) -> None:
-        from waitress import create_server
-
         if self.sink is not None:
             self.sink.start()
         self.worker.start()
-        self._server = create_server(
-            LocalGateway(self.api, self.api_key),
-            host=self.config.host, port=self.config.api_port, threads=8, ident="watchnext",
-        )  # fmt: skip
-        self._thread = threading.Thread(target=self._server.run, name="api", daemon=True)  # type: ignore[attr-defined]
-        self._thread.start()
+        self._serve("api", LocalGateway(self.api_factory, self.api_key), self.config.api_port)
+        if self.config.web_port is not None:
+            from watchnext.webapp.app import create_app, load_catalog
+            from watchnext.webapp.client import ReviewApiClient
+
+            web = create_app(
+                ReviewApiClient(self.config.api_url, self.api_key),
+                load_catalog(self.config.dataset),
+                self.config.outbox_dir,
+            )
+            self._serve("web", web.server, self.config.web_port)
+
+    def _serve(self, name: str, app: Any, port: int) -> None:
+        """A waitress server (production WSGI, 8 threads) on its own thread."""
+        from waitress import create_server
+
+        server = create_server(app, host=self.config.host, port=port, threads=8, ident="watchnext")
+        self._servers.append(server)
+        threading.Thread(target=server.run, name=name, daemon=True).start()
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()  # type: ignore[attr-defined]
+        for server in self._servers:
+            server.close()
         self.worker.stop()
         if self.sink is not None:
             self.sink.stop()
@@ -128,7 +146,9 @@ def build_local_stack(config: LocalConfig) -> LocalStack:
         state.opt_out(user_id)
         return user_id
 
-    api = ReviewApi(service, unsubscriber=unsubscriber)
+    def api_factory() -> ReviewApi:
+        return ReviewApi(service, unsubscriber=unsubscriber)
+
     mailer = SmtpMailer(
         HandlebarsRenderer(load_template()), sender=config.sender,
         host=config.smtp_host, port=config.smtp_port,
@@ -141,6 +161,6 @@ def build_local_stack(config: LocalConfig) -> LocalStack:
         SmtpSink(config.outbox_dir, config.smtp_host, config.smtp_port) if config.run_sink else None
     )
     return LocalStack(
-        config=config, api=api, events=events, queue=queue, worker=MailWorker(queue, delivery),
-        catalog=catalog, api_key=api_key, db=db, sink=sink,
+        config=config, api_factory=api_factory, events=events, queue=queue,
+        worker=MailWorker(queue, delivery), catalog=catalog, api_key=api_key, db=db, sink=sink,
     )  # fmt: skip

@@ -124,7 +124,7 @@ def test_a_restart_keeps_every_accepted_review(tmp_path: Path, trained: Path) ->
     second = build_local_stack(config)  # a new process would do the same
     try:
         assert second.events.count() == 3
-        assert "A1" not in second.api.service.recommender.recommend("u0", 10).item_ids
+        assert "A1" not in second.api_factory().service.recommender.recommend("u0", 10).item_ids
     finally:
         second.db.close()
 
@@ -153,3 +153,21 @@ def test_a_leased_job_comes_back_if_never_acknowledged(tmp_path: Path) -> None:
     queue.ack(again.job.job_id)
     now[0] += 1000
     assert queue.lease() == []
+
+
+def test_a_bounded_load_loses_no_review_and_no_email(stack: LocalStack) -> None:
+    import time
+
+    from watchnext.loadtest import run_load
+
+    result = run_load(
+        stack.config.api_url, "k", [f"A{i}" for i in range(15)], requests=300, clients=8
+    )
+
+    assert result.errors == 0, result.as_dict()
+    assert stack.events.count() == 300
+    deadline = time.monotonic() + 30
+    while len(outbox(stack.config.outbox_dir)) < 300 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(outbox(stack.config.outbox_dir)) == 300
+    assert stack.queue.pending() == 0

@@ -9,6 +9,7 @@ response. Served by waitress, a production WSGI server, with a thread pool.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -24,12 +25,27 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
 class LocalGateway:
-    """A WSGI application in front of a `ReviewApi`."""
+    """A WSGI application in front of the review API.
 
-    def __init__(self, api: ReviewApi, api_key: str, stage: str = "local") -> None:
-        self.api = api
+    Powertools' resolver keeps the current event on itself, as a Lambda container serves one
+    event at a time; so each server thread gets its own `ReviewApi` from ``api_factory``
+    (they share the service, whose adapters are thread-safe).
+    """
+
+    def __init__(
+        self, api_factory: Callable[[], ReviewApi], api_key: str, stage: str = "local"
+    ) -> None:
+        self._api_factory = api_factory
+        self._per_thread = threading.local()
         self.api_key = api_key
         self.stage = stage
+
+    @property
+    def api(self) -> ReviewApi:
+        api: ReviewApi | None = getattr(self._per_thread, "api", None)
+        if api is None:
+            api = self._per_thread.api = self._api_factory()
+        return api
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = str(environ["REQUEST_METHOD"])

@@ -1,0 +1,121 @@
+"""The web app in a real browser (Playwright driving Debian's Chromium): rate a title, see the
+recommendations change, read the email in the Outbox."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.functional.test_local_stack import free_port
+from watchnext.local_stack import LocalConfig, LocalStack, build_local_stack
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SHOTS = os.environ.get("WATCHNEXT_SCREENSHOTS")  # set to keep the page screenshots (docs/)
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="needs Debian's chromium: `make browser` installs it"
+)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    from tests.functional.test_local_recommender import write_clusters
+    from watchnext.recommender import artifact
+    from watchnext.recommender.data import load_interactions
+    from watchnext.recommender.models import LocalRecommender
+
+    folder = tmp_path_factory.mktemp("web")
+    dataset = write_clusters(folder / "data")
+    data = load_interactions(dataset)
+    model = LocalRecommender.fit(data, "als", {"factors": 4, "iterations": 30})
+    trained = artifact.save(model, folder / "als", data_checksum=data.checksum)
+    config = LocalConfig(
+        data_dir=folder, artifact=trained, dataset=dataset, api_port=free_port(),
+        smtp_port=free_port(), web_port=free_port(), api_key="k",
+    )  # fmt: skip
+    running = build_local_stack(config)
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def shot(page: object, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / name), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_rating_a_title_changes_the_picks_and_the_email_arrives(stack: LocalStack) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(stack.config.web_url)
+        page.fill("#user-id", "newcomer")
+        page.press("#user-id", "Enter")
+        before = page.locator("#before tbody tr")
+        expect(before.nth(1)).to_be_visible(timeout=15_000)
+        page.fill("#search", "Title B3")
+        page.locator("#catalog input[type=radio]").first.check()
+        shot(page, "web-rate.png")
+        page.click("#rate")
+        expect(page.locator("#status")).to_contain_text("Rated Title B3 5/5", timeout=15_000)
+        after = page.locator("#after tbody tr")
+        expect(after.nth(1)).to_be_visible()
+        after_rows = after.all_inner_texts()[1:]  # the first row holds the column names
+        assert len(after_rows) == 10
+        assert not any("Title B3" in row for row in after_rows)
+        assert sum("Title B" in row for row in after_rows[:5]) >= 4  # the B cluster
+        shot(page, "web-after-rating.png")
+
+        page.click("text=Outbox")
+        for _ in range(50):  # the mailer sends within a second or so
+            page.click("#outbox-refresh")
+            if (
+                page.locator("#outbox tbody tr")
+                .filter(has_text="because you rated Title B3")
+                .count()
+            ):
+                break
+            page.wait_for_timeout(300)
+        page.locator("#outbox tbody tr").filter(has_text="because you rated Title B3").locator(
+            "input[type=radio]"
+        ).check()
+        frame = page.frame_locator("#email-view")
+        expect(frame.locator("h1")).to_contain_text("picks for you", timeout=10_000)
+        first_pick = after_rows[0].split("\t")[1]
+        expect(frame.locator(".title").first).to_have_text(
+            first_pick
+        )  # the email shows the API's picks
+        expect(frame.locator(".title")).to_have_count(10)
+        shot(page, "web-outbox.png")
+        browser.close()
+
+
+def test_an_api_error_is_shown_not_success(stack: LocalStack) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page()
+        page.goto(stack.config.web_url)
+        page.fill("#email", "not-an-address")
+        page.locator("#catalog input[type=radio]").first.check()
+        page.click("#rate")
+        expect(page.locator("#status")).to_contain_text("email_address", timeout=15_000)
+        expect(page.locator("#status")).not_to_contain_text("Rated")
+        browser.close()
