@@ -41,6 +41,18 @@ def _require(paths: Sequence[Path]) -> None:
             raise DatasetError(f"{path}: no such file")
 
 
+def _catalog_from_events(con: duckdb.DuckDBPyConnection) -> None:
+    """Amazon dumps carry titles and categories on each review: the catalog is derived."""
+    run(
+        con,
+        """
+        CREATE OR REPLACE TEMP VIEW catalog AS
+        SELECT item_id, min(title) AS title, min(genres) AS genres, NULL::INTEGER AS year
+        FROM events GROUP BY item_id
+        """,
+    )
+
+
 def read_amazon_tsv(
     con: duckdb.DuckDBPyConnection, paths: Sequence[Path], item_key: ItemKey
 ) -> SourceInfo:
@@ -77,14 +89,7 @@ def read_amazon_tsv(
     )
     rows = count_of(con, "SELECT count(*) FROM events")
     rejected = count_of(con, "SELECT count(DISTINCT (file_id, line)) FROM amazon_rejects")
-    run(
-        con,
-        """
-        CREATE OR REPLACE TEMP VIEW catalog AS
-        SELECT item_id, min(title) AS title, min(genres) AS genres, NULL::INTEGER AS year
-        FROM events GROUP BY item_id
-        """,
-    )
+    _catalog_from_events(con)
     return SourceInfo(has_verified=True, has_users=False, rows_read=rows, malformed_rows=rejected)
 
 
@@ -159,14 +164,7 @@ def read_amazon_2023(
         """,
     )
     rows = count_of(con, "SELECT count(*) FROM events")
-    run(
-        con,
-        """
-        CREATE OR REPLACE TEMP VIEW catalog AS
-        SELECT item_id, min(title) AS title, min(genres) AS genres, NULL::INTEGER AS year
-        FROM events GROUP BY item_id
-        """,
-    )
+    _catalog_from_events(con)
     return SourceInfo(
         has_verified=True, has_users=False, rows_read=rows, malformed_rows=total_lines - rows
     )
