@@ -121,10 +121,23 @@ def cold_init(runs: int) -> dict[str, Any]:
     }
 
 
+def median_of_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The round with the median p99, plus every round's p99: one noisy burst on this shared
+    machine should not decide a target either way."""
+    ordered = sorted(rounds, key=lambda r: r["p99_ms"])
+    chosen = dict(ordered[len(ordered) // 2])
+    chosen["rounds_p99_ms"] = [r["p99_ms"] for r in rounds]
+    return chosen
+
+
 def run(quick: bool = False) -> dict[str, Any]:
-    reviews, warmup, runs = (300, 50, 3) if quick else (3000, 300, 9)
+    reviews, warmup, runs, rounds = (300, 50, 3, 1) if quick else (2000, 300, 9, 3)
     return {
-        "warm_own_code_fakes": warm_with_fakes(reviews, warmup),
-        "warm_with_stubber": warm_with_stubber(reviews, warmup),
+        "warm_own_code_fakes": median_of_rounds(
+            [warm_with_fakes(reviews, warmup) for _ in range(rounds)]
+        ),
+        "warm_with_stubber": median_of_rounds(
+            [warm_with_stubber(reviews, warmup) for _ in range(rounds)]
+        ),
         "cold_init": cold_init(runs),
     }

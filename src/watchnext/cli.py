@@ -63,13 +63,36 @@ def invoke(
     event_file: Annotated[
         Path, typer.Argument(help="An API Gateway proxy event, e.g. events/review.json")
     ],
+    local: Annotated[
+        bool, typer.Option(help="Use the local stack's adapters (model, SQLite) instead of AWS.")
+    ] = False,
+    data_dir: Annotated[Path, typer.Option(help="With --local: the local state.")] = Path("data"),
+    artifact: Annotated[Path, typer.Option(help="With --local: the model.")] = Path(
+        "artifacts/als"
+    ),
 ) -> None:
     """Run the review API's Lambda handler in-process on EVENT_FILE and print its response.
 
-    The no-Docker equivalent of `sam local invoke`. It uses the AWS adapters, configured from
-    the same environment variables the deployed function gets (WATCHNEXT_*; see README).
+    The no-Docker equivalent of `sam local invoke`. By default it uses the AWS adapters,
+    configured from the same environment variables the deployed function gets (WATCHNEXT_*;
+    see README); with --local, the local stack's (the email is queued for `watchnext demo`).
     """
     event = load_event(event_file)
+    if local:
+        from watchnext.entrypoints.lambda_context import LocalLambdaContext
+
+        with _recommender_errors():
+            from watchnext.local_stack import LocalConfig, build_local_stack
+
+            stack = build_local_stack(
+                LocalConfig(data_dir=data_dir, artifact=artifact, run_sink=False)
+            )
+        try:
+            response = stack.api_factory().handle(event, LocalLambdaContext())
+        finally:
+            stack.db.close()
+        typer.echo(json.dumps(_readable(response), indent=2, ensure_ascii=False))
+        return
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "1")
     from watchnext.entrypoints.api import handler

@@ -171,3 +171,23 @@ def test_a_bounded_load_loses_no_review_and_no_email(stack: LocalStack) -> None:
         time.sleep(0.2)
     assert len(outbox(stack.config.outbox_dir)) == 300
     assert stack.queue.pending() == 0
+
+
+def test_invoke_local_runs_the_sample_event_on_the_local_adapters(
+    tmp_path: Path, trained: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from tests.support import EVENTS
+    from watchnext.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        ["invoke", str(EVENTS / "recommendations.json"), "--local",
+         "--data-dir", str(tmp_path), "--artifact", str(trained)],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    response = json.loads(result.stdout[result.stdout.index("{") :])
+    assert response["statusCode"] == 200
+    assert len(response["body"]["recommendations"]) == 5
