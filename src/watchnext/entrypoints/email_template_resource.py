@@ -11,6 +11,7 @@ changes) and is idempotent, as is Create over a template that already exists.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -44,25 +45,32 @@ def _not_found(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") in ("NotFoundException",)
 
 
-def install_ses(client: Any, name: str, template: EmailTemplate) -> None:
-    content = {"Subject": template.subject, "Html": template.html, "Text": template.text}
+def _update_or_create(update: Callable[[], object], create: Callable[[], object]) -> None:
+    """Update the template; create it if it is not there (Create over an existing one, and
+    Update after someone deleted it, both end installed)."""
     try:
-        client.update_email_template(TemplateName=name, TemplateContent=content)
+        update()
     except ClientError as error:
         if not _not_found(error):
             raise
-        client.create_email_template(TemplateName=name, TemplateContent=content)
+        create()
+
+
+def install_ses(client: Any, name: str, template: EmailTemplate) -> None:
+    content = {"Subject": template.subject, "Html": template.html, "Text": template.text}
+    _update_or_create(
+        lambda: client.update_email_template(TemplateName=name, TemplateContent=content),
+        lambda: client.create_email_template(TemplateName=name, TemplateContent=content),
+    )
 
 
 def install_pinpoint(client: Any, name: str, template: EmailTemplate) -> None:
     variant = pinpoint_variant(template)
     request = {"Subject": variant.subject, "HtmlPart": variant.html, "TextPart": variant.text}
-    try:
-        client.update_email_template(TemplateName=name, EmailTemplateRequest=request)
-    except ClientError as error:
-        if not _not_found(error):
-            raise
-        client.create_email_template(TemplateName=name, EmailTemplateRequest=request)
+    _update_or_create(
+        lambda: client.update_email_template(TemplateName=name, EmailTemplateRequest=request),
+        lambda: client.create_email_template(TemplateName=name, EmailTemplateRequest=request),
+    )
 
 
 def _client(channel: str) -> Any:
