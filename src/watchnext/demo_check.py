@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime
 from typing import Any
 
 from watchnext.adapters.local.smtp import outbox
 from watchnext.domain.review import Review
 from watchnext.service import event_id_for
+from watchnext.webapp.client import ReviewApiClient
 
 CHECK_USER = "demo-check"
-
-
-def _call(url: str, api_key: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(  # noqa: S310 - our own loopback URL
-        url,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"x-api-key": api_key, "Content-Type": "application/json"},
-        method="POST" if body is not None else "GET",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
 
 
 def run_check(config: Any, api_key: str, wait_seconds: float = 20.0) -> bool:
@@ -37,26 +21,30 @@ def run_check(config: Any, api_key: str, wait_seconds: float = 20.0) -> bool:
         print(f"{'ok  ' if ok else 'FAIL'} {what}")
         return ok
 
-    status, before = _call(f"{config.api_url}/users/{CHECK_USER}/recommendations?n=5", api_key)
+    client = ReviewApiClient(config.api_url, api_key)
+    listed = client.recommendations(CHECK_USER, n=5)
     if not say(
-        status == 200 and len(before.get("recommendations", [])) == 5,
-        f"GET recommendations: {status}",
+        listed.ok and len(listed.body.get("recommendations", [])) == 5,
+        f"GET recommendations: {listed.status}",
     ):
         return False
-    rated = before["recommendations"][0]["item_id"]
+    rated = listed.body["recommendations"][0]["item_id"]
     review = {
         "user_id": CHECK_USER, "item_id": rated, "event_rating": 5, "event_verified_purchase": "Y",
         "event_type": "RATING", "email_address": "demo-check@example.com",
         "timestamp": datetime.now(UTC).isoformat(),
     }  # fmt: skip
-    status, accepted = _call(f"{config.api_url}/reviews", api_key, review)
-    after = [r["item_id"] for r in accepted.get("recommendations", [])]
-    if not say(status == 200 and accepted.get("email_queued") is True, f"POST /reviews: {status}"):
+    accepted = client.review(review)
+    after = [r["item_id"] for r in accepted.body.get("recommendations", [])]
+    if not say(
+        accepted.status == 200 and accepted.body.get("email_queued") is True,
+        f"POST /reviews: {accepted.status}",
+    ):
         return False
     if not say(rated not in after, f"the rated title {rated!r} left the recommendations"):
         return False
-    status, _ = _call(f"{config.api_url}/reviews", "wrong-key", review)
-    if not say(status == 403, f"a wrong API key is refused: {status}"):
+    refused = ReviewApiClient(config.api_url, "wrong-key").review(review)
+    if not say(refused.status == 403, f"a wrong API key is refused: {refused.status}"):
         return False
     if not config.run_sink:
         return say(True, "email sent to the configured SMTP server (not checked)")
