@@ -518,5 +518,94 @@ def demo(
     stack.stop()
 
 
+pipeline_app = typer.Typer(
+    help="The AWS training pipeline (Step Functions): start it, tear down, draw it.",
+    no_args_is_help=True,
+)
+app.add_typer(pipeline_app, name="pipeline")
+StackOption = Annotated[str, typer.Option(help="The CloudFormation stack (samconfig.toml's).")]
+ArnOption = Annotated[
+    str | None, typer.Option(help="The state machine ARN, instead of reading the stack's outputs.")
+]
+WaitOption = Annotated[bool, typer.Option(help="Follow the execution until it ends.")]
+
+
+@contextmanager
+def _pipeline_errors() -> Iterator[None]:
+    from watchnext.pipeline.errors import PipelineError
+
+    try:
+        yield
+    except PipelineError as error:
+        raise _fail(str(error)) from None
+    except Exception as error:
+        if type(error).__module__.startswith("botocore"):
+            raise _fail(f"AWS: {error}") from None
+        raise
+
+
+def _run_machine(
+    machine: str, execution_input: dict[str, Any], stack: str, arn: str | None, follow: bool
+) -> None:
+    import boto3
+
+    from watchnext.pipeline import control
+
+    sfn = boto3.client("stepfunctions")
+    arn = arn or control.state_machine_arn(boto3.client("cloudformation"), stack, machine)
+    execution = control.start(sfn, arn, execution_input)
+    typer.echo(execution)
+    if not follow:
+        return
+    result = control.wait(sfn, execution, on_poll=lambda status: _say(f"{machine}: {status}"))
+    if result.status != "SUCCEEDED":
+        raise _fail(f"{result.status}: {result.error}: {result.cause}", code=1)
+    typer.echo(json.dumps(result.output, indent=2))
+
+
+@pipeline_app.command("start")
+def pipeline_start(
+    config: Annotated[
+        Path | None, typer.Option(help="A config JSON file (data_pipeline/config.example.json).")
+    ] = None,
+    stack: StackOption = "watchnext",
+    state_machine_arn: ArnOption = None,
+    wait: WaitOption = False,
+) -> None:
+    """Check a config, then start a training run with it (defaults without --config)."""
+    with _pipeline_errors():
+        from watchnext.pipeline.config import PipelineConfig, load_config
+
+        checked = load_config(config) if config else PipelineConfig()
+        _run_machine("training", checked.as_input(), stack, state_machine_arn, wait)
+
+
+@pipeline_app.command("teardown")
+def pipeline_teardown(
+    stack: StackOption = "watchnext",
+    state_machine_arn: ArnOption = None,
+    wait: WaitOption = True,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False,
+) -> None:
+    """Delete the campaign, filters, tracker, solutions, datasets and dataset group."""
+    if not yes:
+        typer.confirm(f"Delete the Personalize resources of stack {stack!r}?", abort=True)
+    with _pipeline_errors():
+        _run_machine("teardown", {}, stack, state_machine_arn, wait)
+
+
+@pipeline_app.command("diagram")
+def pipeline_diagram(
+    machine: Annotated[str, typer.Argument(help="training or teardown")] = "training",
+) -> None:
+    """Print a Mermaid diagram of a state machine, drawn from its definition."""
+    with _pipeline_errors():
+        from watchnext.pipeline.asl import definition_file, load_definition, mermaid, placeholders
+
+        path = definition_file(machine)
+        names = {name: name for name in placeholders(path)} | {"PipelineTimeoutSeconds": "0"}
+        typer.echo(mermaid(load_definition(path, names)), nl=False)
+
+
 def main() -> None:
     app()

@@ -3,24 +3,15 @@ server plays the pre-signed S3 URL; SES v2 and Pinpoint through Stubber."""
 
 from __future__ import annotations
 
-import ipaddress
-import json
-import ssl
-import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import ANY, Stubber
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
+from tests.presigned import presigned_url
 from watchnext.email.templates import load_template, pinpoint_variant
 from watchnext.entrypoints import email_template_resource as resource
 from watchnext.entrypoints.lambda_context import LocalLambdaContext
@@ -28,64 +19,14 @@ from watchnext.entrypoints.lambda_context import LocalLambdaContext
 NAME = "watchnext-test-recommendations"
 
 
-def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 that is its own CA (the response URL is always HTTPS)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=1)).not_valid_after(now + timedelta(hours=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )  # fmt: skip
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
 @pytest.fixture
 def cloudformation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """A stand-in for CloudFormation's pre-signed HTTPS URL that records every PUT."""
-    responses: list[dict[str, Any]] = []
-    cert, key = self_signed_certificate(tmp_path)
-    monkeypatch.setattr(resource.helper, "_ssl_verify", str(cert))  # what AWS_CA_BUNDLE sets
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_PUT(self) -> None:
-            length = int(self.headers.get("Content-Length", 0))
-            responses.append(json.loads(self.rfile.read(length)))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    tls.load_cert_chain(cert, key)
-    server.socket = tls.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"https://127.0.0.1:{server.server_address[1]}/presigned?X-Amz-Signature=x", responses
-    finally:
-        server.shutdown()
-        server.server_close()
+    with presigned_url(tmp_path) as (url, responses, certificate):
+        monkeypatch.setattr(resource.helper, "_ssl_verify", str(certificate))  # AWS_CA_BUNDLE
+        yield url, responses
 
 
 @pytest.fixture

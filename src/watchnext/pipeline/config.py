@@ -1,0 +1,146 @@
+"""The training pipeline's config: execution input, or ``config.json`` under the data prefix.
+
+Field names are camelCase, as in the state machine. Its first step (a Lambda, because ASL
+cannot validate a document, and a JSON parse error inside ASL is an uncatchable States.Runtime)
+turns whatever started the run into a complete, checked config with `resolve_config`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+from watchnext.pipeline.errors import PipelineError
+
+OFFLINE_METRICS = (
+    "coverage",
+    "mean_reciprocal_rank_at_25",
+    "normalized_discounted_cumulative_gain_at_5",
+    "normalized_discounted_cumulative_gain_at_10",
+    "normalized_discounted_cumulative_gain_at_25",
+    "precision_at_5",
+    "precision_at_10",
+    "precision_at_25",
+)
+"""The metric names GetSolutionMetrics reports; any of them can choose the best solution."""
+
+SelectionMetric = Literal[
+    "coverage",
+    "mean_reciprocal_rank_at_25",
+    "normalized_discounted_cumulative_gain_at_5",
+    "normalized_discounted_cumulative_gain_at_10",
+    "normalized_discounted_cumulative_gain_at_25",
+    "precision_at_5",
+    "precision_at_10",
+    "precision_at_25",
+]
+
+
+class _Model(BaseModel):
+    # Python names in snake_case; the JSON the state machine reads in camelCase.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True
+    )
+
+
+class SolutionSpec(_Model):
+    """One Personalize solution: a recipe, optionally with HPO and a solution config."""
+
+    # Becomes part of resource names (`watchnext-<stage>-<name>-<run id>` ≤ 63 characters).
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,23}$")
+    recipe_arn: str = Field(pattern=r"^arn:aws[a-z-]*:personalize:::recipe/[A-Za-z0-9-]+$")
+    perform_hpo: bool = Field(default=False, alias="performHPO")
+    solution_config: dict[str, Any] = Field(default_factory=dict)
+
+
+DEFAULT_SOLUTIONS = (
+    SolutionSpec(
+        name="user-personalization-v2",
+        recipe_arn="arn:aws:personalize:::recipe/aws-user-personalization-v2",
+    ),
+    SolutionSpec(
+        name="popularity-count", recipe_arn="arn:aws:personalize:::recipe/aws-popularity-count"
+    ),
+)
+
+
+class PipelineConfig(_Model):
+    import_mode: Literal["FULL", "INCREMENTAL"] = "FULL"
+    training_mode: Literal["FULL", "UPDATE"] = "FULL"
+    # Personalize's own default is true: a billed retraining every 7 days.
+    perform_auto_training: bool = False
+    selection_metric: SelectionMetric = "normalized_discounted_cumulative_gain_at_10"
+    min_provisioned_tps: int = Field(default=1, ge=1, alias="minProvisionedTPS")
+    poll_seconds: int = Field(default=60, ge=0, le=3600)
+    max_concurrency: int = Field(default=0, ge=0, description="0: no limit")
+    solutions: tuple[SolutionSpec, ...] = Field(default=DEFAULT_SOLUTIONS, min_length=1)
+
+    def as_input(self) -> dict[str, Any]:
+        """The execution input: every field spelled out, so nothing depends on merging."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+def parse_config(text: str, source: str, **overrides: Any) -> PipelineConfig:
+    """Check a config document; a bad one is a `PipelineError` naming ``source`` and fields."""
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise PipelineError(f"{source} is not JSON: {error}") from None
+    if not isinstance(raw, dict):
+        raise PipelineError(f"{source} must be a JSON object, not {type(raw).__name__}")
+    return validate_config(raw | overrides, source)
+
+
+def validate_config(raw: Mapping[str, Any], source: str) -> PipelineConfig:
+    try:
+        return PipelineConfig.model_validate(raw)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc']) or '(top)'}: {problem['msg']}"
+            for problem in error.errors(include_url=False)
+        )
+        raise PipelineError(f"{source}: {problems}") from None
+
+
+def load_config(path: Path) -> PipelineConfig:
+    """Read and check a config file."""
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise PipelineError(f"cannot read {path}: {error.strerror}") from None
+    return parse_config(text, str(path))
+
+
+ReadObject = Callable[[str, str], "str | None"]
+"""(bucket, key) → the object's text, or None when there is no such object."""
+
+
+def resolve_config(
+    execution_input: Mapping[str, Any], read: ReadObject, bucket: str, config_key: str
+) -> PipelineConfig:
+    """The config of a run, from what started it.
+
+    * an S3 "Object Created" event (EventBridge): the uploaded file;
+    * ``{"schedule": {"trainingMode": ...}}``: ``config.json`` under the data prefix (or the
+      defaults when there is none) with the schedule's training mode;
+    * anything else is the config itself (``watchnext pipeline start``).
+    """
+    detail = execution_input.get("detail")
+    if isinstance(detail, Mapping) and "object" in detail:
+        event_bucket, key = str(detail["bucket"]["name"]), str(detail["object"]["key"])
+        text = read(event_bucket, key)
+        if text is None:
+            raise PipelineError(f"s3://{event_bucket}/{key} is gone")
+        return parse_config(text, f"s3://{event_bucket}/{key}")
+    if "schedule" in execution_input:
+        schedule = dict(execution_input["schedule"] or {})
+        text = read(bucket, config_key)
+        if text is None:
+            return validate_config(schedule, "the schedule's input")
+        return parse_config(text, f"s3://{bucket}/{config_key}", **schedule)
+    return validate_config(execution_input, "the execution input")

@@ -1,0 +1,190 @@
+"""The teardown state machine, executed (moto's ASL interpreter, Personalize mocked), and the
+custom resource that starts it on stack deletion and lets it answer CloudFormation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.functional.pipeline_world import PipelineWorld, pipeline_world
+from tests.functional.step_functions import Run, model_errors, unused_responses
+from tests.presigned import presigned_url
+from watchnext.entrypoints import pipeline_teardown
+from watchnext.entrypoints.lambda_context import LocalLambdaContext
+
+DELETION_ORDER = [
+    "deleteCampaign",
+    "deleteFilter",
+    "deleteEventTracker",
+    "deleteSolution",
+    "deleteSolution",
+    "deleteDataset",
+    "deleteDataset",
+    "deleteDatasetGroup",
+    "deleteSchema",
+    "deleteSchema",
+    "deleteSchema",
+]
+AWAITED = {
+    "deleteCampaign",
+    "deleteFilter",
+    "deleteEventTracker",
+    "deleteSolution",
+    "deleteDataset",
+}
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[PipelineWorld]:
+    with pipeline_world(monkeypatch) as created:
+        yield created
+
+
+@pytest.fixture
+def cloudformation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    with presigned_url(tmp_path) as (url, responses, certificate):
+        monkeypatch.setenv("AWS_CA_BUNDLE", str(certificate))
+        yield url, responses
+
+
+def request(url: str, kind: str = "Delete", **properties: str) -> dict[str, Any]:
+    return {
+        "RequestType": kind,
+        "ResponseURL": url,
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/watchnext/1",
+        "RequestId": "5d1f-delete",
+        "LogicalResourceId": "PipelineTeardown",
+        "PhysicalResourceId": "watchnext-test",
+        "ResourceType": "Custom::PipelineTeardown",
+        "ResourceProperties": {"ResourcePrefix": "watchnext-test", **properties},
+    }
+
+
+def cloudformation_input(url: str) -> dict[str, Any]:
+    fields = ("ResponseURL", "StackId", "RequestId", "LogicalResourceId", "PhysicalResourceId")
+    return {"pollSeconds": 0, "cloudFormation": {k: request(url)[k] for k in fields}}
+
+
+def deletions(run: Run) -> list[str]:
+    return [action for action, _ in run.calls("personalize") if action.startswith("delete")]
+
+
+def gone_before_next_deletion(run: Run) -> None:
+    """Each kind of deletion starts only after the kind before it was seen gone (NotFound)."""
+    deletes, not_found = [], []
+    for index, event in enumerate(run.history):
+        scheduled = event.get("taskScheduledEventDetails", {})
+        if scheduled.get("resource", "").startswith("delete"):
+            deletes.append((index, scheduled["resource"]))
+        if event.get("taskFailedEventDetails", {}).get("error", "").endswith("NotFoundException"):
+            not_found.append(index)
+    for (at, action), (next_at, next_action) in pairwise(deletes):
+        if action != next_action and action in AWAITED:
+            assert any(at < seen < next_at for seen in not_found), f"{next_action} did not wait"
+
+
+def test_teardown_deletes_everything_in_dependency_order_and_answers_cloudformation(
+    world: PipelineWorld, cloudformation: tuple[str, list[dict[str, Any]]]
+) -> None:
+    url, answers = cloudformation
+
+    run = world.run("TeardownPipeline", "DeletesEverythingInOrder", cloudformation_input(url))
+
+    assert run.status == "SUCCEEDED", run.cause
+    assert unused_responses(world.interpreter.test_case) == {}  # type: ignore[arg-type]
+    assert deletions(run) == DELETION_ORDER
+    gone_before_next_deletion(run)
+    for action, params in run.calls("personalize"):
+        assert model_errors("personalize", action, params) == "", (action, params)
+    [answer] = answers
+    assert answer["Status"] == "SUCCESS"
+    assert answer["RequestId"] == "5d1f-delete"
+    assert answer["PhysicalResourceId"] == "watchnext-test"
+
+
+def test_a_teardown_with_nothing_left_succeeds_quietly(world: PipelineWorld) -> None:
+    run = world.run("TeardownPipeline", "NothingLeft", {"pollSeconds": 0})
+
+    assert run.status == "SUCCEEDED", run.cause
+    assert unused_responses(world.interpreter.test_case) == {}  # type: ignore[arg-type]
+    assert deletions(run) == ["deleteCampaign", "deleteSchema", "deleteSchema", "deleteSchema"]
+
+
+def test_a_refused_deletion_still_answers_cloudformation_naming_what_is_left(
+    world: PipelineWorld, cloudformation: tuple[str, list[dict[str, Any]]]
+) -> None:
+    url, answers = cloudformation
+
+    run = world.run("TeardownPipeline", "DatasetDeletionRefused", cloudformation_input(url))
+
+    assert run.status == "FAILED"
+    assert run.error == "Personalize.InvalidInputException"
+    assert run.cause is not None
+    assert "dataset/watchnext-test/ITEMS cannot be deleted" in run.cause
+    [answer] = answers
+    assert answer["Status"] == "FAILED"
+    assert "ITEMS cannot be deleted" in answer["Reason"]
+    assert "watchnext pipeline teardown" in answer["Reason"]
+    [notice] = world.notifications()
+    assert notice["subject"].startswith("WatchNext teardown failed")
+
+
+def _teardown_machine(world: PipelineWorld) -> str:
+    from tests.functional.step_functions import ROLE_ARN, definition
+
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    created = sfn.create_state_machine(
+        name="watchnext-test-teardown",
+        definition=json.dumps(definition("teardown", world.substitutions())),
+        roleArn=ROLE_ARN,
+    )
+    return created["stateMachineArn"]
+
+
+def test_create_and_update_answer_at_once(
+    world: PipelineWorld, cloudformation: tuple[str, list[dict[str, Any]]]
+) -> None:
+    url, answers = cloudformation
+    for kind in ("Create", "Update"):
+        pipeline_teardown.handler(request(url, kind), LocalLambdaContext())
+
+    assert [answer["Status"] for answer in answers] == ["SUCCESS", "SUCCESS"]
+
+
+def test_delete_starts_one_teardown_and_leaves_the_answer_to_it(
+    world: PipelineWorld, cloudformation: tuple[str, list[dict[str, Any]]]
+) -> None:
+    url, answers = cloudformation
+    machine = _teardown_machine(world)
+    world.interpreter.test_case = None  # the execution may run; only its start matters here
+    delete = request(url, StateMachineArn=machine)
+
+    pipeline_teardown.handler(delete, LocalLambdaContext())
+    pipeline_teardown.handler(delete, LocalLambdaContext())  # CloudFormation re-sends
+
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    [execution] = sfn.list_executions(stateMachineArn=machine)["executions"]
+    described = sfn.describe_execution(executionArn=execution["executionArn"])
+    assert json.loads(described["input"])["cloudFormation"]["RequestId"] == "5d1f-delete"
+    assert answers == []
+
+
+def test_a_teardown_that_cannot_start_fails_the_deletion_at_once(
+    world: PipelineWorld, cloudformation: tuple[str, list[dict[str, Any]]]
+) -> None:
+    url, answers = cloudformation
+    missing = "arn:aws:states:us-east-1:123456789012:stateMachine:watchnext-test-missing"
+
+    pipeline_teardown.handler(request(url, StateMachineArn=missing), LocalLambdaContext())
+
+    [answer] = answers
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith("Teardown did not start")

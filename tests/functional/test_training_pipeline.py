@@ -1,0 +1,240 @@
+"""The training state machine, executed: data_pipeline/training.asl.yaml runs in moto's ASL
+interpreter; Personalize answers from named mocked-response cases (pipeline_mocks.json); S3,
+SSM, SNS, CloudWatch and DynamoDB are moto's; the Lambda steps run in-process."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.functional.pipeline_world import (
+    DATA_PREFIX,
+    FAST,
+    PERSONALIZE_ARN,
+    PREFIX,
+    REGION,
+    PipelineWorld,
+    pipeline_world,
+)
+from tests.functional.step_functions import Run, model_errors, unused_responses
+
+SOLUTION_V2 = f"{PERSONALIZE_ARN}:solution/{PREFIX}-user-personalization-v2"
+POPULARITY = f"{PERSONALIZE_ARN}:solution/{PREFIX}-popularity-count"
+POLLING_STATES = (
+    "DescribeDatasetGroup",
+    "DescribeDataset",
+    "DescribeImportJob",
+    "DescribeSolution",
+    "DescribeSolutionVersion",
+    "DescribeCampaign",
+    "DescribeEventTracker",
+    "DescribeFilter",
+)
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[PipelineWorld]:
+    with pipeline_world(monkeypatch) as created:
+        yield created
+
+
+def personalize_calls(run: Run, action: str) -> list[dict[str, Any]]:
+    return [params for name, params in run.calls("personalize") if name == action]
+
+
+def assert_calls_match_the_api(run: Run) -> None:
+    for action, params in run.calls("personalize"):
+        assert model_errors("personalize", action, params) == "", (action, params)
+
+
+def test_happy_path_imports_trains_deploys_and_publishes(world: PipelineWorld) -> None:
+    run = world.run("TrainingPipeline", "HappyPath", FAST)
+
+    assert run.status == "SUCCEEDED", run.cause
+    assert unused_responses(world.interpreter.test_case) == {}  # type: ignore[arg-type]
+    entered = Counter(run.entered())
+    assert all(entered[state] >= 2 for state in POLLING_STATES), entered
+    assert_calls_match_the_api(run)
+    assert run.output is not None
+    assert run.output["best"]["solutionVersionArn"] == f"{SOLUTION_V2}/v1"
+    assert [d["name"] for d in run.output["datasets"] if d["present"]] == ["interactions", "items"]
+    assert world.parameter("campaign-arn") == f"{PERSONALIZE_ARN}:campaign/{PREFIX}"
+    assert world.parameter("tracking-id") == "7e1d5c3b-0a2f-4c6e-9b8d-1f2e3d4c5b6a"
+    assert world.parameter("filter-arn") == f"{PERSONALIZE_ARN}:filter/{PREFIX}-exclude-interacted"
+
+
+def test_solutions_are_created_with_auto_training_off_and_the_best_is_deployed(
+    world: PipelineWorld,
+) -> None:
+    run = world.run("TrainingPipeline", "HappyPath", FAST)
+
+    solutions = personalize_calls(run, "createSolution")
+    assert [s["RecipeArn"] for s in solutions] == [
+        "arn:aws:personalize:::recipe/aws-user-personalization-v2",
+        "arn:aws:personalize:::recipe/aws-popularity-count",
+    ]
+    assert all(s["PerformAutoTraining"] is False for s in solutions)
+    [campaign] = personalize_calls(run, "createCampaign")
+    assert campaign == {
+        "Name": PREFIX,
+        "SolutionVersionArn": f"{SOLUTION_V2}/v1",
+        "MinProvisionedTPS": 1,
+    }
+    assert personalize_calls(run, "updateCampaign") == []
+
+
+def test_every_import_reads_its_own_file_with_the_configured_mode(world: PipelineWorld) -> None:
+    run = world.run("TrainingPipeline", "HappyPath", FAST | {"importMode": "INCREMENTAL"})
+
+    jobs = personalize_calls(run, "createDatasetImportJob")
+    assert [job["DataSource"] for job in jobs] == [
+        {"DataLocation": f"s3://watchnext-test-data/{DATA_PREFIX}/interactions/interactions.csv"},
+        {"DataLocation": f"s3://watchnext-test-data/{DATA_PREFIX}/items/items.csv"},
+    ]
+    assert {job["ImportMode"] for job in jobs} == {"INCREMENTAL"}
+    assert [d["DatasetType"] for d in personalize_calls(run, "createDataset")] == [
+        "Interactions",
+        "Items",
+    ]
+
+
+def test_the_catalog_is_loaded_with_quoted_titles(world: PipelineWorld) -> None:
+    run = world.run("TrainingPipeline", "HappyPath", FAST)
+
+    assert run.output is not None
+
+    assert run.output["catalog"] == {"loaded": 3}
+    table = boto3.resource("dynamodb", region_name=REGION).Table(world.catalog_table)
+    items = {item["item_id"]: item for item in table.scan()["Items"]}
+    assert items["1"]["title"] == "Lucy, the movie"
+    assert items["2"]["title"] == 'The "Quoted" One'
+    assert "title" not in items["3"]
+
+
+def test_offline_metrics_reach_cloudwatch_per_solution(world: PipelineWorld) -> None:
+    world.run("TrainingPipeline", "HappyPath", FAST)
+
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    metrics = cloudwatch.list_metrics(
+        Namespace="WatchNext", MetricName="normalized_discounted_cumulative_gain_at_10"
+    )["Metrics"]
+    solutions = {d["Value"] for m in metrics for d in m["Dimensions"] if d["Name"] == "Solution"}
+    assert solutions == {"user-personalization-v2", "popularity-count"}
+
+
+def test_a_rerun_reuses_every_resource_and_updates_the_campaign_in_place(
+    world: PipelineWorld,
+) -> None:
+    first = world.run("TrainingPipeline", "HappyPath", FAST)
+    run = world.run("TrainingPipeline", "RerunWithEverythingInPlace", FAST)
+
+    assert run.status == "SUCCEEDED", run.cause
+    assert unused_responses(world.interpreter.test_case) == {}  # type: ignore[arg-type]
+    assert_calls_match_the_api(run)
+    assert "UseExistingDatasetGroup" in run.entered()
+    assert Counter(run.entered())["UseExistingSolution"] == 2
+    assert "FindEventTracker" in run.entered()
+    assert personalize_calls(run, "createCampaign") == []
+    [update] = personalize_calls(run, "updateCampaign")
+    assert update["SolutionVersionArn"] == f"{POPULARITY}/v2"  # the better NDCG@10 this time
+    first_jobs = {job["JobName"] for job in personalize_calls(first, "createDatasetImportJob")}
+    jobs = {job["JobName"] for job in personalize_calls(run, "createDatasetImportJob")}
+    versions = {v["Name"] for v in personalize_calls(run, "createSolutionVersion")}
+    assert len(jobs) == 2
+    assert not jobs & first_jobs  # unique names per execution
+    assert len(versions) == 2
+    assert all(len(name) <= 63 for name in jobs | versions)
+
+
+def test_the_selection_metric_comes_from_the_config(world: PipelineWorld) -> None:
+    run = world.run("TrainingPipeline", "HappyPath", FAST | {"selectionMetric": "coverage"})
+
+    assert run.output is not None
+    assert run.output["best"] == {
+        "name": "user-personalization-v2",
+        "solutionArn": SOLUTION_V2,
+        "solutionVersionArn": f"{SOLUTION_V2}/v1",
+        "metric": "coverage",
+        "score": 0.42,
+    }
+
+
+def test_a_failed_solution_version_ends_in_the_fail_state_with_its_reason(
+    world: PipelineWorld,
+) -> None:
+    run = world.run("TrainingPipeline", "SolutionVersionFails", FAST)
+
+    assert run.status == "FAILED"
+    assert unused_responses(world.interpreter.test_case) == {}  # type: ignore[arg-type]
+    assert run.error == "WatchNext.SolutionVersionFailed"
+    assert run.cause is not None
+    assert run.cause.startswith("TrainSolutions: ")
+    assert "at least 25 users with 2 or more interactions" in run.cause
+    assert run.entered()[-1] == "PipelineFailed"
+    [notice] = world.notifications()
+    assert notice["subject"] == "WatchNext training pipeline failed"
+    assert "WatchNext.SolutionVersionFailed" in notice["message"]
+    assert "at least 25 users" in notice["message"]
+    assert world.parameter("campaign-arn") == "NOT_CONFIGURED"  # nothing half-published
+
+
+def test_an_uploaded_config_json_starts_a_run_with_its_settings(world: PipelineWorld) -> None:
+    world.put(f"{DATA_PREFIX}/config.json", json.dumps(FAST | {"minProvisionedTPS": 3}))
+    s3_event = {
+        "source": "aws.s3",
+        "detail-type": "Object Created",
+        "detail": {
+            "bucket": {"name": "watchnext-test-data"},
+            "object": {"key": f"{DATA_PREFIX}/config.json"},
+        },
+    }
+
+    run = world.run("TrainingPipeline", "HappyPath", s3_event)
+
+    assert run.status == "SUCCEEDED", run.cause
+    [campaign] = personalize_calls(run, "createCampaign")
+    assert campaign["MinProvisionedTPS"] == 3
+
+
+def test_a_schedule_retrains_with_its_mode_over_the_uploaded_config(world: PipelineWorld) -> None:
+    world.put(f"{DATA_PREFIX}/config.json", json.dumps(FAST | {"trainingMode": "FULL"}))
+
+    run = world.run("TrainingPipeline", "HappyPath", {"schedule": {"trainingMode": "UPDATE"}})
+
+    assert run.status == "SUCCEEDED", run.cause
+    modes = {v["TrainingMode"] for v in personalize_calls(run, "createSolutionVersion")}
+    assert modes == {"UPDATE"}
+
+
+def test_an_unreadable_config_fails_in_configure_and_creates_nothing(world: PipelineWorld) -> None:
+    world.put(f"{DATA_PREFIX}/config.json", "{not json")
+    s3_event = {
+        "detail": {
+            "bucket": {"name": "watchnext-test-data"},
+            "object": {"key": f"{DATA_PREFIX}/config.json"},
+        }
+    }
+
+    run = world.run("TrainingPipeline", "HappyPath", s3_event)
+
+    assert run.status == "FAILED"
+    assert run.error == "PipelineError"
+    assert run.cause is not None
+    assert run.cause.startswith("Configure: cannot read the pipeline config")
+    assert "training/config.json is not JSON" in run.cause
+    assert run.calls("personalize") == []
+    assert world.notifications()[0]["subject"] == "WatchNext training pipeline failed"
+
+
+def test_a_config_with_a_bad_field_fails_naming_the_field(world: PipelineWorld) -> None:
+    run = world.run("TrainingPipeline", "HappyPath", FAST | {"selectionMetric": "ndcg"})
+
+    assert run.status == "FAILED"
+    assert run.cause is not None
+    assert "selectionMetric: Input should be" in run.cause
+    assert run.calls("personalize") == []
