@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import handler, load_bench, prepare_bench, recommender_bench
+from benchmarks import call_pattern, handler, load_bench, prepare_bench, recommender_bench
 
 
 def _commit() -> str:
@@ -67,6 +67,8 @@ def markdown(results: dict[str, Any]) -> str:
         *[f"| {step} | {ms} |" for step, ms in cold["import_breakdown_ms"].items()],
         "",
     ]
+    if "call_pattern" in results:
+        lines += _call_pattern_markdown(results["call_pattern"])
     if "local_api_load" in results:
         lines += _load_markdown(results["local_api_load"], fakes)
     if "prepare" in results:
@@ -74,6 +76,28 @@ def markdown(results: dict[str, Any]) -> str:
     if "recommender" in results:
         lines += _recommender_markdown(results["recommender"])
     return "\n".join(lines)
+
+
+def _call_pattern_markdown(c: dict[str, Any]) -> list[str]:
+    ours, original = c["ours"], c["original"]
+    return [
+        "## AWS round trips per review, against the original Lambda's call pattern",
+        "",
+        f"Both at {c['simulated_latency_per_call_ms']:.0f} ms simulated per AWS call (real boto3"
+        " clients, Stubber answers, a hook sleeps and counts); ratios are original / ours.",
+        "",
+        "| | synchronous AWS calls | p50 | p99 |",
+        "|---|---|---|---|",
+        f"| original (+ its {original['sleep_ms']:.0f} ms sleep)"
+        f" | {original['aws_calls_per_review']}"
+        f" | {original['p50_ms']:.0f} ms | {original['p99_ms']:.0f} ms |",
+        f"| WatchNext (email handed to the mailer: {ours['mailer_calls_off_the_request_path']}"
+        f" calls off the request path) | {ours['aws_calls_per_review']} | {ours['p50_ms']:.0f} ms"
+        f" | {ours['p99_ms']:.0f} ms |",
+        f"| ratio | {c['round_trip_ratio']}x | {c['latency_ratio_p50']}x"
+        f" ({c['original_latency_without_its_sleep_ratio_p50']}x without the sleep) | |",
+        "",
+    ]
 
 
 def _load_markdown(load: dict[str, Any], fakes: dict[str, Any]) -> list[str]:
@@ -163,6 +187,7 @@ def main() -> None:
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, Python {platform.python_version()}",
         "handler": handler.run(quick=args.quick),
+        "call_pattern": call_pattern.run(reviews=10 if args.quick else 30),
     }
     if args.artifact.joinpath("meta.json").exists():
         results["local_api_load"] = load_bench.run(args.artifact)
