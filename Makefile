@@ -5,6 +5,8 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 SAM_VENV := .venv-sam
+SCAN_VENV := .venv-scan
+CHECKOV_VERSION ?= 3.3.30
 BIN := $(VENV)/bin
 SAM := $(SAM_VENV)/bin/sam
 # sam build needs the Lambda runtime's Python (3.12) on PATH; pyenv provides it here.
@@ -18,7 +20,7 @@ DATA := data
 DATASET := $(DATA)/ml100k
 ARTIFACT := artifacts/als
 
-.PHONY: help install install-sam browser lint typecheck unit sam-validate sam-build demo-check test bench demo clean
+.PHONY: help install install-sam install-scan security browser lint typecheck unit sam-validate sam-build demo-check test bench demo clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -32,13 +34,22 @@ $(SAM):
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install $(PIP_QUIET) aws-sam-cli==$(SAM_CLI_VERSION) 2>&1 | grep -v 'is ignored' ; test $${PIPESTATUS[0]} -eq 0
 
+$(SCAN_VENV)/bin/checkov:
+	$(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/pip install $(PIP_QUIET) checkov==$(CHECKOV_VERSION) 2>&1 | grep -v 'is ignored' ; test $${PIPESTATUS[0]} -eq 0
+
 install: $(BIN)/watchnext ## Create .venv with WatchNext and its development tools.
 
 install-sam: $(SAM) ## Create .venv-sam with aws-sam-cli (it pins old boto3/pydantic, so it lives apart).
 
+install-scan: $(SCAN_VENV)/bin/checkov ## Create .venv-scan with checkov (it pins its own boto3 and friends).
+
+security: install install-scan ## checkov on template.yaml (suppressions need reasons) and pip-audit.
+	$(BIN)/python security/scan.py --checkov $(SCAN_VENV)/bin/checkov --pip-audit $(BIN)/pip-audit
+
 lint: install ## ruff lint and format check.
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks security
+	$(BIN)/ruff format --check src tests benchmarks security
 
 typecheck: install ## mypy --strict over src, tests and benchmarks.
 	$(BIN)/mypy
@@ -69,7 +80,7 @@ demo-check: install $(ARTIFACT)/meta.json ## One scripted review end to end over
 	rm -rf $(DATA)/demo-check
 	$(BIN)/watchnext demo --check --data-dir $(DATA)/demo-check --artifact $(ARTIFACT) --api-port 3300 --smtp-port 1325
 
-test: lint typecheck unit sam-validate sam-build demo-check ## Everything CI runs.
+test: lint typecheck unit sam-validate security sam-build demo-check ## Everything CI runs.
 
 bench: install $(ARTIFACT)/meta.json ## Benchmarks: bench/results.json and bench/SUMMARY.md.
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m benchmarks.run --out bench/results.json --summary bench/SUMMARY.md
@@ -78,4 +89,4 @@ demo: install $(ARTIFACT)/meta.json ## Install, fetch MovieLens, train, and run 
 	$(BIN)/watchnext demo --data-dir $(DATA) --artifact $(ARTIFACT) --dataset $(DATASET)
 
 clean: ## Remove environments and build output.
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(SAM_VENV) $(SCAN_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache

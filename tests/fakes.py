@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -94,8 +95,9 @@ class FakeMailer:
 @dataclass
 class InMemoryEmailState:
     opted_out: set[str] = field(default_factory=set)
-    claimed: set[str] = field(default_factory=set)
+    claimed: dict[str, float | None] = field(default_factory=dict)  # lease end; None: sent
     latest: dict[str, tuple[float, str]] = field(default_factory=dict)
+    clock: Callable[[], float] = time.time
 
     def is_opted_out(self, user_id: str) -> bool:
         return user_id in self.opted_out
@@ -103,14 +105,19 @@ class InMemoryEmailState:
     def opt_out(self, user_id: str) -> None:
         self.opted_out.add(user_id)
 
-    def claim(self, job_id: str) -> bool:
+    def claim(self, job_id: str, lease_seconds: float) -> bool:
         if job_id in self.claimed:
-            return False
-        self.claimed.add(job_id)
+            lease_end = self.claimed[job_id]
+            if lease_end is None or lease_end >= self.clock():
+                return False
+        self.claimed[job_id] = self.clock() + lease_seconds
         return True
 
+    def mark_sent(self, job_id: str) -> None:
+        self.claimed[job_id] = None
+
     def release(self, job_id: str) -> None:
-        self.claimed.discard(job_id)
+        self.claimed.pop(job_id, None)
 
     def note_latest(self, user_id: str, job_id: str, reviewed_at: datetime) -> str:
         current = self.latest.get(user_id)

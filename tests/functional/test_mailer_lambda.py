@@ -174,7 +174,7 @@ def test_a_failed_send_is_retried_later_with_backoff(world: World) -> None:
             world.receive([email_job().model_dump_json()]), LocalLambdaContext(), world.handler(ses)
         )
     assert len(response["batchItemFailures"]) == 1
-    assert world.state.claim("job-1") is True  # the failed send released its claim
+    assert world.state.claim("job-1", 60) is True  # the failed send released its claim
     assert [backoff_seconds(n) for n in (1, 2, 3, 8, 20)] == [10, 20, 40, 900, 900]
 
 

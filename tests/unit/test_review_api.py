@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -11,6 +12,8 @@ from hypothesis import strategies as st
 from tests.fakes import FakeCatalog, FakeEmailQueue, FakeEventRecorder, FakeMetrics, FakeRecommender
 from tests.support import ORIGINAL_REVIEW, body_of, get, header, post_review
 from watchnext.entrypoints.api import ReviewApi
+from watchnext.entrypoints.lambda_context import LocalLambdaContext
+from watchnext.entrypoints.proxy_events import proxy_event
 from watchnext.service import ReviewService
 
 
@@ -182,3 +185,27 @@ def test_no_request_body_produces_a_server_error(body: dict[str, object]) -> Non
     assert response["statusCode"] in (200, 422)
     if response["statusCode"] == 422:
         assert all(e["field"] and e["reason"] for e in body_of(response)["errors"])
+
+
+def _from_origin(api: ReviewApi, origin: str) -> dict[str, Any]:
+    event = proxy_event(
+        "POST", "/reviews", body=json.dumps(ORIGINAL_REVIEW), headers={"Origin": origin}
+    )
+    return api.handle(event, LocalLambdaContext())
+
+
+def test_cors_answers_only_the_configured_origins(world: World) -> None:
+    allowed = ("https://app.example.com", "https://admin.example.com")
+    api = ReviewApi(world.service, cors_allowed_origins=allowed)
+
+    for origin in allowed:
+        assert header(_from_origin(api, origin), "Access-Control-Allow-Origin") == origin
+    stranger = _from_origin(api, "https://evil.example.net")
+    assert header(stranger, "Access-Control-Allow-Origin") is None
+
+
+def test_without_configured_origins_no_browser_origin_is_allowed(world: World) -> None:
+    response = _from_origin(world.api, "https://app.example.com")
+
+    assert response["statusCode"] == 200
+    assert header(response, "Access-Control-Allow-Origin") is None

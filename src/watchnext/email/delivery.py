@@ -35,6 +35,9 @@ class Delivery:
     signing_key: Callable[[], bytes]
     cooldown_seconds: int = 0
     clock: Callable[[], float] = field(default=time.time)
+    # Shorter than the queue's visibility timeout (180 s): a job redelivered after its
+    # mailer died mid-send finds the claim expired and is sent; longer than any one send.
+    claim_lease_seconds: float = 120.0
 
     def deliver(self, job: EmailJob) -> Outcome:
         """Send ``job`` unless the user opted out, it was sent already, or (with a cooldown)
@@ -48,7 +51,7 @@ class Delivery:
             wait = job.reviewed_at.timestamp() + self.cooldown_seconds - self.clock()
             if wait > 0:
                 raise RetryLaterError(int(wait) + 1)
-        if not self.state.claim(job.job_id):
+        if not self.state.claim(job.job_id, self.claim_lease_seconds):
             return Outcome.DUPLICATE
         url = unsubscribe_url(self.unsubscribe_base_url, job.user_id, self.signing_key())
         try:
@@ -56,4 +59,5 @@ class Delivery:
         except Exception:
             self.state.release(job.job_id)
             raise
+        self.state.mark_sent(job.job_id)
         return Outcome.SENT

@@ -20,8 +20,12 @@ class EmailState(Protocol):
 
     def opt_out(self, user_id: str) -> None: ...
 
-    def claim(self, job_id: str) -> bool:
-        """True for the first claim of ``job_id``; False if it was claimed (sent) before."""
+    def claim(self, job_id: str, lease_seconds: float) -> bool:
+        """True if this caller may send ``job_id``: nobody claimed it, or a claim's sender
+        died (its lease ran out before `mark_sent`). False if it was sent, or is being sent."""
+
+    def mark_sent(self, job_id: str) -> None:
+        """The send succeeded: the job is never sent again."""
 
     def release(self, job_id: str) -> None:
         """Undo a claim whose send failed, so a retry can send."""

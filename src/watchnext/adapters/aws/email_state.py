@@ -1,5 +1,6 @@
-"""Mailer state in one DynamoDB table keyed by ``pk``: ``optout#<user>``, ``sent#<job>``,
-``latest#<user>``; conditional writes make each decision atomic across concurrent mailers."""
+"""Mailer state in one DynamoDB table keyed by ``pk``: ``optout#<user>``, ``sent#<job>``
+(``sending`` with a lease, then ``sent``), ``latest#<user>``; conditional writes make each
+decision atomic across concurrent mailers."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 SENT_RECORD_DAYS = 14  # longer than any SQS redelivery
+SENDING, SENT = "sending", "sent"
 
 
 def _conditional_failed(error: ClientError) -> bool:
@@ -36,19 +38,39 @@ class DynamoDbEmailState:
             Item={"pk": {"S": f"optout#{user_id}"}, "at": {"N": str(int(time.time()))}},
         )
 
-    def claim(self, job_id: str) -> bool:
-        expires = int(time.time()) + SENT_RECORD_DAYS * 86_400
+    def claim(self, job_id: str, lease_seconds: float) -> bool:
+        now = time.time()
+        expires = int(now) + SENT_RECORD_DAYS * 86_400
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item={"pk": {"S": f"sent#{job_id}"}, "expires_at": {"N": str(expires)}},
-                ConditionExpression="attribute_not_exists(pk)",
+                Item={
+                    "pk": {"S": f"sent#{job_id}"},
+                    "status": {"S": SENDING},
+                    "lease_until": {"N": str(now + lease_seconds)},
+                    "expires_at": {"N": str(expires)},
+                },
+                # A record without status (older mailers) counts as sent.
+                ConditionExpression=(
+                    "attribute_not_exists(pk) OR (#status = :sending AND lease_until < :now)"
+                ),
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":sending": {"S": SENDING}, ":now": {"N": str(now)}},
             )
         except ClientError as error:
             if _conditional_failed(error):
                 return False
             raise
         return True
+
+    def mark_sent(self, job_id: str) -> None:
+        self._client.update_item(
+            TableName=self._table,
+            Key={"pk": {"S": f"sent#{job_id}"}},
+            UpdateExpression="SET #status = :sent REMOVE lease_until",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":sent": {"S": SENT}},
+        )
 
     def release(self, job_id: str) -> None:
         self._client.delete_item(TableName=self._table, Key={"pk": {"S": f"sent#{job_id}"}})

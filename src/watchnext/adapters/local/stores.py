@@ -126,13 +126,25 @@ class SqliteEmailState:
                 (f"optout#{user_id}", time.time()),
             )
 
-    def claim(self, job_id: str) -> bool:
+    def claim(self, job_id: str, lease_seconds: float) -> bool:
+        """A ``sent#`` row: value ``sending`` with ``at`` = lease end, then ``sent``."""
+        key, now = f"sent#{job_id}", time.time()
         with self._db.transaction() as tx:
-            inserted = tx.execute(
-                "INSERT OR IGNORE INTO email_state VALUES (?, '', ?)",
-                (f"sent#{job_id}", time.time()),
-            ).rowcount
-        return inserted == 1
+            row = tx.execute("SELECT value, at FROM email_state WHERE key = ?", (key,)).fetchone()
+            if row is not None and not (row[0] == "sending" and float(row[1]) < now):
+                return False
+            tx.execute(
+                "INSERT OR REPLACE INTO email_state VALUES (?, 'sending', ?)",
+                (key, now + lease_seconds),
+            )
+        return True
+
+    def mark_sent(self, job_id: str) -> None:
+        with self._db.transaction() as tx:
+            tx.execute(
+                "UPDATE email_state SET value = 'sent', at = ? WHERE key = ?",
+                (time.time(), f"sent#{job_id}"),
+            )
 
     def release(self, job_id: str) -> None:
         with self._db.transaction() as tx:

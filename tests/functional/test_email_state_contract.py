@@ -1,0 +1,69 @@
+"""One contract for every `EmailState`: the in-memory fake, SQLite (local) and DynamoDB
+(moto, table built from template.yaml). Claims are leased, so a job whose mailer died
+mid-send is sent on redelivery, and a job that was sent is never sent again."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from tests.fakes import InMemoryEmailState
+from tests.support import resource
+from watchnext.adapters.aws.email_state import DynamoDbEmailState
+from watchnext.adapters.local.sqlite import Database
+from watchnext.adapters.local.stores import SqliteEmailState
+from watchnext.email.ports import EmailState
+
+EXPIRED = -1.0  # a lease that ran out before it was taken: the sender died
+
+
+@pytest.fixture(params=["in-memory", "sqlite", "dynamodb"])
+def state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EmailState]:
+    if request.param == "in-memory":
+        yield InMemoryEmailState()
+    elif request.param == "sqlite":
+        db = Database(tmp_path / "state.db")
+        yield SqliteEmailState(db)
+        db.close()
+    else:
+        with mock_aws():
+            client = boto3.client("dynamodb", region_name="us-east-1")
+            props = resource("EmailStateTable")["Properties"]
+            client.create_table(
+                TableName="EmailState", KeySchema=props["KeySchema"],
+                AttributeDefinitions=props["AttributeDefinitions"], BillingMode="PAY_PER_REQUEST",
+            )  # fmt: skip
+            yield DynamoDbEmailState(client, "EmailState")
+
+
+def test_a_job_is_claimed_once_while_its_sender_is_alive(state: EmailState) -> None:
+    assert state.claim("job-1", 60) is True
+    assert state.claim("job-1", 60) is False
+
+
+def test_a_sent_job_is_never_claimed_again(state: EmailState) -> None:
+    assert state.claim("job-1", EXPIRED) is True
+    state.mark_sent("job-1")
+    time.sleep(0.01)
+
+    assert state.claim("job-1", 60) is False
+
+
+def test_a_claim_whose_sender_died_can_be_taken_over(state: EmailState) -> None:
+    assert state.claim("job-1", EXPIRED) is True
+    time.sleep(0.01)
+
+    assert state.claim("job-1", 60) is True
+    assert state.claim("job-1", 60) is False
+
+
+def test_a_released_claim_can_be_claimed_again(state: EmailState) -> None:
+    assert state.claim("job-1", 60) is True
+    state.release("job-1")
+
+    assert state.claim("job-1", 60) is True
