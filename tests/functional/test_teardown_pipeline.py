@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.functional.pipeline_world import PipelineWorld, pipeline_world
+from tests.functional.pipeline_world import PipelineWorld
 from tests.functional.step_functions import Run, model_errors, unused_responses
 from tests.presigned import presigned_url
 from watchnext.entrypoints import pipeline_teardown
@@ -38,12 +38,6 @@ AWAITED = {
     "deleteSolution",
     "deleteDataset",
 }
-
-
-@pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[PipelineWorld]:
-    with pipeline_world(monkeypatch) as created:
-        yield created
 
 
 @pytest.fixture
@@ -92,14 +86,14 @@ def gone_before_next_deletion(run: Run) -> None:
 
 
 def test_teardown_deletes_everything_in_dependency_order_and_answers_cloudformation(
-    world: PipelineWorld, cloudformation: tuple[str, list[dict[str, Any]]]
+    pipeline: PipelineWorld, cloudformation: tuple[str, list[dict[str, Any]]]
 ) -> None:
     url, answers = cloudformation
 
-    run = world.run("TeardownPipeline", "DeletesEverythingInOrder", cloudformation_input(url))
+    run = pipeline.run("TeardownPipeline", "DeletesEverythingInOrder", cloudformation_input(url))
 
     assert run.status == "SUCCEEDED", run.cause
-    assert unused_responses(world.interpreter.test_case) == {}  # type: ignore[arg-type]
+    assert unused_responses(pipeline.interpreter.test_case) == {}  # type: ignore[arg-type]
     assert deletions(run) == DELETION_ORDER
     gone_before_next_deletion(run)
     for action, params in run.calls("personalize"):
@@ -110,20 +104,20 @@ def test_teardown_deletes_everything_in_dependency_order_and_answers_cloudformat
     assert answer["PhysicalResourceId"] == "watchnext-test"
 
 
-def test_a_teardown_with_nothing_left_succeeds_quietly(world: PipelineWorld) -> None:
-    run = world.run("TeardownPipeline", "NothingLeft", {"pollSeconds": 0})
+def test_a_teardown_with_nothing_left_succeeds_quietly(pipeline: PipelineWorld) -> None:
+    run = pipeline.run("TeardownPipeline", "NothingLeft", {"pollSeconds": 0})
 
     assert run.status == "SUCCEEDED", run.cause
-    assert unused_responses(world.interpreter.test_case) == {}  # type: ignore[arg-type]
+    assert unused_responses(pipeline.interpreter.test_case) == {}  # type: ignore[arg-type]
     assert deletions(run) == ["deleteCampaign", "deleteSchema", "deleteSchema", "deleteSchema"]
 
 
 def test_a_refused_deletion_still_answers_cloudformation_naming_what_is_left(
-    world: PipelineWorld, cloudformation: tuple[str, list[dict[str, Any]]]
+    pipeline: PipelineWorld, cloudformation: tuple[str, list[dict[str, Any]]]
 ) -> None:
     url, answers = cloudformation
 
-    run = world.run("TeardownPipeline", "DatasetDeletionRefused", cloudformation_input(url))
+    run = pipeline.run("TeardownPipeline", "DatasetDeletionRefused", cloudformation_input(url))
 
     assert run.status == "FAILED"
     assert run.error == "Personalize.InvalidInputException"
@@ -133,24 +127,24 @@ def test_a_refused_deletion_still_answers_cloudformation_naming_what_is_left(
     assert answer["Status"] == "FAILED"
     assert "ITEMS cannot be deleted" in answer["Reason"]
     assert "watchnext pipeline teardown" in answer["Reason"]
-    [notice] = world.notifications()
+    [notice] = pipeline.notifications()
     assert notice["subject"].startswith("WatchNext teardown failed")
 
 
-def _teardown_machine(world: PipelineWorld) -> str:
+def _teardown_machine(pipeline: PipelineWorld) -> str:
     from tests.functional.step_functions import ROLE_ARN, definition
 
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
     created = sfn.create_state_machine(
         name="watchnext-test-teardown",
-        definition=json.dumps(definition("teardown", world.substitutions())),
+        definition=json.dumps(definition("teardown", pipeline.substitutions())),
         roleArn=ROLE_ARN,
     )
     return created["stateMachineArn"]
 
 
 def test_create_and_update_answer_at_once(
-    world: PipelineWorld, cloudformation: tuple[str, list[dict[str, Any]]]
+    pipeline: PipelineWorld, cloudformation: tuple[str, list[dict[str, Any]]]
 ) -> None:
     url, answers = cloudformation
     for kind in ("Create", "Update"):
@@ -160,11 +154,11 @@ def test_create_and_update_answer_at_once(
 
 
 def test_delete_starts_one_teardown_and_leaves_the_answer_to_it(
-    world: PipelineWorld, cloudformation: tuple[str, list[dict[str, Any]]]
+    pipeline: PipelineWorld, cloudformation: tuple[str, list[dict[str, Any]]]
 ) -> None:
     url, answers = cloudformation
-    machine = _teardown_machine(world)
-    world.interpreter.test_case = None  # the execution may run; only its start matters here
+    machine = _teardown_machine(pipeline)
+    pipeline.interpreter.test_case = None  # the execution may run; only its start matters here
     delete = request(url, StateMachineArn=machine)
 
     pipeline_teardown.handler(delete, LocalLambdaContext())
@@ -178,7 +172,7 @@ def test_delete_starts_one_teardown_and_leaves_the_answer_to_it(
 
 
 def test_a_teardown_that_cannot_start_fails_the_deletion_at_once(
-    world: PipelineWorld, cloudformation: tuple[str, list[dict[str, Any]]]
+    pipeline: PipelineWorld, cloudformation: tuple[str, list[dict[str, Any]]]
 ) -> None:
     url, answers = cloudformation
     missing = "arn:aws:states:us-east-1:123456789012:stateMachine:watchnext-test-missing"

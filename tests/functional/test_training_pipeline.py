@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import pytest
 
 from tests.functional.pipeline_world import (
     DATA_PREFIX,
@@ -19,7 +17,6 @@ from tests.functional.pipeline_world import (
     PREFIX,
     REGION,
     PipelineWorld,
-    pipeline_world,
 )
 from tests.functional.step_functions import Run, model_errors, unused_responses
 
@@ -37,12 +34,6 @@ POLLING_STATES = (
 )
 
 
-@pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[PipelineWorld]:
-    with pipeline_world(monkeypatch) as created:
-        yield created
-
-
 def personalize_calls(run: Run, action: str) -> list[dict[str, Any]]:
     return [params for name, params in run.calls("personalize") if name == action]
 
@@ -52,26 +43,28 @@ def assert_calls_match_the_api(run: Run) -> None:
         assert model_errors("personalize", action, params) == "", (action, params)
 
 
-def test_happy_path_imports_trains_deploys_and_publishes(world: PipelineWorld) -> None:
-    run = world.run("TrainingPipeline", "HappyPath", FAST)
+def test_happy_path_imports_trains_deploys_and_publishes(pipeline: PipelineWorld) -> None:
+    run = pipeline.run("TrainingPipeline", "HappyPath", FAST)
 
     assert run.status == "SUCCEEDED", run.cause
-    assert unused_responses(world.interpreter.test_case) == {}  # type: ignore[arg-type]
+    assert unused_responses(pipeline.interpreter.test_case) == {}  # type: ignore[arg-type]
     entered = Counter(run.entered())
     assert all(entered[state] >= 2 for state in POLLING_STATES), entered
     assert_calls_match_the_api(run)
     assert run.output is not None
     assert run.output["best"]["solutionVersionArn"] == f"{SOLUTION_V2}/v1"
     assert [d["name"] for d in run.output["datasets"] if d["present"]] == ["interactions", "items"]
-    assert world.parameter("campaign-arn") == f"{PERSONALIZE_ARN}:campaign/{PREFIX}"
-    assert world.parameter("tracking-id") == "7e1d5c3b-0a2f-4c6e-9b8d-1f2e3d4c5b6a"
-    assert world.parameter("filter-arn") == f"{PERSONALIZE_ARN}:filter/{PREFIX}-exclude-interacted"
+    assert pipeline.parameter("campaign-arn") == f"{PERSONALIZE_ARN}:campaign/{PREFIX}"
+    assert pipeline.parameter("tracking-id") == "7e1d5c3b-0a2f-4c6e-9b8d-1f2e3d4c5b6a"
+    assert (
+        pipeline.parameter("filter-arn") == f"{PERSONALIZE_ARN}:filter/{PREFIX}-exclude-interacted"
+    )
 
 
 def test_solutions_are_created_with_auto_training_off_and_the_best_is_deployed(
-    world: PipelineWorld,
+    pipeline: PipelineWorld,
 ) -> None:
-    run = world.run("TrainingPipeline", "HappyPath", FAST)
+    run = pipeline.run("TrainingPipeline", "HappyPath", FAST)
 
     solutions = personalize_calls(run, "createSolution")
     assert [s["RecipeArn"] for s in solutions] == [
@@ -88,8 +81,8 @@ def test_solutions_are_created_with_auto_training_off_and_the_best_is_deployed(
     assert personalize_calls(run, "updateCampaign") == []
 
 
-def test_every_import_reads_its_own_file_with_the_configured_mode(world: PipelineWorld) -> None:
-    run = world.run("TrainingPipeline", "HappyPath", FAST | {"importMode": "INCREMENTAL"})
+def test_every_import_reads_its_own_file_with_the_configured_mode(pipeline: PipelineWorld) -> None:
+    run = pipeline.run("TrainingPipeline", "HappyPath", FAST | {"importMode": "INCREMENTAL"})
 
     jobs = personalize_calls(run, "createDatasetImportJob")
     assert [job["DataSource"] for job in jobs] == [
@@ -103,21 +96,21 @@ def test_every_import_reads_its_own_file_with_the_configured_mode(world: Pipelin
     ]
 
 
-def test_the_catalog_is_loaded_with_quoted_titles(world: PipelineWorld) -> None:
-    run = world.run("TrainingPipeline", "HappyPath", FAST)
+def test_the_catalog_is_loaded_with_quoted_titles(pipeline: PipelineWorld) -> None:
+    run = pipeline.run("TrainingPipeline", "HappyPath", FAST)
 
     assert run.output is not None
 
     assert run.output["catalog"] == {"loaded": 3}
-    table = boto3.resource("dynamodb", region_name=REGION).Table(world.catalog_table)
+    table = boto3.resource("dynamodb", region_name=REGION).Table(pipeline.catalog_table)
     items = {item["item_id"]: item for item in table.scan()["Items"]}
     assert items["1"]["title"] == "Lucy, the movie"
     assert items["2"]["title"] == 'The "Quoted" One'
     assert "title" not in items["3"]
 
 
-def test_offline_metrics_reach_cloudwatch_per_solution(world: PipelineWorld) -> None:
-    world.run("TrainingPipeline", "HappyPath", FAST)
+def test_offline_metrics_reach_cloudwatch_per_solution(pipeline: PipelineWorld) -> None:
+    pipeline.run("TrainingPipeline", "HappyPath", FAST)
 
     cloudwatch = boto3.client("cloudwatch", region_name=REGION)
     metrics = cloudwatch.list_metrics(
@@ -128,13 +121,13 @@ def test_offline_metrics_reach_cloudwatch_per_solution(world: PipelineWorld) -> 
 
 
 def test_a_rerun_reuses_every_resource_and_updates_the_campaign_in_place(
-    world: PipelineWorld,
+    pipeline: PipelineWorld,
 ) -> None:
-    first = world.run("TrainingPipeline", "HappyPath", FAST)
-    run = world.run("TrainingPipeline", "RerunWithEverythingInPlace", FAST)
+    first = pipeline.run("TrainingPipeline", "HappyPath", FAST)
+    run = pipeline.run("TrainingPipeline", "RerunWithEverythingInPlace", FAST)
 
     assert run.status == "SUCCEEDED", run.cause
-    assert unused_responses(world.interpreter.test_case) == {}  # type: ignore[arg-type]
+    assert unused_responses(pipeline.interpreter.test_case) == {}  # type: ignore[arg-type]
     assert_calls_match_the_api(run)
     assert "UseExistingDatasetGroup" in run.entered()
     assert Counter(run.entered())["UseExistingSolution"] == 2
@@ -151,8 +144,8 @@ def test_a_rerun_reuses_every_resource_and_updates_the_campaign_in_place(
     assert all(len(name) <= 63 for name in jobs | versions)
 
 
-def test_the_selection_metric_comes_from_the_config(world: PipelineWorld) -> None:
-    run = world.run("TrainingPipeline", "HappyPath", FAST | {"selectionMetric": "coverage"})
+def test_the_selection_metric_comes_from_the_config(pipeline: PipelineWorld) -> None:
+    run = pipeline.run("TrainingPipeline", "HappyPath", FAST | {"selectionMetric": "coverage"})
 
     assert run.output is not None
     assert run.output["best"] == {
@@ -165,26 +158,26 @@ def test_the_selection_metric_comes_from_the_config(world: PipelineWorld) -> Non
 
 
 def test_a_failed_solution_version_ends_in_the_fail_state_with_its_reason(
-    world: PipelineWorld,
+    pipeline: PipelineWorld,
 ) -> None:
-    run = world.run("TrainingPipeline", "SolutionVersionFails", FAST)
+    run = pipeline.run("TrainingPipeline", "SolutionVersionFails", FAST)
 
     assert run.status == "FAILED"
-    assert unused_responses(world.interpreter.test_case) == {}  # type: ignore[arg-type]
+    assert unused_responses(pipeline.interpreter.test_case) == {}  # type: ignore[arg-type]
     assert run.error == "WatchNext.SolutionVersionFailed"
     assert run.cause is not None
     assert run.cause.startswith("TrainSolutions: ")
     assert "at least 25 users with 2 or more interactions" in run.cause
     assert run.entered()[-1] == "PipelineFailed"
-    [notice] = world.notifications()
+    [notice] = pipeline.notifications()
     assert notice["subject"] == "WatchNext training pipeline failed"
     assert "WatchNext.SolutionVersionFailed" in notice["message"]
     assert "at least 25 users" in notice["message"]
-    assert world.parameter("campaign-arn") == "NOT_CONFIGURED"  # nothing half-published
+    assert pipeline.parameter("campaign-arn") == "NOT_CONFIGURED"  # nothing half-published
 
 
-def test_an_uploaded_config_json_starts_a_run_with_its_settings(world: PipelineWorld) -> None:
-    world.put(f"{DATA_PREFIX}/config.json", json.dumps(FAST | {"minProvisionedTPS": 3}))
+def test_an_uploaded_config_json_starts_a_run_with_its_settings(pipeline: PipelineWorld) -> None:
+    pipeline.put(f"{DATA_PREFIX}/config.json", json.dumps(FAST | {"minProvisionedTPS": 3}))
     s3_event = {
         "source": "aws.s3",
         "detail-type": "Object Created",
@@ -194,25 +187,29 @@ def test_an_uploaded_config_json_starts_a_run_with_its_settings(world: PipelineW
         },
     }
 
-    run = world.run("TrainingPipeline", "HappyPath", s3_event)
+    run = pipeline.run("TrainingPipeline", "HappyPath", s3_event)
 
     assert run.status == "SUCCEEDED", run.cause
     [campaign] = personalize_calls(run, "createCampaign")
     assert campaign["MinProvisionedTPS"] == 3
 
 
-def test_a_schedule_retrains_with_its_mode_over_the_uploaded_config(world: PipelineWorld) -> None:
-    world.put(f"{DATA_PREFIX}/config.json", json.dumps(FAST | {"trainingMode": "FULL"}))
+def test_a_schedule_retrains_with_its_mode_over_the_uploaded_config(
+    pipeline: PipelineWorld,
+) -> None:
+    pipeline.put(f"{DATA_PREFIX}/config.json", json.dumps(FAST | {"trainingMode": "FULL"}))
 
-    run = world.run("TrainingPipeline", "HappyPath", {"schedule": {"trainingMode": "UPDATE"}})
+    run = pipeline.run("TrainingPipeline", "HappyPath", {"schedule": {"trainingMode": "UPDATE"}})
 
     assert run.status == "SUCCEEDED", run.cause
     modes = {v["TrainingMode"] for v in personalize_calls(run, "createSolutionVersion")}
     assert modes == {"UPDATE"}
 
 
-def test_an_unreadable_config_fails_in_configure_and_creates_nothing(world: PipelineWorld) -> None:
-    world.put(f"{DATA_PREFIX}/config.json", "{not json")
+def test_an_unreadable_config_fails_in_configure_and_creates_nothing(
+    pipeline: PipelineWorld,
+) -> None:
+    pipeline.put(f"{DATA_PREFIX}/config.json", "{not json")
     s3_event = {
         "detail": {
             "bucket": {"name": "watchnext-test-data"},
@@ -220,7 +217,7 @@ def test_an_unreadable_config_fails_in_configure_and_creates_nothing(world: Pipe
         }
     }
 
-    run = world.run("TrainingPipeline", "HappyPath", s3_event)
+    run = pipeline.run("TrainingPipeline", "HappyPath", s3_event)
 
     assert run.status == "FAILED"
     assert run.error == "PipelineError"
@@ -228,11 +225,11 @@ def test_an_unreadable_config_fails_in_configure_and_creates_nothing(world: Pipe
     assert run.cause.startswith("Configure: cannot read the pipeline config")
     assert "training/config.json is not JSON" in run.cause
     assert run.calls("personalize") == []
-    assert world.notifications()[0]["subject"] == "WatchNext training pipeline failed"
+    assert pipeline.notifications()[0]["subject"] == "WatchNext training pipeline failed"
 
 
-def test_a_config_with_a_bad_field_fails_naming_the_field(world: PipelineWorld) -> None:
-    run = world.run("TrainingPipeline", "HappyPath", FAST | {"selectionMetric": "ndcg"})
+def test_a_config_with_a_bad_field_fails_naming_the_field(pipeline: PipelineWorld) -> None:
+    run = pipeline.run("TrainingPipeline", "HappyPath", FAST | {"selectionMetric": "ndcg"})
 
     assert run.status == "FAILED"
     assert run.cause is not None

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
-from watchnext.pipeline.config import PipelineConfig, resolve_config
+from watchnext.pipeline.config import PipelineConfig, SelectionMetric, resolve_config
 from watchnext.pipeline.errors import PipelineError
 from watchnext.pipeline.selection import select
+from watchnext.recommender.metrics import METRIC_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 NDCG = "normalized_discounted_cumulative_gain_at_10"
@@ -91,3 +93,7 @@ def test_the_example_config_is_the_defaults_spelled_out() -> None:
     example = json.loads((ROOT / "data_pipeline" / "config.example.json").read_text())
 
     assert example == PipelineConfig().as_input()
+
+
+def test_the_selectable_metrics_are_personalize_s_offline_metrics() -> None:
+    assert get_args(SelectionMetric) == METRIC_NAMES

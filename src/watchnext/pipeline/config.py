@@ -17,18 +17,7 @@ from pydantic.alias_generators import to_camel
 
 from watchnext.pipeline.errors import PipelineError
 
-OFFLINE_METRICS = (
-    "coverage",
-    "mean_reciprocal_rank_at_25",
-    "normalized_discounted_cumulative_gain_at_5",
-    "normalized_discounted_cumulative_gain_at_10",
-    "normalized_discounted_cumulative_gain_at_25",
-    "precision_at_5",
-    "precision_at_10",
-    "precision_at_25",
-)
-"""The metric names GetSolutionMetrics reports; any of them can choose the best solution."""
-
+# GetSolutionMetrics' names (a test keeps them equal to watchnext.recommender.metrics').
 SelectionMetric = Literal[
     "coverage",
     "mean_reciprocal_rank_at_25",
