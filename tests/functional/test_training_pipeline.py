@@ -54,7 +54,7 @@ def test_happy_path_imports_trains_deploys_and_publishes(pipeline: PipelineWorld
     assert run.output is not None
     assert run.output["best"]["solutionVersionArn"] == f"{SOLUTION_V2}/v1"
     assert [d["name"] for d in run.output["datasets"] if d["present"]] == ["interactions", "items"]
-    assert pipeline.parameter("campaign-arn") == f"{PERSONALIZE_ARN}:campaign/{PREFIX}"
+    assert pipeline.parameter("campaign-arn") == f"{PERSONALIZE_ARN}:campaign/{PREFIX}-campaign"
     assert pipeline.parameter("tracking-id") == "7e1d5c3b-0a2f-4c6e-9b8d-1f2e3d4c5b6a"
     assert (
         pipeline.parameter("filter-arn") == f"{PERSONALIZE_ARN}:filter/{PREFIX}-exclude-interacted"
@@ -74,7 +74,7 @@ def test_solutions_are_created_with_auto_training_off_and_the_best_is_deployed(
     assert all(s["PerformAutoTraining"] is False for s in solutions)
     [campaign] = personalize_calls(run, "createCampaign")
     assert campaign == {
-        "Name": PREFIX,
+        "Name": f"{PREFIX}-campaign",
         "SolutionVersionArn": f"{SOLUTION_V2}/v1",
         "MinProvisionedTPS": 1,
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from pathlib import Path
 from typing import Any
@@ -105,3 +106,39 @@ def test_the_readme_diagrams_are_generated_from_the_definitions() -> None:
 def test_the_reference_schemas_are_what_prepare_writes(name: str, schema: dict[str, Any]) -> None:
     path = ROOT / "data_pipeline" / "schemas" / f"{name}.schema.json"
     assert json.loads(path.read_text()) == schema
+
+
+def _review_function_may_call(arn: str, stage: str) -> bool:
+    [statement] = [
+        s
+        for policy in resource("ReviewFunction")["Properties"]["Policies"]
+        for s in policy.get("Statement", [])
+        if s.get("Sid") == "AskTheStagesCampaign"
+    ]
+    patterns = [
+        item["Fn::Sub"]
+        .replace("${AWS::Partition}", "aws")
+        .replace("${AWS::Region}", "us-east-1")
+        .replace("${AWS::AccountId}", "123456789012")
+        .replace("${Stage}", stage)
+        for item in statement["Resource"]
+    ]
+    return any(fnmatch.fnmatchcase(arn, pattern) for pattern in patterns)
+
+
+def test_the_review_function_may_call_the_campaign_and_filter_the_pipeline_publishes() -> None:
+    path = ROOT / "data_pipeline" / "training.asl.yaml"
+    arn_prefix = "arn:aws:personalize:us-east-1:123456789012"
+    names = {key: key for key in placeholders(path)} | {
+        "ResourcePrefix": "watchnext-prod",
+        "PersonalizeArnPrefix": arn_prefix,
+        "PipelineTimeoutSeconds": "60",
+    }
+    states = dict(iter_states(load_definition(path, names)))
+    campaign = f"{arn_prefix}:campaign/{states['CreateCampaign']['Parameters']['Name']}"
+    filter_arn = f"{arn_prefix}:filter/{states['CreateFilter']['Parameters']['Name']}"
+
+    assert states["UpdateCampaign"]["Parameters"]["CampaignArn"] == campaign
+    assert _review_function_may_call(campaign, "prod")
+    assert _review_function_may_call(filter_arn, "prod")
+    assert not _review_function_may_call(campaign.replace("-prod-", "-dev-"), "prod")
