@@ -19,6 +19,7 @@ from tests.functional.pipeline_world import (
     PipelineWorld,
 )
 from tests.functional.step_functions import Run, model_errors, unused_responses
+from watchnext.adapters.aws import parameters
 
 SOLUTION_V2 = f"{PERSONALIZE_ARN}:solution/{PREFIX}-user-personalization-v2"
 POPULARITY = f"{PERSONALIZE_ARN}:solution/{PREFIX}-popularity-count"
@@ -54,11 +55,15 @@ def test_happy_path_imports_trains_deploys_and_publishes(pipeline: PipelineWorld
     assert run.output is not None
     assert run.output["best"]["solutionVersionArn"] == f"{SOLUTION_V2}/v1"
     assert [d["name"] for d in run.output["datasets"] if d["present"]] == ["interactions", "items"]
-    assert pipeline.parameter("campaign-arn") == f"{PERSONALIZE_ARN}:campaign/{PREFIX}-campaign"
-    assert pipeline.parameter("tracking-id") == "7e1d5c3b-0a2f-4c6e-9b8d-1f2e3d4c5b6a"
-    assert (
-        pipeline.parameter("filter-arn") == f"{PERSONALIZE_ARN}:filter/{PREFIX}-exclude-interacted"
-    )
+    published = {
+        name: pipeline.parameter(name)
+        for name in (parameters.CAMPAIGN_ARN, parameters.TRACKING_ID, parameters.FILTER_ARN)
+    }  # the names the review function reads
+    assert published == {
+        parameters.CAMPAIGN_ARN: f"{PERSONALIZE_ARN}:campaign/{PREFIX}-campaign",
+        parameters.TRACKING_ID: "7e1d5c3b-0a2f-4c6e-9b8d-1f2e3d4c5b6a",
+        parameters.FILTER_ARN: f"{PERSONALIZE_ARN}:filter/{PREFIX}-exclude-interacted",
+    }
 
 
 def test_solutions_are_created_with_auto_training_off_and_the_best_is_deployed(
@@ -173,7 +178,7 @@ def test_a_failed_solution_version_ends_in_the_fail_state_with_its_reason(
     assert notice["subject"] == "WatchNext training pipeline failed"
     assert "WatchNext.SolutionVersionFailed" in notice["message"]
     assert "at least 25 users" in notice["message"]
-    assert pipeline.parameter("campaign-arn") == "NOT_CONFIGURED"  # nothing half-published
+    assert pipeline.parameter(parameters.CAMPAIGN_ARN) == "NOT_CONFIGURED"  # nothing half-published
 
 
 def test_an_uploaded_config_json_starts_a_run_with_its_settings(pipeline: PipelineWorld) -> None:
