@@ -51,7 +51,7 @@ lint: install ## ruff lint and format check.
 	$(BIN)/ruff check src tests benchmarks security
 	$(BIN)/ruff format --check src tests benchmarks security
 
-typecheck: install ## mypy --strict over src, tests and benchmarks.
+typecheck: install ## mypy --strict over src, tests, benchmarks and security.
 	$(BIN)/mypy
 
 browser: ## Debian's Chromium for the browser test (Playwright cannot download its own here).
