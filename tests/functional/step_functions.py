@@ -207,16 +207,22 @@ class Run:
         return found
 
 
+def create_machine(definition: Mapping[str, Any], name: str | None = None) -> str:
+    """Create a state machine in moto; returns its ARN."""
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    created = sfn.create_state_machine(
+        name=name or f"m{time.monotonic_ns()}", definition=json.dumps(definition), roleArn=ROLE_ARN
+    )
+    return created["stateMachineArn"]
+
+
 def start_and_wait(
     definition: Mapping[str, Any], execution_input: Mapping[str, Any], *, timeout: float = 60
 ) -> Run:
     """Create the machine in moto, run it to the end and return what happened."""
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
-    machine = sfn.create_state_machine(
-        name=f"m{time.monotonic_ns()}", definition=json.dumps(definition), roleArn=ROLE_ARN
-    )
     execution = sfn.start_execution(
-        stateMachineArn=machine["stateMachineArn"], input=json.dumps(execution_input)
+        stateMachineArn=create_machine(definition), input=json.dumps(execution_input)
     )["executionArn"]
     deadline = time.monotonic() + timeout
     while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":

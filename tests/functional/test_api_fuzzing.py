@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,12 +15,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.generation import GenerationMode
 
-from tests.functional.test_local_recommender import write_clusters
 from watchnext.entrypoints.gateway import LocalGateway
 from watchnext.local_stack import LocalConfig, build_local_stack
-from watchnext.recommender import artifact
-from watchnext.recommender.data import load_interactions
-from watchnext.recommender.models import LocalRecommender
 
 API_KEY = {"x-api-key": "fuzz-key"}
 CASES_PER_MODE = 200  # per operation, valid and invalid data each
@@ -27,11 +24,8 @@ MINIMUM_CASES = 1000
 
 
 @pytest.fixture(scope="module")
-def local_api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def local_api_schema(tmp_path_factory: pytest.TempPathFactory, trained: Path) -> Iterator[Any]:
     folder = tmp_path_factory.mktemp("fuzz")
-    data = load_interactions(write_clusters(folder / "data"))
-    model = LocalRecommender.fit(data, "als", {"factors": 4, "iterations": 5})
-    trained = artifact.save(model, folder / "als", data_checksum=data.checksum)
     config = LocalConfig(data_dir=folder / "state", artifact=trained, api_key=API_KEY["x-api-key"])
     stack = build_local_stack(config)  # adapters only: no servers, no mail worker
     app = LocalGateway(stack.api_factory, stack.api_key)

@@ -18,13 +18,12 @@ import pytest
 from moto import mock_aws
 
 from tests.fakes import email_job
-from tests.functional.test_local_stack import config_for, free_port, trained  # noqa: F401
-from tests.functional.test_mailer_lambda import KEY, World
+from tests.functional.test_local_stack import config_for
+from tests.functional.test_mailer_lambda import World
 from tests.support import ORIGINAL_REVIEW, post_review
 from watchnext.adapters.local import mail_worker
 from watchnext.adapters.local.smtp import SmtpSink, outbox
 from watchnext.domain.email import EmailJob
-from watchnext.email.delivery import Delivery
 from watchnext.entrypoints.lambda_context import LocalLambdaContext
 from watchnext.entrypoints.mailer import JobHandler, handle_batch
 from watchnext.local_stack import build_local_stack
@@ -32,7 +31,7 @@ from watchnext.local_stack import build_local_stack
 
 def test_with_the_smtp_sink_down_reviews_are_accepted_and_emails_arrive_once_it_is_back(
     tmp_path: Path,
-    trained: Path,  # noqa: F811
+    trained: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(mail_worker, "backoff_seconds", lambda attempt: 0.0)  # retry at once
@@ -90,12 +89,8 @@ def world() -> Iterator[World]:
 
 
 def _handler(world: World, mailer: Any) -> JobHandler:
-    # The lease is shorter than the redelivery, as in the template (120 s against 180 s).
-    delivery = Delivery(
-        mailer=mailer, state=world.state, unsubscribe_base_url="https://api.example.com/prod",
-        signing_key=lambda: KEY, claim_lease_seconds=-1.0,
-    )  # fmt: skip
-    return JobHandler(delivery, world.sqs, world.queue_url)
+    # The lease runs out before the redelivery, as in the template (120 s against 180 s).
+    return world.handler(mailer, claim_lease_seconds=-1.0)
 
 
 def test_a_mailer_dying_mid_batch_loses_no_email_and_sends_none_twice(world: World) -> None:

@@ -13,16 +13,12 @@ from typing import Any
 import pytest
 
 from tests.fakes import email_job
-from tests.functional.test_local_recommender import write_clusters
 from tests.support import ORIGINAL_REVIEW
 from watchnext.adapters.local.smtp import outbox
 from watchnext.adapters.local.sqlite import Database
 from watchnext.adapters.local.stores import SqliteEmailQueue, SqliteEventStore
 from watchnext.domain.review import Review
 from watchnext.local_stack import LocalConfig, LocalStack, build_local_stack
-from watchnext.recommender import artifact
-from watchnext.recommender.data import load_interactions
-from watchnext.recommender.models import LocalRecommender
 from watchnext.service import interaction_from
 
 
@@ -30,14 +26,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("model")
-    data = load_interactions(write_clusters(folder / "data"))
-    model = LocalRecommender.fit(data, "als", {"factors": 4, "iterations": 10})
-    return artifact.save(model, folder / "als", data_checksum=data.checksum)
 
 
 def config_for(tmp_path: Path, trained: Path) -> LocalConfig:

@@ -41,10 +41,13 @@ class World:
         self.ses = session.client("sesv2")
         self.pinpoint = session.client("pinpoint")
 
-    def handler(self, mailer: Any, cooldown: int = 0) -> JobHandler:
+    def handler(
+        self, mailer: Any, cooldown: int = 0, claim_lease_seconds: float = 120.0
+    ) -> JobHandler:
         delivery = Delivery(
             mailer=mailer, state=self.state, unsubscribe_base_url="https://api.example.com/prod",
             signing_key=lambda: KEY, cooldown_seconds=cooldown,
+            claim_lease_seconds=claim_lease_seconds,
         )  # fmt: skip
         return JobHandler(delivery, self.sqs, self.queue_url)
 

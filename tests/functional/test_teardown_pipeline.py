@@ -13,7 +13,13 @@ import boto3
 import pytest
 
 from tests.functional.pipeline_world import PipelineWorld
-from tests.functional.step_functions import Run, model_errors, unused_responses
+from tests.functional.step_functions import (
+    Run,
+    create_machine,
+    definition,
+    model_errors,
+    unused_responses,
+)
 from tests.presigned import presigned_url
 from watchnext.entrypoints import pipeline_teardown
 from watchnext.entrypoints.lambda_context import LocalLambdaContext
@@ -132,15 +138,8 @@ def test_a_refused_deletion_still_answers_cloudformation_naming_what_is_left(
 
 
 def _teardown_machine(pipeline: PipelineWorld) -> str:
-    from tests.functional.step_functions import ROLE_ARN, definition
-
-    sfn = boto3.client("stepfunctions", region_name="us-east-1")
-    created = sfn.create_state_machine(
-        name="watchnext-test-teardown",
-        definition=json.dumps(definition("teardown", pipeline.substitutions())),
-        roleArn=ROLE_ARN,
-    )
-    return created["stateMachineArn"]
+    teardown = definition("teardown", pipeline.substitutions())
+    return create_machine(teardown, "watchnext-test-teardown")
 
 
 def test_create_and_update_answer_at_once(

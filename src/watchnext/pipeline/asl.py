@@ -35,10 +35,11 @@ def placeholders(path: Path) -> set[str]:
 
 def load_definition(path: Path, substitutions: Mapping[str, str]) -> dict[str, Any]:
     """The definition as a dict, every placeholder replaced; a missing one is an error."""
-    missing = placeholders(path) - set(substitutions)
+    text = path.read_text()
+    missing = set(PLACEHOLDER.findall(text)) - set(substitutions)
     if missing:
         raise PipelineError(f"{path.name} needs substitutions for {sorted(missing)}")
-    text = PLACEHOLDER.sub(lambda match: substitutions[match.group(1)], path.read_text())
+    text = PLACEHOLDER.sub(lambda match: substitutions[match.group(1)], text)
     definition = yaml.safe_load(text)
     if not isinstance(definition, dict) or "States" not in definition:
         raise PipelineError(f"{path} is not a state machine definition")
