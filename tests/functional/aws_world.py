@@ -1,5 +1,8 @@
 """The deployed stack in miniature: moto's SQS, DynamoDB and SSM built from template.yaml,
-and Personalize through botocore's Stubber (moto has no Personalize runtime or events)."""
+and Personalize through botocore's Stubber (moto has no Personalize runtime or events).
+
+The review function's clients are created as its role (`tests.support.aws_account`): a call
+its policy in template.yaml does not allow is refused as AWS would, and fails the test."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from tests.support import resource, template
+from tests.support.aws_account import AwsAccount
 from watchnext.adapters.aws.clients import AwsClients
 from watchnext.bootstrap import aws_review_api
 from watchnext.entrypoints.api import ReviewApi
@@ -36,6 +40,8 @@ class AwsWorld:
     runtime: Stubber
     queue_url: str
     table_names: dict[str, str]
+    account: AwsAccount
+    admin: AwsClients
 
     def api(self, metrics_sink: MetricsSink | None = None, **overrides: Any) -> ReviewApi:
         settings = Settings(
@@ -49,7 +55,7 @@ class AwsWorld:
     def publish(self, **values: str) -> None:
         """What the training pipeline does: overwrite the SSM placeholders."""
         for name, value in values.items():
-            self.clients.ssm.put_parameter(
+            self.admin.ssm.put_parameter(
                 Name=f"{PARAMETER_PATH}/{name.replace('_', '-')}",
                 Value=value,
                 Type="String",
@@ -57,7 +63,7 @@ class AwsWorld:
             )
 
     def queued_jobs(self) -> list[dict[str, Any]]:
-        messages = self.clients.sqs.receive_message(
+        messages = self.admin.sqs.receive_message(
             QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
         ).get("Messages", [])
         return [json.loads(m["Body"]) for m in messages]
@@ -92,7 +98,7 @@ def _create_parameters(clients: AwsClients, table_names: dict[str, str]) -> None
 
 
 def _create_queue(clients: AwsClients) -> str:
-    dlq_url = clients.sqs.create_queue(QueueName="email-jobs-dlq")["QueueUrl"]
+    dlq_url = clients.sqs.create_queue(QueueName="EmailJobDeadLetterQueue")["QueueUrl"]
     dlq_arn = clients.sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])
     max_receives = template()["Parameters"]["EmailJobMaxReceiveCount"]["Default"]
     redrive = {
@@ -100,7 +106,7 @@ def _create_queue(clients: AwsClients) -> str:
         "maxReceiveCount": max_receives,
     }
     return clients.sqs.create_queue(
-        QueueName="email-jobs", Attributes={"RedrivePolicy": json.dumps(redrive)}
+        QueueName="EmailJobQueue", Attributes={"RedrivePolicy": json.dumps(redrive)}
     )["QueueUrl"]
 
 
@@ -115,12 +121,16 @@ def _load_catalog(clients: AwsClients, table: str) -> None:
 @contextmanager
 def aws_world() -> Iterator[AwsWorld]:
     assert resource("CatalogTable")["Type"] == "AWS::DynamoDB::Table"
-    with mock_aws(), ExitStack() as stack:
-        clients = AwsClients.create(boto3.session.Session(region_name="us-east-1"))
-        tables = _create_tables(clients)
-        _create_parameters(clients, tables)
-        _load_catalog(clients, tables["CatalogTable"])
-        queue_url = _create_queue(clients)
+    account = AwsAccount()
+    with mock_aws(), account.opened(), ExitStack() as stack:
+        admin = AwsClients.create(boto3.session.Session(region_name="us-east-1"))
+        tables = _create_tables(admin)
+        _create_parameters(admin, tables)
+        _load_catalog(admin, tables["CatalogTable"])
+        queue_url = _create_queue(admin)
+        with account.acting_as("ReviewFunction"):
+            clients = AwsClients.create(boto3.session.Session(region_name="us-east-1"))
         events = stack.enter_context(Stubber(clients.personalize_events))
         runtime = stack.enter_context(Stubber(clients.personalize_runtime))
-        yield AwsWorld(clients, events, runtime, queue_url, tables)
+        yield AwsWorld(clients, events, runtime, queue_url, tables, account, admin)
+        account.assert_allowed()

@@ -20,9 +20,9 @@ def aws() -> Iterator[AwsWorld]:
 
 
 @pytest.fixture
-def pipeline(monkeypatch: pytest.MonkeyPatch) -> Iterator[PipelineWorld]:
+def pipeline() -> Iterator[PipelineWorld]:
     """The state machines' surroundings in moto (see pipeline_world)."""
-    with pipeline_world(monkeypatch) as world:
+    with pipeline_world() as world:
         yield world
 
 

@@ -1,6 +1,7 @@
 """The training pipeline's surroundings in moto: the data bucket with a prepared layout, the
 catalog table and SSM placeholders built from template.yaml, and the notification topic with a
-queue subscribed to read what it was told."""
+queue subscribed to read what it was told. Names are the deployed stack's
+(`tests.support.stack`), so each machine and Lambda step runs under its own role."""
 
 from __future__ import annotations
 
@@ -11,30 +12,28 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-import pytest
 from moto import mock_aws
 
 from tests.functional.step_functions import (
     Interpreter,
     Run,
+    check_run,
     definition,
     load_test_case,
     start_and_wait,
 )
 from tests.support import resource
+from tests.support.aws_account import AwsAccount
+from tests.support.stack import ACCOUNT, REGION, STAGE, Stack
 from watchnext.datasets.schemas import interactions_schema, items_schema
-from watchnext.entrypoints import pipeline_steps, pipeline_teardown
-from watchnext.settings import CATALOG_TABLE
 
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
-STAGE = "test"
 PREFIX = f"watchnext-{STAGE}"
-BUCKET = "watchnext-test-data"
+BUCKET = "databucket"
 DATA_PREFIX = "training"
-STEPS_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:watchnext-test-pipeline-steps"
-TEARDOWN_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:watchnext-test-teardown"
+STEPS_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:PipelineStepsFunction"
+TEARDOWN_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:TeardownFunction"
 PERSONALIZE_ARN = f"arn:aws:personalize:{REGION}:{ACCOUNT}"
+MACHINES = {"TrainingPipeline": "TrainingStateMachine", "TeardownPipeline": "TeardownStateMachine"}
 ITEMS_CSV = (
     "ITEM_ID,TITLE,GENRES,YEAR\n"
     '1,"Lucy, the movie",Action|Sci-Fi,2014\n'
@@ -52,28 +51,27 @@ class PipelineWorld:
     inbox_url: str
     catalog_table: str
     interpreter: Interpreter
+    account: AwsAccount
 
-    def substitutions(self) -> dict[str, str]:
-        """What template.yaml's DefinitionSubstitutions resolve to in this world."""
-        return {
-            "ResourcePrefix": PREFIX,
-            "PersonalizeArnPrefix": PERSONALIZE_ARN,
-            "DataBucket": BUCKET,
-            "DataPrefix": DATA_PREFIX,
-            "PersonalizeRoleArn": f"arn:aws:iam::{ACCOUNT}:role/watchnext-test-personalize",
-            "ParameterPath": f"/watchnext/{STAGE}",
-            "PipelineStepsFunctionArn": STEPS_ARN,
-            "NotificationTopicArn": self.topic_arn,
-            "MetricNamespace": "WatchNext",
-            "PipelineTimeoutSeconds": "600",
-            "TeardownFunctionArn": TEARDOWN_ARN,
+    def substitutions(self, machine: str = "TrainingStateMachine") -> dict[str, str]:
+        """template.yaml's DefinitionSubstitutions of ``machine``, resolved for this stack."""
+        both = {
+            **self.account.stack.properties("TeardownStateMachine")["DefinitionSubstitutions"],
+            **self.account.stack.properties(machine)["DefinitionSubstitutions"],
         }
+        return {name: str(value) for name, value in both.items()}
 
     def run(self, machine: str, case: str, execution_input: dict[str, Any]) -> Run:
-        """Run ``TrainingPipeline`` or ``TeardownPipeline`` under a named mocked test case."""
+        """Run ``TrainingPipeline`` or ``TeardownPipeline`` under a named mocked test case, as
+        its role; every task it scheduled is authorized afterwards."""
         self.interpreter.test_case = load_test_case(machine, case)
+        self.interpreter.machine = MACHINES[machine]
         name = {"TrainingPipeline": "training", "TeardownPipeline": "teardown"}[machine]
-        return start_and_wait(definition(name, self.substitutions()), execution_input)
+        run = start_and_wait(
+            definition(name, self.substitutions(MACHINES[machine])), execution_input
+        )
+        check_run(self.account, MACHINES[machine], run)
+        return run
 
     def parameter(self, name: str) -> str:
         ssm = boto3.client("ssm", region_name=REGION)
@@ -107,12 +105,12 @@ def _upload_layout() -> None:
 def _catalog_table() -> str:
     properties = resource("CatalogTable")["Properties"]
     boto3.client("dynamodb", region_name=REGION).create_table(
-        TableName="watchnext-test-catalog",
+        TableName="CatalogTable",
         BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=properties["AttributeDefinitions"],
         KeySchema=properties["KeySchema"],
     )
-    return "watchnext-test-catalog"
+    return "CatalogTable"
 
 
 def _placeholders() -> None:
@@ -125,7 +123,7 @@ def _placeholders() -> None:
 
 def _topic_with_inbox() -> tuple[str, str]:
     sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
-    topic_arn = sns.create_topic(Name="watchnext-test-alarms")["TopicArn"]
+    topic_arn = sns.create_topic(Name="AlarmTopic")["TopicArn"]
     inbox_url = sqs.create_queue(QueueName="watchnext-test-inbox")["QueueUrl"]
     inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox_url, AttributeNames=["QueueArn"])
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=inbox_arn["Attributes"]["QueueArn"])
@@ -133,15 +131,18 @@ def _topic_with_inbox() -> tuple[str, str]:
 
 
 @contextmanager
-def pipeline_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[PipelineWorld]:
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+def pipeline_world(parameters: dict[str, str] | None = None) -> Iterator[PipelineWorld]:
+    """The world; on leaving, fails with every call the roles of template.yaml do not allow."""
+    account = AwsAccount(Stack(parameters or {}))
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}), account.opened():
         _upload_layout()
         _placeholders()
         table = _catalog_table()
         topic_arn, inbox_url = _topic_with_inbox()
-        monkeypatch.setenv(CATALOG_TABLE, table)
         interpreter = Interpreter(
-            lambdas={STEPS_ARN: pipeline_steps.handler, TEARDOWN_ARN: pipeline_teardown.handler}
+            account,
+            lambdas={STEPS_ARN: "PipelineStepsFunction", TEARDOWN_ARN: "TeardownFunction"},
         )
         with interpreter.installed():
-            yield PipelineWorld(topic_arn, inbox_url, table, interpreter)
+            yield PipelineWorld(topic_arn, inbox_url, table, interpreter, account)
+        account.assert_allowed()

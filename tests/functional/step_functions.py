@@ -11,8 +11,11 @@ What the harness adds to moto (5.2), and why:
 * **S3 as Step Functions reports it**: ``GetObject``'s ``Body`` as text (moto hands back a
   stream) and errors named ``S3.<Exception>`` (moto has no error prefix for S3 and uses ``s3``).
 * **Our Lambda steps run in-process**: moto cannot run Lambda code without Docker, so a
-  ``lambda:invoke`` of a registered function ARN calls the Python handler (errors become a
-  ``FunctionError`` as Lambda reports them).
+  ``lambda:invoke`` of a function of template.yaml runs its handler string with its template
+  environment and its role (errors become a ``FunctionError`` as Lambda reports them).
+* **The machine's role**: the execution thread's clients call as the state machine's role
+  (`tests.support.aws_account`), and `check_run` authorizes every task the history shows,
+  mocked ones included, and applies Personalize's documented rules to the mocked calls.
 
 Everything not mocked (S3, SSM, SNS, CloudWatch, DynamoDB) is moto's real implementation.
 """
@@ -21,10 +24,11 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,7 +49,10 @@ from moto.stepfunctions.parser.mocking.mock_config import (
     MockTestCase,
 )
 
-from watchnext.entrypoints.lambda_context import LocalLambdaContext
+from tests.support.aws_account import AwsAccount
+from tests.support.iam import requests_for
+from tests.support.lambda_runtime import invoke as invoke_function
+from tests.support.service_rules import violations
 from watchnext.pipeline.asl import load_definition
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,20 +133,29 @@ def unused_responses(test_case: MockTestCase) -> dict[str, int]:
     return left
 
 
-LambdaHandler = Callable[[dict[str, Any], Any], Any]
-
-
 @dataclass
 class Interpreter:
     """The patches that make moto's interpreter behave like Step Functions for our machines."""
 
-    lambdas: dict[str, LambdaHandler] = field(default_factory=dict)
+    account: AwsAccount
+    lambdas: dict[str, str] = field(default_factory=dict)
+    """Function ARN → logical id in template.yaml."""
     test_case: MockTestCase | None = None
+    machine: str | None = None
+    """The logical id of the state machine whose role the executions run as."""
 
     @contextmanager
     def installed(self) -> Iterator[Interpreter]:
         original_worker = Execution._get_start_execution_worker
         original_invoke = lambda_eval_utils._invoke_lambda_function
+        interpreter = self
+
+        def as_the_machine(create: Callable[..., Any]) -> Callable[..., Any]:
+            def client_for(*args: Any, **kwargs: Any) -> Any:
+                with interpreter.account.acting_as(interpreter.machine):
+                    return create(*args, **kwargs)
+
+            return client_for
 
         def worker(execution: Execution) -> Any:
             started = original_worker(execution)
@@ -152,10 +168,10 @@ class Interpreter:
                 response["Body"] = body.read().decode()
 
         def invoke(parameters: dict[str, Any], region: str, state_credentials: Any) -> Any:
-            handler = self.lambdas.get(parameters["FunctionName"])
-            if handler is None:
+            function = self.lambdas.get(parameters["FunctionName"])
+            if function is None:
                 return original_invoke(parameters, region, state_credentials)
-            return _invoke_in_process(handler, parameters)
+            return _invoke_in_process(self.account, function, parameters)
 
         with (
             mock.patch.object(Execution, "_get_start_execution_worker", worker),
@@ -164,14 +180,26 @@ class Interpreter:
                 aws_sdk.StateTaskServiceAwsSdk, "_normalise_response", normalise_response
             ),
             mock.patch.object(lambda_eval_utils, "_invoke_lambda_function", invoke),
+            ExitStack() as clients,
         ):
+            # Every integration builds its client per task, in whichever thread runs the task.
+            for module in list(sys.modules.values()):
+                name = getattr(module, "__name__", "")
+                if name.startswith("moto.stepfunctions.parser") and hasattr(module, "boto_client_for"):
+                    clients.enter_context(
+                        mock.patch.object(
+                            module, "boto_client_for", as_the_machine(module.boto_client_for)
+                        )
+                    )
             yield self
 
 
-def _invoke_in_process(handler: LambdaHandler, parameters: Mapping[str, Any]) -> dict[str, Any]:
+def _invoke_in_process(
+    account: AwsAccount, function: str, parameters: Mapping[str, Any]
+) -> dict[str, Any]:
     payload = json.loads(parameters.get("Payload") or b"{}")
     try:
-        result = handler(payload, LocalLambdaContext("pipeline", timeout_seconds=900))
+        result = invoke_function(account, function, payload, warm=True)
     except Exception as error:
         return {
             "StatusCode": 200,
@@ -205,6 +233,53 @@ class Run:
             if details and details["resourceType"] in (f"aws-sdk:{service}", service):
                 found.append((details["resource"], json.loads(details["parameters"])))
         return found
+
+
+TASK_SERVICES = {"lambda": "lambda", "sns": "sns"}
+"""Optimized integrations by resource type; ``aws-sdk:<service>`` names its service."""
+
+
+def check_run(account: AwsAccount, machine: str, run: Run) -> None:
+    """Authorize every task the execution scheduled as ``machine``'s role, and refuse what
+    Personalize would refuse (mocked responses cannot), recording findings in ``account``."""
+    caller = account.principal(machine)
+    for event in run.history:
+        done = event.get("taskSucceededEventDetails")
+        if done and done.get("resource") == "describeSolution":
+            _learn_described_solution(account, json.loads(done["output"]))
+        details = event.get("taskScheduledEventDetails")
+        if not details:
+            continue
+        kind, resource = details["resourceType"], details["resource"]
+        service = kind.removeprefix("aws-sdk:") if kind.startswith("aws-sdk:") else TASK_SERVICES[kind]
+        operation = resource.split(".")[0]
+        operation = operation[0].upper() + operation[1:]
+        model = get_session().get_service_model(service).operation_model(operation)
+        params = _to_api_names(json.loads(details["parameters"]), model.input_shape)
+        account.authorize(caller, requests_for(service, operation, params))
+        _learn(account, service, operation, params)
+        problems = violations(account.personalize, service, operation, params, model.input_shape)
+        if problems:
+            account.refuse(service, operation, problems)
+
+
+def _learn(account: AwsAccount, service: str, operation: str, params: Mapping[str, Any]) -> None:
+    if service == "personalize" and operation == "CreateSolution":
+        group = str(params["datasetGroupArn"]).split(":dataset-group/")[0]
+        arn = f"{group}:solution/{params['name']}"
+        account.personalize.solution_recipes[arn] = str(params["recipeArn"])
+
+
+def _learn_described_solution(account: AwsAccount, output: Mapping[str, Any]) -> None:
+    solution = output.get("Solution", output)
+    arn = solution.get("SolutionArn")
+    if not arn:
+        return
+    if solution.get("RecipeArn"):
+        account.personalize.solution_recipes[arn] = solution["RecipeArn"]
+    latest = solution.get("LatestSolutionVersion") or {}
+    if latest.get("Status") == "ACTIVE" and latest.get("TrainingMode", "FULL") == "FULL":
+        account.personalize.solutions_with_full_version.add(arn)
 
 
 def create_machine(definition: Mapping[str, Any], name: str | None = None) -> str:

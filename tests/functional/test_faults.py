@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from moto import mock_aws
 
 from tests.fakes import email_job
 from tests.functional.test_local_stack import config_for
-from tests.functional.test_mailer_lambda import World
+from tests.functional.test_mailer_lambda import World, mailer_world
 from tests.support import ORIGINAL_REVIEW, post_review
 from watchnext.adapters.local import mail_worker
 from watchnext.adapters.local.smtp import SmtpSink, outbox
@@ -84,8 +83,8 @@ class DyingMailer:
 
 @pytest.fixture
 def world() -> Iterator[World]:
-    with mock_aws():
-        yield World()
+    with mailer_world() as opened:
+        yield opened
 
 
 def _handler(world: World, mailer: Any) -> JobHandler:

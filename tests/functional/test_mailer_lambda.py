@@ -1,10 +1,12 @@
 """The mailer Lambda on an SQS batch: SES v2 and Pinpoint through Stubber, its state in
-moto's DynamoDB (table built from template.yaml), retries via moto's SQS."""
+moto's DynamoDB (table built from template.yaml), retries via moto's SQS. Its clients call as
+the mailer's role in template.yaml (`tests.support.aws_account`)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -13,6 +15,8 @@ from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from tests.fakes import email_job
+from tests.support.aws_account import AwsAccount
+from tests.support.stack import Stack
 from tests.support import resource
 from watchnext.adapters.aws.email_state import DynamoDbEmailState
 from watchnext.adapters.aws.mailers import PinpointMailer, SesMailer
@@ -24,22 +28,27 @@ from watchnext.entrypoints.mailer import JobHandler, backoff_seconds, handle_bat
 
 KEY = b"s" * 32
 SENDER = "picks@watchnext.example.com"
+TEMPLATE = "watchnext-test-recommendations"
 
 
 class World:
-    def __init__(self) -> None:
-        session = boto3.session.Session(region_name="us-east-1")
-        self.dynamodb = session.client("dynamodb")
+    def __init__(self, account: AwsAccount) -> None:
+        self.account = account
+        admin = boto3.session.Session(region_name="us-east-1")
         props = resource("EmailStateTable")["Properties"]
-        self.dynamodb.create_table(
-            TableName="EmailState", KeySchema=props["KeySchema"],
+        admin.client("dynamodb").create_table(
+            TableName="EmailStateTable", KeySchema=props["KeySchema"],
             AttributeDefinitions=props["AttributeDefinitions"], BillingMode="PAY_PER_REQUEST",
         )  # fmt: skip
-        self.sqs = session.client("sqs")
-        self.queue_url = self.sqs.create_queue(QueueName="email-jobs")["QueueUrl"]
-        self.state = DynamoDbEmailState(self.dynamodb, "EmailState")
-        self.ses = session.client("sesv2")
-        self.pinpoint = session.client("pinpoint")
+        self.admin_sqs = admin.client("sqs")
+        self.queue_url = self.admin_sqs.create_queue(QueueName="EmailJobQueue")["QueueUrl"]
+        with account.acting_as("MailerFunction"):
+            session = boto3.session.Session(region_name="us-east-1")
+            self.dynamodb = session.client("dynamodb")
+            self.sqs = session.client("sqs")
+            self.ses = session.client("sesv2")
+            self.pinpoint = session.client("pinpoint")
+        self.state = DynamoDbEmailState(self.dynamodb, "EmailStateTable")
 
     def handler(
         self, mailer: Any, cooldown: int = 0, claim_lease_seconds: float = 120.0
@@ -54,8 +63,8 @@ class World:
     def receive(self, bodies: list[str]) -> dict[str, Any]:
         """Put the bodies on the queue and receive them as the Lambda event would carry them."""
         for body in bodies:
-            self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=body)
-        messages = self.sqs.receive_message(
+            self.admin_sqs.send_message(QueueUrl=self.queue_url, MessageBody=body)
+        messages = self.admin_sqs.receive_message(
             QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
         )["Messages"]
         return {
@@ -76,10 +85,19 @@ class World:
         }
 
 
+@contextmanager
+def mailer_world(parameters: dict[str, str] | None = None) -> Iterator[World]:
+    """moto with the mailer's role enforced; fails on any call AWS would refuse."""
+    account = AwsAccount(Stack(parameters or {}))
+    with mock_aws(), account.opened():
+        yield World(account)
+        account.assert_allowed()
+
+
 @pytest.fixture
 def world() -> Iterator[World]:
-    with mock_aws():
-        yield World()
+    with mailer_world() as opened:
+        yield opened
 
 
 def expect_ses_send(stub: Stubber, job: EmailJob) -> None:
@@ -106,7 +124,7 @@ def expect_ses_send(stub: Stubber, job: EmailJob) -> None:
 
 def test_a_batch_with_one_bad_message_reports_only_that_message(world: World) -> None:
     jobs = [email_job("job-a", "u1"), email_job("job-b", "u2")]
-    ses = SesMailer(world.ses, sender=SENDER, template_name="watchnext-test-recommendations")
+    ses = SesMailer(world.ses, sender=SENDER, template_name=TEMPLATE)
     event = world.receive([jobs[0].model_dump_json(), "{not a job", jobs[1].model_dump_json()])
     bad_id = event["Records"][1]["messageId"]
 
@@ -121,7 +139,7 @@ def test_a_batch_with_one_bad_message_reports_only_that_message(world: World) ->
 
 def test_ses_gets_the_template_data_and_a_one_click_unsubscribe_header(world: World) -> None:
     job = email_job(titles=("Tom & Jerry <Classic>",))
-    ses = SesMailer(world.ses, sender=SENDER, template_name="watchnext-test-recommendations")
+    ses = SesMailer(world.ses, sender=SENDER, template_name=TEMPLATE)
     sent: list[dict[str, Any]] = []
     world.ses.meta.events.register(
         "provide-client-params.sesv2.SendEmail", lambda params, **_: sent.append(params)
@@ -143,7 +161,7 @@ def test_ses_gets_the_template_data_and_a_one_click_unsubscribe_header(world: Wo
 
 def test_a_redelivered_job_is_not_sent_twice(world: World) -> None:
     job = email_job()
-    ses = SesMailer(world.ses, sender=SENDER, template_name="watchnext-test-recommendations")
+    ses = SesMailer(world.ses, sender=SENDER, template_name=TEMPLATE)
     with Stubber(world.ses) as stub:
         expect_ses_send(stub, job)  # one response only: a second send would fail the test
         first = handle_batch(
@@ -158,7 +176,7 @@ def test_a_redelivered_job_is_not_sent_twice(world: World) -> None:
 
 def test_an_opted_out_viewer_gets_nothing(world: World) -> None:
     world.state.opt_out("37197598")
-    ses = SesMailer(world.ses, sender=SENDER, template_name="t")
+    ses = SesMailer(world.ses, sender=SENDER, template_name=TEMPLATE)
     with Stubber(world.ses) as stub:  # no response queued: any send would raise
         response = handle_batch(
             world.receive([email_job().model_dump_json()]), LocalLambdaContext(), world.handler(ses)
@@ -168,7 +186,7 @@ def test_an_opted_out_viewer_gets_nothing(world: World) -> None:
 
 
 def test_a_failed_send_is_retried_later_with_backoff(world: World) -> None:
-    ses = SesMailer(world.ses, sender=SENDER, template_name="t")
+    ses = SesMailer(world.ses, sender=SENDER, template_name=TEMPLATE)
     with Stubber(world.ses) as stub:
         stub.add_client_error(
             "send_email", service_error_code="TooManyRequestsException", http_status_code=429
@@ -181,12 +199,15 @@ def test_a_failed_send_is_retried_later_with_backoff(world: World) -> None:
     assert [backoff_seconds(n) for n in (1, 2, 3, 8, 20)] == [10, 20, 40, 900, 900]
 
 
-def test_the_pinpoint_channel_updates_the_endpoint_then_sends_to_the_user(world: World) -> None:
+PINPOINT = {"EmailChannel": "pinpoint", "PinpointApplicationId": "app-1"}
+
+
+def test_the_pinpoint_channel_updates_the_endpoint_then_sends_to_the_user() -> None:
     job = email_job()
-    mailer = PinpointMailer(
-        world.pinpoint, application_id="app-1", sender=SENDER, template_name="tpl"
-    )
-    with Stubber(world.pinpoint) as stub:
+    with mailer_world(PINPOINT) as world, Stubber(world.pinpoint) as stub:
+        mailer = PinpointMailer(
+            world.pinpoint, application_id="app-1", sender=SENDER, template_name=TEMPLATE
+        )
         stub.add_response(
             "update_endpoint",
             {"MessageBody": {"Message": "Accepted", "RequestID": "r"}},
@@ -207,7 +228,7 @@ def test_the_pinpoint_channel_updates_the_endpoint_then_sends_to_the_user(world:
                 "ApplicationId": "app-1",
                 "SendUsersMessageRequest": {
                     "MessageConfiguration": {"EmailMessage": {"FromAddress": SENDER}},
-                    "TemplateConfiguration": {"EmailTemplate": {"Name": "tpl"}},
+                    "TemplateConfiguration": {"EmailTemplate": {"Name": TEMPLATE}},
                     "Users": {"37197598": {}},
                 },
             },

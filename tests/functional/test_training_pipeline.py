@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 
 from tests.functional.pipeline_world import (
+    BUCKET,
     DATA_PREFIX,
     FAST,
     PERSONALIZE_ARN,
@@ -91,8 +92,8 @@ def test_every_import_reads_its_own_file_with_the_configured_mode(pipeline: Pipe
 
     jobs = personalize_calls(run, "createDatasetImportJob")
     assert [job["DataSource"] for job in jobs] == [
-        {"DataLocation": f"s3://watchnext-test-data/{DATA_PREFIX}/interactions/interactions.csv"},
-        {"DataLocation": f"s3://watchnext-test-data/{DATA_PREFIX}/items/items.csv"},
+        {"DataLocation": f"s3://{BUCKET}/{DATA_PREFIX}/interactions/interactions.csv"},
+        {"DataLocation": f"s3://{BUCKET}/{DATA_PREFIX}/items/items.csv"},
     ]
     assert {job["ImportMode"] for job in jobs} == {"INCREMENTAL"}
     assert [d["DatasetType"] for d in personalize_calls(run, "createDataset")] == [
@@ -187,7 +188,7 @@ def test_an_uploaded_config_json_starts_a_run_with_its_settings(pipeline: Pipeli
         "source": "aws.s3",
         "detail-type": "Object Created",
         "detail": {
-            "bucket": {"name": "watchnext-test-data"},
+            "bucket": {"name": BUCKET},
             "object": {"key": f"{DATA_PREFIX}/config.json"},
         },
     }
@@ -217,7 +218,7 @@ def test_an_unreadable_config_fails_in_configure_and_creates_nothing(
     pipeline.put(f"{DATA_PREFIX}/config.json", "{not json")
     s3_event = {
         "detail": {
-            "bucket": {"name": "watchnext-test-data"},
+            "bucket": {"name": BUCKET},
             "object": {"key": f"{DATA_PREFIX}/config.json"},
         }
     }

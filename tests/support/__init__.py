@@ -11,7 +11,7 @@ from watchnext.entrypoints.api import ReviewApi
 from watchnext.entrypoints.lambda_context import LocalLambdaContext
 from watchnext.entrypoints.proxy_events import proxy_event
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
 
 ORIGINAL_REVIEW: dict[str, Any] = {
