@@ -185,7 +185,9 @@ class Interpreter:
             # Every integration builds its client per task, in whichever thread runs the task.
             for module in list(sys.modules.values()):
                 name = getattr(module, "__name__", "")
-                if name.startswith("moto.stepfunctions.parser") and hasattr(module, "boto_client_for"):
+                if name.startswith("moto.stepfunctions.parser") and hasattr(
+                    module, "boto_client_for"
+                ):
                     clients.enter_context(
                         mock.patch.object(
                             module, "boto_client_for", as_the_machine(module.boto_client_for)
@@ -251,7 +253,9 @@ def check_run(account: AwsAccount, machine: str, run: Run) -> None:
         if not details:
             continue
         kind, resource = details["resourceType"], details["resource"]
-        service = kind.removeprefix("aws-sdk:") if kind.startswith("aws-sdk:") else TASK_SERVICES[kind]
+        service = (
+            kind.removeprefix("aws-sdk:") if kind.startswith("aws-sdk:") else TASK_SERVICES[kind]
+        )
         operation = resource.split(".")[0]
         operation = operation[0].upper() + operation[1:]
         model = get_session().get_service_model(service).operation_model(operation)

@@ -22,6 +22,7 @@ from tests.functional.pipeline_world import (
 from tests.functional.step_functions import Run, model_errors, unused_responses
 from watchnext.adapters.aws import parameters
 
+RECIPES = "arn:aws:personalize:::recipe"
 SOLUTION_V2 = f"{PERSONALIZE_ARN}:solution/{PREFIX}-user-personalization-v2"
 POPULARITY = f"{PERSONALIZE_ARN}:solution/{PREFIX}-popularity-count"
 POLLING_STATES = (
@@ -205,11 +206,48 @@ def test_a_schedule_retrains_with_its_mode_over_the_uploaded_config(
 ) -> None:
     pipeline.put(f"{DATA_PREFIX}/config.json", json.dumps(FAST | {"trainingMode": "FULL"}))
 
-    run = pipeline.run("TrainingPipeline", "HappyPath", {"schedule": {"trainingMode": "UPDATE"}})
+    run = pipeline.run("TrainingPipeline", "HappyPath", {"schedule": {"trainingMode": "FULL"}})
 
     assert run.status == "SUCCEEDED", run.cause
     modes = {v["TrainingMode"] for v in personalize_calls(run, "createSolutionVersion")}
-    assert modes == {"UPDATE"}
+    assert modes == {"FULL"}
+
+
+def test_a_scheduled_update_trains_full_where_the_recipe_refuses_update(
+    pipeline: PipelineWorld,
+) -> None:
+    """The default recipes (User-Personalization-v2, Popularity-Count) refuse UPDATE, and the
+    fake Personalize refuses it as the service does. No config.json: the defaults apply."""
+    schedule = {"trainingMode": "UPDATE"} | FAST
+    run = pipeline.run("TrainingPipeline", "HappyPath", {"schedule": schedule})
+
+    assert run.status == "SUCCEEDED", run.cause
+    modes = {v["TrainingMode"] for v in personalize_calls(run, "createSolutionVersion")}
+    assert modes == {"FULL"}
+
+
+def test_a_scheduled_update_updates_a_user_personalization_solution_with_an_active_version(
+    pipeline: PipelineWorld,
+) -> None:
+    solutions = [
+        {"name": "user-personalization", "recipeArn": f"{RECIPES}/aws-user-personalization"},
+        {"name": "popularity-count", "recipeArn": f"{RECIPES}/aws-popularity-count"},
+    ]
+    pipeline.put(f"{DATA_PREFIX}/config.json", json.dumps(FAST | {"solutions": solutions}))
+
+    run = pipeline.run(
+        "TrainingPipeline", "ScheduledUpdate", {"schedule": {"trainingMode": "UPDATE"}}
+    )
+
+    assert run.status == "SUCCEEDED", run.cause
+    modes = {
+        v["SolutionArn"].rsplit("/", 1)[1]: v["TrainingMode"]
+        for v in personalize_calls(run, "createSolutionVersion")
+    }
+    assert modes == {
+        f"{PREFIX}-user-personalization": "UPDATE",
+        f"{PREFIX}-popularity-count": "FULL",
+    }
 
 
 def test_an_unreadable_config_fails_in_configure_and_creates_nothing(

@@ -29,7 +29,14 @@ from botocore import handlers
 from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 
-from tests.support.iam import Principal, Request, evaluate, principal, requests_for, resource_policies
+from tests.support.iam import (
+    Principal,
+    Request,
+    evaluate,
+    principal,
+    requests_for,
+    resource_policies,
+)
 from tests.support.service_rules import FAKED_SERVICES, PersonalizeState, violations
 from tests.support.stack import Stack
 
@@ -186,15 +193,21 @@ class AwsAccount:
                 if finding:
                     return _error(403, "AccessDeniedException", finding)
             if service in FAKED_SERVICES:
-                problems = violations(self.personalize, service, model.name, params, model.input_shape)
+                problems = violations(
+                    self.personalize, service, model.name, params, model.input_shape
+                )
                 if problems:
-                    return _error(400, "InvalidInputException", self.refuse(service, model.name, problems))
+                    return _error(
+                        400, "InvalidInputException", self.refuse(service, model.name, problems)
+                    )
             return None
 
         return check
 
     def _missing_key(self, caller: Principal) -> Any:
-        def rewrite(http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        def rewrite(
+            http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any
+        ) -> None:
             if parsed.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
                 return
             bucket = context["watchnext_params"]["Bucket"]

@@ -147,7 +147,7 @@ class Stack:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             function = _INTRINSICS.get(key)
             if function is not None:
                 return function(self, argument)
@@ -203,8 +203,9 @@ _INTRINSICS: dict[str, Any] = {
     "Fn::Join": lambda stack, argument: argument[0].join(
         str(item) for item in stack._resolve(argument[1])
     ),
-    "Fn::Equals": lambda stack, argument: stack._resolve(argument[0])
-    == stack._resolve(argument[1]),
+    "Fn::Equals": lambda stack, argument: (
+        stack._resolve(argument[0]) == stack._resolve(argument[1])
+    ),
     "Fn::Not": lambda stack, argument: not stack._resolve(argument[0]),
     "Fn::And": lambda stack, argument: all(stack._resolve(item) for item in argument),
     "Fn::Or": lambda stack, argument: any(stack._resolve(item) for item in argument),

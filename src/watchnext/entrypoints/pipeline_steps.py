@@ -32,7 +32,7 @@ def _read_object(bucket: str, key: str) -> str | None:
 
 def _configure(event: dict[str, Any]) -> dict[str, Any]:
     config = resolve_config(event["input"], _read_object, str(event["bucket"]), str(event["key"]))
-    return config.as_input()
+    return config.as_run_input()
 
 
 def _load_catalog(event: dict[str, Any]) -> dict[str, Any]:

@@ -47,6 +47,16 @@ class SolutionSpec(_Model):
     solution_config: dict[str, Any] = Field(default_factory=dict)
 
 
+UPDATE_RECIPES = frozenset(
+    {
+        "arn:aws:personalize:::recipe/aws-user-personalization",
+        "arn:aws:personalize:::recipe/aws-hrnn-coldstart",
+    }
+)
+"""The only recipes whose solutions accept ``trainingMode`` UPDATE (CreateSolutionVersion's
+API reference); the others, User-Personalization-v2 and Popularity-Count among them, refuse
+it. User-Personalization-v2 updates itself about every two hours instead."""
+
 DEFAULT_SOLUTIONS = (
     SolutionSpec(
         name="user-personalization-v2",
@@ -72,6 +82,17 @@ class PipelineConfig(_Model):
     def as_input(self) -> dict[str, Any]:
         """The execution input: every field spelled out, so nothing depends on merging."""
         return self.model_dump(mode="json", by_alias=True)
+
+    def as_run_input(self) -> dict[str, Any]:
+        """`as_input` plus each solution's ``trainingMode``: UPDATE only where its recipe
+        accepts it (the state machine still trains FULL while no ACTIVE version exists)."""
+        run = self.as_input()
+        for solution, spec in zip(run["solutions"], self.solutions, strict=True):
+            solution["trainingMode"] = self.training_mode_for(spec)
+        return run
+
+    def training_mode_for(self, solution: SolutionSpec) -> str:
+        return self.training_mode if solution.recipe_arn in UPDATE_RECIPES else "FULL"
 
 
 def parse_config(text: str, source: str, **overrides: Any) -> PipelineConfig:
