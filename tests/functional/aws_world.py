@@ -18,8 +18,10 @@ from moto import mock_aws
 
 from tests.support import resource, template
 from tests.support.aws_account import AwsAccount
+from tests.support.service_rules import columns_of
 from watchnext.adapters.aws.clients import AwsClients
 from watchnext.bootstrap import aws_review_api
+from watchnext.datasets.schemas import interactions_schema
 from watchnext.entrypoints.api import ReviewApi
 from watchnext.service import MetricsSink
 from watchnext.settings import Settings
@@ -128,6 +130,8 @@ def aws_world() -> Iterator[AwsWorld]:
         _create_parameters(admin, tables)
         _load_catalog(admin, tables["CatalogTable"])
         queue_url = _create_queue(admin)
+        # An Amazon reviews deployment: its interactions carry EVENT_VERIFIED_PURCHASE.
+        account.personalize.interaction_columns = columns_of(interactions_schema(has_verified=True))
         with account.acting_as("ReviewFunction"):
             clients = AwsClients.create(boto3.session.Session(region_name="us-east-1"))
         events = stack.enter_context(Stubber(clients.personalize_events))

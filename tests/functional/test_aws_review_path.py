@@ -62,7 +62,12 @@ def expect_get_recommendations(aws: AwsWorld, num_results: int = 10) -> None:
 
 
 def publish_all(aws: AwsWorld) -> None:
-    aws.publish(campaign_arn=CAMPAIGN_ARN, tracking_id=TRACKING_ID, filter_arn=FILTER_ARN)
+    aws.publish(
+        campaign_arn=CAMPAIGN_ARN,
+        tracking_id=TRACKING_ID,
+        filter_arn=FILTER_ARN,
+        event_properties='["eventVerifiedPurchase"]',
+    )
 
 
 def test_the_original_body_records_an_event_returns_titles_and_queues_one_job(

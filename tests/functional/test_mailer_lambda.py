@@ -15,9 +15,9 @@ from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from tests.fakes import email_job
+from tests.support import resource
 from tests.support.aws_account import AwsAccount
 from tests.support.stack import Stack
-from tests.support import resource
 from watchnext.adapters.aws.email_state import DynamoDbEmailState
 from watchnext.adapters.aws.mailers import PinpointMailer, SesMailer
 from watchnext.domain.email import EmailJob

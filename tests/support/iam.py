@@ -132,9 +132,9 @@ def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[st
     if_exists = operator.endswith("IfExists")
     base = operator.removesuffix("IfExists")
     if key not in context:
-        return if_exists or base.startswith("StringNot") or base == "Null" and expected in (
+        return if_exists or base.startswith("StringNot") or (base == "Null" and expected in (
             True, "true",
-        )  # fmt: skip
+        ))  # fmt: skip
     actual = context[key]
     wanted = [str(item) for item in _listed(expected)]
     tests = {

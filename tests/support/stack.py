@@ -61,6 +61,8 @@ class Stack:
     parameters: Mapping[str, str] = field(default_factory=dict)
     source: str = field(default_factory=template_text)
     """The template's text: tests may deploy an altered copy."""
+    arns: dict[str, str] = field(default_factory=dict)
+    """ARNs a service chose (a secret's random suffix), by logical id, once created."""
 
     def __post_init__(self) -> None:
         given = {**DEFAULT_PARAMETERS, **self.parameters}
@@ -131,6 +133,8 @@ class Stack:
             ),
             "AWS::Lambda::LayerVersion": f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:{name}:1",
         }
+        if attribute == "Arn" and logical_id in self.arns:
+            return self.arns[logical_id]
         if attribute == "Arn" and kind in arns:
             return arns[kind]
         return f"{name}.{attribute}"  # attributes no policy or environment depends on

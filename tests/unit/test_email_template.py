@@ -72,6 +72,22 @@ def test_the_pinpoint_variant_reads_endpoint_attributes_and_shows_every_title() 
     assert f"Unsubscribe: {UNSUBSCRIBE}" in email.text
 
 
+def test_pinpoint_attributes_fit_its_100_character_values_and_render_whole() -> None:
+    long_title = "A Very Long Title " * 12
+    job = email_job(titles=[long_title, "Her"])
+    job = job.model_copy(update={"rated": job.rated.model_copy(update={"title": long_title})})
+    url = UNSUBSCRIBE + "&padding=" + "x" * 150
+    attributes = pinpoint_attributes(job, url)
+
+    assert all(len(value) <= 100 for values in attributes.values() for value in values)
+    email = HandlebarsRenderer(pinpoint_variant(load_template())).render(
+        {"User": {"UserAttributes": attributes}}
+    )
+    assert f"Unsubscribe: {url}" in email.text
+    assert f"You rated {long_title}" in email.text
+    assert "A Very Long Title" in email.html
+
+
 def test_the_content_hash_changes_with_any_part() -> None:
     template = load_template()
     changed = type(template)(template.subject + "!", template.html, template.text)

@@ -69,12 +69,18 @@ def template_data(job: EmailJob, unsubscribe_url: str) -> dict[str, Any]:
     }
 
 
+PINPOINT_VALUE_LIMIT = 100
+"""Pinpoint refuses an endpoint user attribute value longer than this (EndpointUser)."""
+
 PINPOINT_ATTRIBUTES = {
-    "rated.title": "User.UserAttributes.rated_title.[0]",
     "rated.rating": "User.UserAttributes.rated_rating.[0]",
     "count": "User.UserAttributes.recommendation_count.[0]",
-    "unsubscribe_url": "User.UserAttributes.unsubscribe_url.[0]",
 }
+PINPOINT_CHUNKED = {
+    "rated.title": "User.UserAttributes.rated_title",
+    "unsubscribe_url": "User.UserAttributes.unsubscribe_url",
+}
+"""Values that may exceed the limit: stored as ≤ 100-character pieces, joined by the template."""
 
 
 def pinpoint_variant(template: EmailTemplate) -> EmailTemplate:
@@ -86,6 +92,12 @@ def pinpoint_variant(template: EmailTemplate) -> EmailTemplate:
             text = re.sub(
                 r"(\{\{\{?)\s*" + re.escape(variable) + r"\s*(\}?\}\})",
                 rf"\g<1>{attribute}\g<2>",
+                text,
+            )
+        for variable, attribute in PINPOINT_CHUNKED.items():
+            text = re.sub(
+                r"(\{\{\{?)\s*" + re.escape(variable) + r"\s*(\}?\}\})",
+                rf"{{{{#each {attribute}}}}}\g<1>this\g<2>{{{{/each}}}}",
                 text,
             )
         loop = re.compile(r"\{\{#each recommendations\}\}(.*?)\{\{/each\}\}", re.DOTALL)
@@ -104,10 +116,22 @@ def pinpoint_variant(template: EmailTemplate) -> EmailTemplate:
 def pinpoint_attributes(job: EmailJob, unsubscribe_url: str) -> dict[str, list[str]]:
     """The endpoint user attributes the Pinpoint variant reads."""
     return {
-        "recommended_titles": [r.title for r in job.recommendations],
-        "recommended_items": [r.item_id for r in job.recommendations],  # the original design's
-        "rated_title": [job.rated.title],
+        "recommended_titles": [_shortened(r.title) for r in job.recommendations],
+        "rated_title": _pieces(job.rated.title),
         "rated_rating": [str(job.rated.rating)],
         "recommendation_count": [str(len(job.recommendations))],
-        "unsubscribe_url": [unsubscribe_url],
+        "unsubscribe_url": _pieces(unsubscribe_url),
     }
+
+
+def _pieces(value: str) -> list[str]:
+    """``value`` in order, as pieces Pinpoint accepts; the template joins them again."""
+    step = PINPOINT_VALUE_LIMIT
+    return [value[start : start + step] for start in range(0, len(value), step)] or [""]
+
+
+def _shortened(title: str) -> str:
+    """A title that fits one attribute value (a loop over titles cannot join pieces)."""
+    if len(title) <= PINPOINT_VALUE_LIMIT:
+        return title
+    return title[: PINPOINT_VALUE_LIMIT - 1] + "…"

@@ -34,6 +34,7 @@ IDEMPOTENCY_KEY = "[user_id, item_id, timestamp]"
 """A retried POST of the same review (same user, item and time) records once, emails once."""
 
 MAX_RECOMMENDATIONS = 100
+PREFLIGHT_MAX_AGE_SECONDS = 600  # browsers cache the preflight answer this long
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,8 @@ def _cors(origins: tuple[str, ...]) -> CORSConfig | None:
     return CORSConfig(
         allow_origin=origins[0],
         extra_origins=list(origins[1:]),
-        allow_headers=["Content-Type", "X-Api-Key"],
+        allow_headers=["Content-Type", "X-Api-Key", "Idempotency-Key"],
+        max_age=PREFLIGHT_MAX_AGE_SECONDS,
     )
 
 

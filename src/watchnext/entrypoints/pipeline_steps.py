@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from watchnext.adapters.aws.clients import CLIENT_CONFIG
 from watchnext.observability import logger
 from watchnext.pipeline.catalog_loader import load_catalog
-from watchnext.pipeline.config import resolve_config
+from watchnext.pipeline.config import event_properties, resolve_config
 from watchnext.pipeline.errors import PipelineError
 from watchnext.pipeline.selection import select
 from watchnext.settings import CATALOG_TABLE
@@ -31,8 +31,11 @@ def _read_object(bucket: str, key: str) -> str | None:
 
 
 def _configure(event: dict[str, Any]) -> dict[str, Any]:
-    config = resolve_config(event["input"], _read_object, str(event["bucket"]), str(event["key"]))
-    return config.as_run_input()
+    bucket, key = str(event["bucket"]), str(event["key"])
+    config = resolve_config(event["input"], _read_object, bucket, key)
+    # The schema sits beside config.json; without it the import step fails the run later.
+    schema = _read_object(bucket, key.rsplit("/", 1)[0] + "/schemas/interactions.schema.json")
+    return config.as_run_input(event_properties(schema) if schema else [])
 
 
 def _load_catalog(event: dict[str, Any]) -> dict[str, Any]:

@@ -83,16 +83,41 @@ class PipelineConfig(_Model):
         """The execution input: every field spelled out, so nothing depends on merging."""
         return self.model_dump(mode="json", by_alias=True)
 
-    def as_run_input(self) -> dict[str, Any]:
-        """`as_input` plus each solution's ``trainingMode``: UPDATE only where its recipe
-        accepts it (the state machine still trains FULL while no ACTIVE version exists)."""
+    def as_run_input(self, event_properties: list[str]) -> dict[str, Any]:
+        """`as_input` plus what the run derives: each solution's ``trainingMode`` (UPDATE only
+        where its recipe accepts it; the state machine still trains FULL while no ACTIVE
+        version exists) and the ``eventProperties`` the review function may send."""
         run = self.as_input()
         for solution, spec in zip(run["solutions"], self.solutions, strict=True):
             solution["trainingMode"] = self.training_mode_for(spec)
+        run["eventProperties"] = event_properties
         return run
 
     def training_mode_for(self, solution: SolutionSpec) -> str:
         return self.training_mode if solution.recipe_arn in UPDATE_RECIPES else "FULL"
+
+
+# Interactions columns that PutEvents carries as fields of its own, not as properties.
+EVENT_FIELD_COLUMNS = frozenset(
+    {"USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE", "EVENT_VALUE", "IMPRESSION",
+     "RECOMMENDATION_ID", "EVENT_ATTRIBUTION_SOURCE"}
+)  # fmt: skip
+
+
+def event_properties(interactions_schema: str) -> list[str]:
+    """The ``properties`` keys PutEvents may send for this Avro interactions schema: its other
+    columns in camelCase (EVENT_VERIFIED_PURCHASE → eventVerifiedPurchase)."""
+    try:
+        fields = json.loads(interactions_schema)["fields"]
+        names = [str(field["name"]) for field in fields]
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise PipelineError(f"the interactions schema is not an Avro record: {error}") from None
+    return sorted(_camel(name) for name in names if name.upper() not in EVENT_FIELD_COLUMNS)
+
+
+def _camel(column: str) -> str:
+    head, *rest = column.lower().split("_")
+    return head + "".join(part.capitalize() for part in rest)
 
 
 def parse_config(text: str, source: str, **overrides: Any) -> PipelineConfig:

@@ -6,6 +6,7 @@ that publishes a new campaign ARN takes effect without a redeploy.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ CAMPAIGN_ARN = "campaign-arn"
 TRACKING_ID = "tracking-id"
 FILTER_ARN = "filter-arn"
 CATALOG_TABLE = "catalog-table"
+EVENT_PROPERTIES = "event-properties"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,8 @@ class PersonalizeParameters:
     tracking_id: str | None
     filter_arn: str | None
     catalog_table: str | None
+    event_properties: frozenset[str] = frozenset()
+    """PutEvents property keys the interactions schema has; none until published."""
 
 
 class SsmParameters:
@@ -58,6 +62,7 @@ class SsmParameters:
             tracking_id=_configured(values.get(TRACKING_ID)),
             filter_arn=_configured(values.get(FILTER_ARN)),
             catalog_table=_configured(values.get(CATALOG_TABLE)),
+            event_properties=_names(_configured(values.get(EVENT_PROPERTIES))),
         )
 
     def require(self, name: str, value: str | None) -> str:
@@ -69,6 +74,14 @@ class SsmParameters:
             "The training pipeline publishes it when a campaign is deployed.",
             retry_after_seconds=self._retry_after_seconds,
         )
+
+
+def _names(value: str | None) -> frozenset[str]:
+    try:
+        names = json.loads(value) if value else []
+    except json.JSONDecodeError:
+        return frozenset()  # an unreadable list sends no properties rather than bad ones
+    return frozenset(str(name) for name in names) if isinstance(names, list) else frozenset()
 
 
 def _configured(value: object) -> str | None:

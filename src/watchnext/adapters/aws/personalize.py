@@ -47,7 +47,8 @@ class PersonalizeEventRecorder:
         self._clock = clock
 
     def record(self, event: InteractionEvent) -> None:
-        tracking_id = self._parameters.require(TRACKING_ID, self._parameters.current().tracking_id)
+        current = self._parameters.current()
+        tracking_id = self._parameters.require(TRACKING_ID, current.tracking_id)
         personalize_event: dict[str, Any] = {
             "eventId": event.event_id,
             "eventType": event.event_type,
@@ -55,8 +56,10 @@ class PersonalizeEventRecorder:
             "itemId": event.item_id,
             "sentAt": event.timestamp,
         }
-        if event.properties:
-            personalize_event["properties"] = json.dumps(dict(event.properties))
+        # Personalize takes only keys that are columns of the interactions schema.
+        properties = {k: v for k, v in event.properties.items() if k in current.event_properties}
+        if properties:
+            personalize_event["properties"] = json.dumps(properties)
         with aws_errors_as_unavailable(
             "Personalize event tracker", retry_after_seconds=self._retry_after_seconds
         ):

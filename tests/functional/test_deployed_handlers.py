@@ -1,0 +1,158 @@
+"""Every function of template.yaml, invoked as Lambda invokes it: by its handler string, cold,
+with exactly the environment the template gives it, under its own role, against moto
+resources built from the template (`tests.support.deployment`). Personalize, SES v2 and
+Pinpoint answer through Stubber and refuse what the services refuse.
+
+The pipeline steps and teardown functions run the same way inside the state-machine tests
+(tests/functional/step_functions.py), the email-template function in
+test_email_template_resource.py."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import boto3
+from botocore.stub import ANY
+
+from tests.fakes import email_job
+from tests.support import body_of, header, sample_event
+from tests.support.aws_account import AwsAccount
+from tests.support.deployment import SECRET_VALUE, deployed, publish, received
+from tests.support.lambda_runtime import invoke
+from tests.support.service_rules import columns_of
+from tests.support.stack import ACCOUNT, REGION, SENDER, STAGE
+from watchnext.datasets.schemas import interactions_schema
+from watchnext.email.unsubscribe import unsubscribe_url
+from watchnext.entrypoints.proxy_events import proxy_event
+
+PERSONALIZE = f"arn:aws:personalize:{REGION}:{ACCOUNT}"
+CAMPAIGN_ARN = f"{PERSONALIZE}:campaign/watchnext-{STAGE}-campaign"
+FILTER_ARN = f"{PERSONALIZE}:filter/watchnext-{STAGE}-exclude-interacted"
+ANSWER = {"itemList": [{"itemId": "50", "score": 0.4}], "recommendationId": "RID-1"}
+
+
+def ready_for_reviews(
+    account: AwsAccount, *, verified_purchase_column: bool, published: str = "NOT_CONFIGURED"
+) -> None:
+    """A campaign and tracker deployed on a dataset with or without EVENT_VERIFIED_PURCHASE;
+    ``published``: what the pipeline put in event-properties."""
+    account.personalize.interaction_columns = columns_of(
+        interactions_schema(has_verified=verified_purchase_column)
+    )
+    publish(
+        account,
+        campaign_arn=CAMPAIGN_ARN,
+        tracking_id="tracking-1",
+        filter_arn=FILTER_ARN,
+        event_properties=published,
+    )
+    account.expect("personalize-events", "put_events", {})
+    account.expect("personalize-runtime", "get_recommendations", ANSWER)
+
+
+def test_a_review_reaches_personalize_and_queues_its_email() -> None:
+    with deployed() as account:
+        ready_for_reviews(
+            account, verified_purchase_column=True, published='["eventVerifiedPurchase"]'
+        )
+
+        response = invoke(account, "ReviewFunction", sample_event("review.json"))
+
+        assert response["statusCode"] == 200, response["body"]
+        assert body_of(response)["email_queued"] is True
+        [job] = received(account, "EmailJobQueue")
+        assert json.loads(job["body"])["recommendation_id"] == "RID-1"
+        account.assert_no_pending_responses()
+
+
+def test_a_movielens_deployment_gets_no_property_its_schema_lacks() -> None:
+    """MovieLens interactions have no EVENT_VERIFIED_PURCHASE: PutEvents must not send it."""
+    with deployed() as account:
+        ready_for_reviews(account, verified_purchase_column=False, published="[]")
+
+        response = invoke(account, "ReviewFunction", sample_event("review.json"))
+
+        assert response["statusCode"] == 200, response["body"]
+        account.assert_no_pending_responses()
+
+
+def test_the_mailer_sends_a_queued_job_with_ses() -> None:
+    with deployed() as account:
+        queue = boto3.client("sqs", region_name=REGION)
+        queue.send_message(
+            QueueUrl=account.stack.ref("EmailJobQueue"), MessageBody=email_job().model_dump_json()
+        )
+        account.expect(
+            "sesv2",
+            "send_email",
+            {"MessageId": "ses-1"},
+            {"FromEmailAddress": SENDER, "Destination": ANY, "Content": ANY, "EmailTags": ANY},
+        )
+
+        response = invoke(
+            account, "MailerFunction", {"Records": received(account, "EmailJobQueue")}
+        )
+
+        assert response == {"batchItemFailures": []}
+        account.assert_no_pending_responses()
+
+
+def test_the_mailer_sends_a_queued_job_with_pinpoint() -> None:
+    with deployed({"EmailChannel": "pinpoint", "PinpointApplicationId": "app-1"}) as account:
+        queue = boto3.client("sqs", region_name=REGION)
+        queue.send_message(
+            QueueUrl=account.stack.ref("EmailJobQueue"), MessageBody=email_job().model_dump_json()
+        )
+        account.expect("pinpoint", "update_endpoint", {"MessageBody": {"Message": "Accepted"}})
+        account.expect(
+            "pinpoint",
+            "send_users_messages",
+            {"SendUsersMessageResponse": {"ApplicationId": "app-1"}},
+        )
+
+        response = invoke(
+            account, "MailerFunction", {"Records": received(account, "EmailJobQueue")}
+        )
+
+        assert response == {"batchItemFailures": []}
+        account.assert_no_pending_responses()
+
+
+def test_an_unsubscribe_link_opts_the_viewer_out() -> None:
+    with deployed() as account:
+        link = unsubscribe_url("https://api.example.com/test", "37197598", SECRET_VALUE.encode())
+        token = parse_qs(urlsplit(link).query)["token"][0]
+
+        response = invoke(
+            account, "ReviewFunction", proxy_event("GET", "/unsubscribe", query={"token": token})
+        )
+
+        assert response["statusCode"] == 200, response["body"]
+        state = boto3.client("dynamodb", region_name=REGION).get_item(
+            TableName="EmailStateTable", Key={"pk": {"S": "optout#37197598"}}
+        )
+        assert "Item" in state
+
+
+def preflight(path: str, origin: str) -> dict[str, Any]:
+    headers = {
+        "Origin": origin,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,x-api-key,idempotency-key",
+    }
+    return proxy_event("OPTIONS", path, headers=headers)
+
+
+def test_a_browser_preflight_is_answered_for_the_configured_origin_only() -> None:
+    origin = "https://app.example.com"
+    with deployed({"CorsAllowedOrigins": origin}) as account:
+        allowed = invoke(account, "ReviewFunction", preflight("/reviews", origin))
+        stranger = invoke(account, "ReviewFunction", preflight("/reviews", "https://evil.example"))
+
+    assert allowed["statusCode"] in (200, 204)
+    assert header(allowed, "Access-Control-Allow-Origin") == origin
+    allowed_headers = (header(allowed, "Access-Control-Allow-Headers") or "").lower()
+    assert {"x-api-key", "idempotency-key", "content-type"} <= set(allowed_headers.split(","))
+    assert header(stranger, "Access-Control-Allow-Origin") is None
