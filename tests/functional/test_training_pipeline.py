@@ -59,12 +59,18 @@ def test_happy_path_imports_trains_deploys_and_publishes(pipeline: PipelineWorld
     assert [d["name"] for d in run.output["datasets"] if d["present"]] == ["interactions", "items"]
     published = {
         name: pipeline.parameter(name)
-        for name in (parameters.CAMPAIGN_ARN, parameters.TRACKING_ID, parameters.FILTER_ARN)
+        for name in (
+            parameters.CAMPAIGN_ARN,
+            parameters.TRACKING_ID,
+            parameters.FILTER_ARN,
+            parameters.EVENT_PROPERTIES,
+        )
     }  # the names the review function reads
     assert published == {
         parameters.CAMPAIGN_ARN: f"{PERSONALIZE_ARN}:campaign/{PREFIX}-campaign",
         parameters.TRACKING_ID: "7e1d5c3b-0a2f-4c6e-9b8d-1f2e3d4c5b6a",
         parameters.FILTER_ARN: f"{PERSONALIZE_ARN}:filter/{PREFIX}-exclude-interacted",
+        parameters.EVENT_PROPERTIES: "[]",  # the layout's MovieLens-like schema has none
     }
 
 

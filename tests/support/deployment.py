@@ -68,9 +68,12 @@ def _buckets_and_topics(stack: Stack, session: boto3.session.Session) -> None:
 
 
 @contextmanager
-def deployed(parameters: Mapping[str, str] | None = None) -> Iterator[AwsAccount]:
-    """The stack in moto; on leaving, fails with every call AWS would have refused."""
-    account = AwsAccount(Stack(dict(parameters or {})))
+def deployed(
+    parameters: Mapping[str, str] | None = None, *, stack: Stack | None = None
+) -> Iterator[AwsAccount]:
+    """The stack (template.yaml with ``parameters``, or ``stack``) in moto; on leaving, fails
+    with every call AWS would have refused."""
+    account = AwsAccount(stack or Stack(dict(parameters or {})))
     with mock_aws(), account.opened():
         admin = boto3.session.Session(region_name=REGION)
         for build in (_tables, _queues, _parameters, _secrets, _buckets_and_topics):
@@ -108,6 +111,6 @@ def received(account: AwsAccount, logical_id: str) -> list[dict[str, Any]]:
             "eventSource": "aws:sqs",
             "eventSourceARN": arn,
             "awsRegion": REGION,
-        }  # fmt: skip
+        }
         for m in messages
     ]

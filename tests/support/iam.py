@@ -196,7 +196,16 @@ def _why_not(statements: list[Mapping[str, Any]], request: Request) -> str:
         s for s in statements if s["Effect"] == "Allow" and _matches_action(s, request.action)
     ]
     if not candidates:
-        return f"no statement grants {request.action}"
+        near = [
+            s
+            for s in statements
+            if s["Effect"] == "Allow" and _matches_resource(s, request.resource)
+        ]
+        if not near:
+            return f"no statement grants {request.action}"
+        return f"no statement grants {request.action}; " + "; ".join(
+            f"{_describe(s)} covers it with {', '.join(_listed(s['Action']))} only" for s in near
+        )
     reasons = []
     for statement in candidates:
         if not _matches_resource(statement, request.resource):

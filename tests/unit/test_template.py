@@ -78,6 +78,7 @@ def test_the_ssm_placeholders_are_the_parameters_the_function_reads() -> None:
         parameters.TRACKING_ID,
         parameters.FILTER_ARN,
         parameters.CATALOG_TABLE,
+        parameters.EVENT_PROPERTIES,
     }
 
 
