@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from unittest import mock
 
 import pytest
 
@@ -21,6 +22,13 @@ os.environ.update(
 )
 for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
     os.environ.pop(name, None)
+
+
+@pytest.fixture(autouse=True)
+def _environment_restored() -> Iterator[None]:
+    """What a test (or the CLI it runs) sets in os.environ ends with the test."""
+    with mock.patch.dict(os.environ):
+        yield
 
 
 class LogCapture(logging.Handler):

@@ -89,6 +89,7 @@ def aws_review_api(
         metrics_sink=metrics_sink,
         cors_allowed_origins=settings.cors_allowed_origins,
         unsubscriber=unsubscriber,
+        retry_after_seconds=settings.retry_after_seconds,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from botocore.stub import ANY
@@ -12,6 +13,7 @@ from tests.functional.aws_world import CAMPAIGN_ARN, FILTER_ARN, TRACKING_ID, Aw
 from tests.support import ORIGINAL_REVIEW, body_of, get, header, post_review, sample_event
 from watchnext.entrypoints import api as api_module
 from watchnext.entrypoints.lambda_context import LocalLambdaContext
+from watchnext.entrypoints.proxy_events import proxy_event
 from watchnext.observability import PowertoolsMetrics
 
 REVIEW = {**ORIGINAL_REVIEW, "timestamp": "2026-11-01T18:30:00Z"}
@@ -212,3 +214,49 @@ def test_the_lambda_handler_serves_the_sample_events(
     emitted = capsys.readouterr().out
     assert '"ReviewsAccepted"' in emitted
     assert '"ReviewsRejected"' in emitted
+
+
+def post_with_key(api: Any, body: dict[str, Any], key: str) -> dict[str, Any]:
+    event = proxy_event("POST", "/reviews", body=json.dumps(body), headers={"Idempotency-Key": key})
+    response: dict[str, Any] = api.handle(event, LocalLambdaContext())
+    return response
+
+
+def test_a_retry_with_the_same_idempotency_key_and_no_timestamp_records_once(
+    aws: AwsWorld,
+) -> None:
+    """Without `timestamp` each POST is a new time; the header makes the retry the same."""
+    publish_all(aws)
+    expect_put_events(aws, at=ANY)
+    expect_get_recommendations(aws)
+    api = aws.api()
+
+    first = post_with_key(api, ORIGINAL_REVIEW, "5b1c0e34-8a2f-4d6e-9c1b-2f3a4b5c6d7e")
+    retried = post_with_key(api, ORIGINAL_REVIEW, "5b1c0e34-8a2f-4d6e-9c1b-2f3a4b5c6d7e")
+
+    assert first["statusCode"] == retried["statusCode"] == 200
+    assert body_of(first) == body_of(retried)
+    aws.events.assert_no_pending_responses()
+    assert len(aws.queued_jobs()) == 1
+
+
+def test_an_idempotency_key_reused_for_another_review_is_refused(aws: AwsWorld) -> None:
+    publish_all(aws)
+    expect_put_events(aws, at=ANY)
+    expect_get_recommendations(aws)
+    api = aws.api()
+    post_with_key(api, ORIGINAL_REVIEW, "key-1")
+
+    reused = post_with_key(api, {**ORIGINAL_REVIEW, "event_rating": 1}, "key-1")
+
+    assert reused["statusCode"] == 422
+    assert body_of(reused)["errors"][0]["field"] == "Idempotency-Key"
+    assert len(aws.queued_jobs()) == 1
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "has space", "caf\u00e9"])
+def test_a_malformed_idempotency_key_is_a_400_naming_the_header(aws: AwsWorld, key: str) -> None:
+    response = post_with_key(aws.api(), REVIEW, key)
+
+    assert response["statusCode"] == 400
+    assert body_of(response)["errors"][0]["field"] == "Idempotency-Key"

@@ -23,6 +23,7 @@ from tests.support.deployment import SECRET_VALUE, deployed, publish, received
 from tests.support.lambda_runtime import invoke
 from tests.support.service_rules import columns_of
 from tests.support.stack import ACCOUNT, REGION, SENDER, STAGE
+from watchnext.adapters.aws.clients import ATTEMPT_SECONDS, DEADLINE_RESERVE_SECONDS
 from watchnext.datasets.schemas import interactions_schema
 from watchnext.email.unsubscribe import unsubscribe_url
 from watchnext.entrypoints.proxy_events import proxy_event
@@ -156,3 +157,22 @@ def test_a_browser_preflight_is_answered_for_the_configured_origin_only() -> Non
     allowed_headers = (header(allowed, "Access-Control-Allow-Headers") or "").lower()
     assert {"x-api-key", "idempotency-key", "content-type"} <= set(allowed_headers.split(","))
     assert header(stranger, "Access-Control-Allow-Origin") is None
+
+
+def test_a_review_with_too_little_time_left_answers_503_before_lambda_would_time_out() -> None:
+    """No attempt starts that could outlive the function: a slow or late request ends in a
+    503 with Retry-After, not in a Lambda timeout (a 502 from API Gateway)."""
+    with deployed() as account:
+        publish(account, campaign_arn=CAMPAIGN_ARN, tracking_id="tracking-1")
+        account.personalize.interaction_columns = columns_of(
+            interactions_schema(has_verified=False)
+        )
+        seconds_left = DEADLINE_RESERVE_SECONDS + ATTEMPT_SECONDS / 2
+
+        response = invoke(
+            account, "ReviewFunction", sample_event("review.json"), seconds_left=seconds_left
+        )
+
+        assert response["statusCode"] == 503, response["body"]
+        assert header(response, "Retry-After") == "30"
+        assert received(account, "EmailJobQueue") == []

@@ -13,8 +13,11 @@ from tests.support.iam import Request, evaluate
 from tests.support.lambda_runtime import invoke
 from tests.support.stack import REGION, Stack, template_text
 
-STEPS_LIST_BUCKET = """            # Without ListBucket, S3 answers a missing key (no config.json) with 403, not 404.
-            - Effect: Allow
+STEPS_LIST_BUCKET = (
+    "            # Without ListBucket, S3 answers a missing key (no config.json) with 403, "
+    "not 404.\n"
+)
+STEPS_LIST_BUCKET += """            - Effect: Allow
               Action: s3:ListBucket
               Resource: !GetAtt DataBucket.Arn
 """
@@ -25,20 +28,38 @@ def without(text: str, part: str) -> Stack:
     return Stack(source=text.replace(part, "", 1))
 
 
-def test_removing_update_item_from_the_mailer_fails_the_mailer_test() -> None:
-    stack = without(template_text(), "dynamodb:UpdateItem, ")  # the mailer's MailerState
-
-    with pytest.raises(AssertionError) as failure, deployed(stack=stack) as account:
+def deliver_one_job(stack: Stack) -> None:
+    with deployed(stack=stack) as account:
         boto3.client("sqs", region_name=REGION).send_message(
             QueueUrl=account.stack.ref("EmailJobQueue"), MessageBody=email_job().model_dump_json()
         )
         account.expect("sesv2", "send_email", {"MessageId": "m"})
         invoke(account, "MailerFunction", {"Records": received(account, "EmailJobQueue")})
 
+
+def test_removing_update_item_from_the_mailer_fails_the_mailer_test() -> None:
+    stack = without(template_text(), "dynamodb:UpdateItem, ")  # the mailer's MailerState
+
+    with pytest.raises(AssertionError) as failure:
+        deliver_one_job(stack)
+
     message = str(failure.value)
     assert "MailerFunction (role MailerFunctionRole) is denied dynamodb:UpdateItem" in message
     assert "arn:aws:dynamodb:us-east-1:123456789012:table/EmailStateTable" in message
     assert "statement 'MailerState'" in message
+
+
+def read_missing_config(stack: Stack | None) -> str:
+    """The error code the pipeline steps' role gets for a config.json that is not there."""
+    with deployed(stack=stack) as account:
+        s3 = account.client("s3", "PipelineStepsFunction")
+        bucket = account.stack.physical_name("DataBucket")
+        try:
+            s3.get_object(Bucket=bucket, Key="training/config.json")
+        except ClientError as error:
+            account.findings.clear()  # the answer is what this test checks
+            return str(error.response["Error"]["Code"])
+    raise AssertionError("a missing key was read")
 
 
 @pytest.mark.parametrize(
@@ -49,12 +70,7 @@ def test_removing_update_item_from_the_mailer_fails_the_mailer_test() -> None:
 def test_a_missing_key_is_404_only_to_a_caller_that_may_list_the_bucket(
     stack: Stack | None, code: str
 ) -> None:
-    with pytest.raises(ClientError) as error, deployed(stack=stack) as account:
-        s3 = account.client("s3", "PipelineStepsFunction")
-        s3.get_object(Bucket=account.stack.physical_name("DataBucket"), Key="training/config.json")
-        account.findings.clear()  # the finding is the point here; the code is what is checked
-
-    assert error.value.response["Error"]["Code"] == code
+    assert read_missing_config(stack) == code
 
 
 def test_an_action_without_resource_level_permissions_matches_only_a_star() -> None:

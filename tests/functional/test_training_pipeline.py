@@ -16,10 +16,10 @@ from tests.functional.pipeline_world import (
     FAST,
     PERSONALIZE_ARN,
     PREFIX,
-    REGION,
     PipelineWorld,
 )
 from tests.functional.step_functions import Run, model_errors, unused_responses
+from tests.support.stack import REGION
 from watchnext.adapters.aws import parameters
 
 RECIPES = "arn:aws:personalize:::recipe"

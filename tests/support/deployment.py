@@ -36,7 +36,7 @@ def _queues(stack: Stack, session: boto3.session.Session) -> None:
     # Dead-letter queues first: the others name them.
     for logical_id in sorted(queues, key=lambda q: "RedrivePolicy" in str(queues[q])):
         properties = stack.properties(logical_id)
-        attributes = {
+        attributes: Any = {
             name: json.dumps(value) if isinstance(value, dict) else str(value)
             for name, value in properties.items()
             if name in ("VisibilityTimeout", "MessageRetentionPeriod", "RedrivePolicy")

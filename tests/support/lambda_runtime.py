@@ -59,13 +59,16 @@ def invoke(
     event: Mapping[str, Any],
     *,
     warm: bool = False,
+    seconds_left: float | None = None,
 ) -> Any:
-    """Call ``logical_id``'s handler string with ``event``; cold unless ``warm``."""
+    """Call ``logical_id``'s handler string with ``event``; cold unless ``warm``. The context
+    has the function's Timeout left, or ``seconds_left`` (a late retry, say)."""
     properties = account.stack.properties(logical_id)
     module_name, function_name = str(properties["Handler"]).rsplit(".", 1)
     with lambda_environment(account, logical_id), account.acting_as(logical_id):
         if not warm:
             sys.modules.pop(module_name, None)  # a new container imports the handler afresh
         handler = getattr(importlib.import_module(module_name), function_name)
-        context = LocalLambdaContext(logical_id, timeout_seconds=int(properties["Timeout"]))
+        timeout = float(properties["Timeout"]) if seconds_left is None else seconds_left
+        context = LocalLambdaContext(logical_id, timeout_seconds=timeout)
         return handler(dict(event), context)

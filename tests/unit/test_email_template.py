@@ -74,7 +74,7 @@ def test_the_pinpoint_variant_reads_endpoint_attributes_and_shows_every_title() 
 
 def test_pinpoint_attributes_fit_its_100_character_values_and_render_whole() -> None:
     long_title = "A Very Long Title " * 12
-    job = email_job(titles=[long_title, "Her"])
+    job = email_job(titles=(long_title, "Her"))
     job = job.model_copy(update={"rated": job.rated.model_copy(update={"title": long_title})})
     url = UNSUBSCRIBE + "&padding=" + "x" * 150
     attributes = pinpoint_attributes(job, url)

@@ -8,6 +8,7 @@ use `ReviewApi` with other adapters.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -18,11 +19,18 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+    IdempotencyValidationError,
+)
 from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
 from watchnext import __version__
+from watchnext.adapters.aws.clients import lambda_deadline
 from watchnext.domain.review import Review
 from watchnext.errors import ServiceUnavailableError
 from watchnext.observability import PowertoolsMetrics, logger, metrics, tracer
@@ -30,8 +38,21 @@ from watchnext.service import MetricsSink, NullMetrics, ReviewAccepted, ReviewSe
 from watchnext.service import UserRecommendations as UserRecommendations
 from watchnext.settings import Settings
 
-IDEMPOTENCY_KEY = "[user_id, item_id, timestamp]"
-"""A retried POST of the same review (same user, item and time) records once, emails once."""
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+"""The IETF httpapi draft's header: a retried POST carrying the same key records once and
+emails once, whatever its body's time. Without it, the key is (user, item, timestamp)."""
+IDEMPOTENCY_KEY = "idempotency_key || [review.user_id, review.item_id, review.timestamp]"
+SAME_REVIEW = "review.[user_id, item_id, event_rating, event_type, email_address]"
+"""What a retry must repeat: reusing a key for another review is refused (422)."""
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+class ReviewSubmission(BaseModel):
+    """A review and the client's idempotency key, the unit that is recorded once."""
+
+    review: Review
+    idempotency_key: str | None = None
+
 
 MAX_RECOMMENDATIONS = 100
 PREFLIGHT_MAX_AGE_SECONDS = 600  # browsers cache the preflight answer this long
@@ -54,24 +75,31 @@ class ReviewApi:
         metrics_sink: MetricsSink | None = None,
         cors_allowed_origins: tuple[str, ...] = (),
         unsubscriber: Callable[[str], str] | None = None,
+        retry_after_seconds: int = 30,
     ) -> None:
         self.service = service
+        self.service_retry_after_seconds = retry_after_seconds
         self._unsubscriber = unsubscriber
         self._metrics = metrics_sink or NullMetrics()
         self._idempotency_config: IdempotencyConfig | None = None
-        self._submit: Callable[..., ReviewAccepted] = service.submit_review
+
+        def submit(submission: ReviewSubmission) -> ReviewAccepted:
+            return service.submit_review(submission.review)
+
+        self._submit: Callable[..., ReviewAccepted] = submit
         if idempotency is not None:
             self._idempotency_config = IdempotencyConfig(
                 event_key_jmespath=IDEMPOTENCY_KEY,
+                payload_validation_jmespath=SAME_REVIEW,
                 expires_after_seconds=idempotency.expiry_seconds,
                 raise_on_no_idempotency_key=True,
             )
             self._submit = idempotent_function(
-                data_keyword_argument="review",
+                data_keyword_argument="submission",
                 persistence_store=idempotency.persistence,
                 config=self._idempotency_config,
                 output_serializer=PydanticSerializer(model=ReviewAccepted),
-            )(service.submit_review)
+            )(submit)
         cors = _cors(cors_allowed_origins)
         self.resolver = APIGatewayRestResolver(enable_validation=True, cors=cors)
         self._register_routes()
@@ -96,14 +124,23 @@ class ReviewApi:
         @app.post(
             "/reviews",
             summary="Record a review and return fresh recommendations",
+            description=(
+                "Send an `Idempotency-Key` header (1 to 255 visible ASCII characters, e.g. a "
+                "UUID) to make retries safe: the same key within the expiry answers the first "
+                "result and records nothing again. Without it, a review is the same review when "
+                "user_id, item_id and timestamp match, so send `timestamp` when you retry."
+            ),
             responses={
                 200: {"description": "Recorded; recommendations reflect the review"},
-                422: {"description": "A field is missing or invalid; each one is named"},
+                400: {"description": "The Idempotency-Key header is malformed"},
+                409: {"description": "The same review is being recorded right now; retry"},
+                422: {"description": "A field is missing or invalid, or the key was reused"},
                 503: {"description": "The recommender is not configured or not ACTIVE yet"},
             },
         )
         def post_review(review: Review) -> ReviewAccepted:
-            accepted = self._submit(review=review)
+            key = _idempotency_key(app.current_event.headers.get(IDEMPOTENCY_HEADER))
+            accepted = self._submit(submission=ReviewSubmission(review=review, idempotency_key=key))
             self._metrics.count("ReviewsAccepted")
             logger.info(
                 "Review accepted",
@@ -174,6 +211,50 @@ class ReviewApi:
                 {"message": "The request is invalid; see errors.", "errors": problems},
             )
 
+        @app.exception_handler(InvalidIdempotencyKeyError)  # type: ignore[untyped-decorator]
+        def invalid_key(_error: InvalidIdempotencyKeyError) -> Response[dict[str, Any]]:
+            reason = "1 to 255 visible ASCII characters (a UUID, say)"
+            return _json(
+                HTTPStatus.BAD_REQUEST,
+                {
+                    "message": f"The {IDEMPOTENCY_HEADER} header must be {reason}.",
+                    "errors": [
+                        {"field": IDEMPOTENCY_HEADER, "reason": reason, "type": "header_invalid"}
+                    ],
+                },
+            )
+
+        @app.exception_handler(IdempotencyAlreadyInProgressError)  # type: ignore[untyped-decorator]
+        def in_progress(_error: IdempotencyAlreadyInProgressError) -> Response[dict[str, Any]]:
+            return _json(
+                HTTPStatus.CONFLICT,
+                {"message": "This review is being recorded right now; retry in a second."},
+                headers={"Retry-After": "1"},
+            )
+
+        @app.exception_handler(IdempotencyValidationError)  # type: ignore[untyped-decorator]
+        def reused_key(_error: IdempotencyValidationError) -> Response[dict[str, Any]]:
+            reason = "was used for another review; send a new key for a new review"
+            return _json(
+                HTTPStatus.UNPROCESSABLE_ENTITY,
+                {
+                    "message": f"The idempotency key {reason}.",
+                    "errors": [
+                        {"field": IDEMPOTENCY_HEADER, "reason": reason, "type": "key_reused"}
+                    ],
+                },
+            )
+
+        @app.exception_handler(IdempotencyPersistenceLayerError)  # type: ignore[untyped-decorator]
+        def store_unavailable(error: IdempotencyPersistenceLayerError) -> Response[dict[str, Any]]:
+            logger.warning("Idempotency store failed", extra={"reason": str(error)})
+            retry_after = self.service_retry_after_seconds
+            return _json(
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                {"message": "The review store is unavailable.", "retry_after_seconds": retry_after},
+                headers={"Retry-After": str(retry_after)},
+            )
+
         @app.exception_handler(ServiceUnavailableError)  # type: ignore[untyped-decorator]
         def unavailable(error: ServiceUnavailableError) -> Response[dict[str, Any]]:
             logger.warning("Service unavailable", extra={"reason": error.message})
@@ -182,6 +263,20 @@ class ReviewApi:
                 {"message": error.message, "retry_after_seconds": error.retry_after_seconds},
                 headers={"Retry-After": str(error.retry_after_seconds)},
             )
+
+
+class InvalidIdempotencyKeyError(ValueError):
+    """The Idempotency-Key header is not 1 to 255 visible ASCII characters."""
+
+
+def _idempotency_key(raw: str | None) -> str | None:
+    """The header's key (an sf-string's quotes removed), None when absent."""
+    if raw is None:
+        return None
+    key = raw.strip().strip('"')
+    if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
+        raise InvalidIdempotencyKeyError(IDEMPOTENCY_HEADER)
+    return key
 
 
 def _problem(detail: dict[str, Any]) -> dict[str, str]:
@@ -238,4 +333,5 @@ def _aws_api() -> ReviewApi:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Lambda entrypoint behind API Gateway (proxy integration)."""
-    return _aws_api().handle(event, context)
+    with lambda_deadline(context.get_remaining_time_in_millis()):
+        return _aws_api().handle(event, context)

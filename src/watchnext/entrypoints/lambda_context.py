@@ -16,7 +16,7 @@ class LocalLambdaContext(LambdaContext):
         function_name: str = "watchnext-local",
         *,
         memory_limit_in_mb: int = 512,
-        timeout_seconds: float = 10.0,
+        timeout_seconds: float = 30.0,
     ) -> None:
         self._function_name = function_name
         self._function_version = "$LATEST"

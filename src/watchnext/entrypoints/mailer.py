@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from watchnext.adapters.aws.clients import lambda_deadline
 from watchnext.domain.email import EmailJob
 from watchnext.email.delivery import Delivery, RetryLaterError
 from watchnext.observability import PowertoolsMetrics, logger, metrics, tracer
@@ -92,4 +93,5 @@ def _aws_job_handler() -> JobHandler:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Lambda entrypoint: an SQS batch of email jobs."""
-    return handle_batch(event, context, _aws_job_handler())
+    with lambda_deadline(context.get_remaining_time_in_millis()):
+        return handle_batch(event, context, _aws_job_handler())

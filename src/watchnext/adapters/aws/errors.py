@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from watchnext.adapters.aws.clients import DeadlineExceededError
 from watchnext.errors import ServiceUnavailableError
 from watchnext.observability import logger
 
@@ -37,6 +38,11 @@ def aws_errors_as_unavailable(resource: str, *, retry_after_seconds: int) -> Ite
         logger.warning(
             "AWS call failed", extra={"resource": resource, "error": type(error).__name__}
         )
+        reason = (
+            "did not answer in time"
+            if isinstance(error, DeadlineExceededError)
+            else ("could not be reached")
+        )
         raise ServiceUnavailableError(
-            f"The {resource} could not be reached.", retry_after_seconds=retry_after_seconds
+            f"The {resource} {reason}.", retry_after_seconds=retry_after_seconds
         ) from error
