@@ -21,8 +21,7 @@ from tests.functional.step_functions import (
     unused_responses,
 )
 from tests.presigned import presigned_url
-from watchnext.entrypoints import pipeline_teardown
-from watchnext.entrypoints.lambda_context import LocalLambdaContext
+from tests.support.lambda_runtime import invoke
 
 DELETION_ORDER = [
     "deleteCampaign",
@@ -147,7 +146,7 @@ def test_create_and_update_answer_at_once(
 ) -> None:
     url, answers = cloudformation
     for kind in ("Create", "Update"):
-        pipeline_teardown.handler(request(url, kind), LocalLambdaContext())
+        invoke(pipeline.account, "TeardownFunction", request(url, kind))
 
     assert [answer["Status"] for answer in answers] == ["SUCCESS", "SUCCESS"]
 
@@ -160,8 +159,8 @@ def test_delete_starts_one_teardown_and_leaves_the_answer_to_it(
     pipeline.interpreter.test_case = None  # the execution may run; only its start matters here
     delete = request(url, StateMachineArn=machine)
 
-    pipeline_teardown.handler(delete, LocalLambdaContext())
-    pipeline_teardown.handler(delete, LocalLambdaContext())  # CloudFormation re-sends
+    invoke(pipeline.account, "TeardownFunction", delete)
+    invoke(pipeline.account, "TeardownFunction", delete)  # CloudFormation re-sends
 
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
     [execution] = sfn.list_executions(stateMachineArn=machine)["executions"]
@@ -174,10 +173,29 @@ def test_a_teardown_that_cannot_start_fails_the_deletion_at_once(
     pipeline: PipelineWorld, cloudformation: tuple[str, list[dict[str, Any]]]
 ) -> None:
     url, answers = cloudformation
-    missing = "arn:aws:states:us-east-1:123456789012:stateMachine:watchnext-test-missing"
+    # The name its role may start, but no such machine was created.
+    missing = "arn:aws:states:us-east-1:123456789012:stateMachine:watchnext-test-teardown"
 
-    pipeline_teardown.handler(request(url, StateMachineArn=missing), LocalLambdaContext())
+    invoke(pipeline.account, "TeardownFunction", request(url, StateMachineArn=missing))
 
     [answer] = answers
     assert answer["Status"] == "FAILED"
     assert answer["Reason"].startswith("Teardown did not start")
+
+
+def test_a_deletion_that_outlasts_its_polls_answers_cloudformation_naming_it(
+    pipeline: PipelineWorld, cloudformation: tuple[str, list[dict[str, Any]]]
+) -> None:
+    """CloudFormation waits at most its ServiceTimeout: a deletion still running after its
+    bounded polls ends the run with FAILED naming it, not with CloudFormation giving up."""
+    url, answers = cloudformation
+    late = cloudformation_input(url) | {"maxPolls": 2}
+
+    run = pipeline.run("TeardownPipeline", "CampaignOutlivesTheDeadline", late)
+
+    assert run.status == "FAILED"
+    assert run.error == "WatchNext.DeletionTimedOut", run.cause
+    assert unused_responses(pipeline.interpreter.test_case) == {}  # type: ignore[arg-type]
+    [answer] = answers
+    assert answer["Status"] == "FAILED"
+    assert "the campaign still exists after 3 polls" in answer["Reason"]

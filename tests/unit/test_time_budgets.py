@@ -3,14 +3,16 @@ settings, botocore's retry constants and template.yaml, so none of them can drif
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
 from botocore.retries.standard import ExponentialBackoff
 
-from tests.support import resource
+from tests.support import ROOT, resource
+from tests.support.stack import Stack
 from watchnext.adapters.aws import clients
+from watchnext.pipeline.asl import load_definition
 
 API_GATEWAY_INTEGRATION_TIMEOUT = 29  # seconds, REST APIs (API Gateway quotas)
 MARGIN = 2  # seconds
@@ -53,3 +55,54 @@ def test_the_review_function_answers_before_api_gateway_gives_up() -> None:
 def test_a_mailer_batch_ends_before_its_messages_are_redelivered() -> None:
     visibility = resource("EmailJobQueue")["Properties"]["VisibilityTimeout"]
     assert visibility >= 6 * resource("MailerFunction")["Properties"]["Timeout"]  # AWS's advice
+
+
+def _states(
+    states: Mapping[str, Any],
+) -> Iterator[tuple[str, Mapping[str, Any], Mapping[str, Any]]]:
+    """(name, state, the states it sits among), Parallel branches and Map processors included."""
+    for name, state in states.items():
+        yield name, state, states
+        for branch in state.get("Branches", []):
+            yield from _states(branch["States"])
+        if "ItemProcessor" in state:
+            yield from _states(state["ItemProcessor"]["States"])
+
+
+def _retry_seconds(retrier: Mapping[str, Any]) -> float:
+    interval, rate = retrier.get("IntervalSeconds", 1), retrier.get("BackoffRate", 2.0)
+    return sum(interval * rate**attempt for attempt in range(retrier.get("MaxAttempts", 3)))
+
+
+def _polls_bounded(wait: str, states: Mapping[str, Any]) -> bool:
+    """The loop through ``wait`` passes a Choice on $.polls against $.config.maxPolls."""
+    name = wait
+    for _ in range(len(states)):
+        state = states[name]
+        rules = state.get("Choices", [])
+        if any(rule.get("NumericGreaterThanPath") == "$.config.maxPolls" for rule in rules):
+            return True
+        name = state.get("Next") or state.get("Default")
+        if name is None or name == wait:
+            return False
+    return False
+
+
+def test_the_teardown_answers_cloudformation_within_its_service_timeout() -> None:
+    """Every wait is a bounded poll, every retry is bounded, Map items run side by side; the
+    sum of them all, and of answering through the Lambda, fits CloudFormation's wait."""
+    substitutions = Stack().properties("TeardownStateMachine")["DefinitionSubstitutions"]
+    definition = load_definition(ROOT / "data_pipeline" / "teardown.asl.yaml", substitutions)
+    defaults = definition["States"]["LoadDefaults"]["Parameters"]["defaults"]
+    lambda_timeout = resource("TeardownFunction")["Properties"]["Timeout"]
+    worst = 0.0
+    for name, state, siblings in _states(definition["States"]):
+        if state["Type"] == "Wait":
+            assert _polls_bounded(name, siblings), f"{name} waits without a poll limit"
+            worst += (defaults["maxPolls"] + 1) * defaults["pollSeconds"]
+        for retrier in state.get("Retry", []):
+            worst += _retry_seconds(retrier)
+            if state.get("Resource") == "arn:aws:states:::lambda:invoke":
+                worst += (retrier["MaxAttempts"] + 1) * lambda_timeout
+    service_timeout = resource("PipelineTeardown")["Properties"]["ServiceTimeout"]
+    assert worst <= service_timeout - 60, f"worst case {worst:.0f} s"
