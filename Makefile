@@ -20,7 +20,9 @@ DATA := data
 DATASET := $(DATA)/ml100k
 ARTIFACT := artifacts/als
 
-.PHONY: help install install-sam install-scan security browser lint typecheck unit sam-validate sam-build demo-check test bench demo clean
+ASL_VALIDATOR := tools/asl-validator/node_modules/.bin/asl-validator
+
+.PHONY: help install install-sam install-scan install-linters security browser lint typecheck unit sam-validate sam-build demo-check test bench demo clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -44,6 +46,13 @@ install-sam: $(SAM) ## Create .venv-sam with aws-sam-cli (it pins old boto3/pyda
 
 install-scan: $(SCAN_VENV)/bin/checkov ## Create .venv-scan with checkov (it pins its own boto3 and friends).
 
+$(ASL_VALIDATOR): tools/asl-validator/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for asl-validator (Debian: apt-get install npm)" >&2; exit 1; }
+	npm ci --prefix tools/asl-validator --no-audit --no-fund --loglevel=error
+	touch $@
+
+install-linters: $(ASL_VALIDATOR) ## asl-validator (npm) for the state machine definitions.
+
 security: install install-scan ## checkov on template.yaml (suppressions need reasons) and pip-audit.
 	$(BIN)/python security/scan.py --checkov $(SCAN_VENV)/bin/checkov --pip-audit $(BIN)/pip-audit
 
@@ -59,12 +68,12 @@ browser: ## Debian's Chromium for the browser test (Playwright cannot download i
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "chromium is not installed and this is not root: the browser test will be skipped" >&2
 
-unit: install browser ## The pytest suite: unit, functional and e2e (browser) tiers.
+unit: install install-linters browser ## The pytest suite: unit, functional and e2e (browser) tiers.
 	$(BIN)/pytest
 
-sam-validate: install install-sam ## sam validate --lint and cfn-lint on template.yaml.
+sam-validate: install install-sam ## sam validate --lint and cfn-lint (with the serverless rules) on template.yaml.
 	$(SAM) validate --lint
-	$(BIN)/cfn-lint template.yaml
+	$(BIN)/cfn-lint template.yaml --append-rules cfn_lint_serverless.rules
 
 sam-build: install-sam ## sam build (no Docker): the Lambda bundle in .aws-sam/build.
 	PYENV_VERSION=$(SAM_PYTHONS) $(SAM) build
@@ -89,4 +98,4 @@ demo: install $(ARTIFACT)/meta.json ## Install, fetch MovieLens, train, and run 
 	$(BIN)/watchnext demo --data-dir $(DATA) --artifact $(ARTIFACT) --dataset $(DATASET)
 
 clean: ## Remove environments and build output.
-	rm -rf $(VENV) $(SAM_VENV) $(SCAN_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(SAM_VENV) $(SCAN_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache tools/asl-validator/node_modules

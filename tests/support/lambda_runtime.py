@@ -65,10 +65,29 @@ def invoke(
     has the function's Timeout left, or ``seconds_left`` (a late retry, say)."""
     properties = account.stack.properties(logical_id)
     module_name, function_name = str(properties["Handler"]).rsplit(".", 1)
-    with lambda_environment(account, logical_id), account.acting_as(logical_id):
-        if not warm:
-            sys.modules.pop(module_name, None)  # a new container imports the handler afresh
-        handler = getattr(importlib.import_module(module_name), function_name)
-        timeout = float(properties["Timeout"]) if seconds_left is None else seconds_left
-        context = LocalLambdaContext(logical_id, timeout_seconds=timeout)
-        return handler(dict(event), context)
+    timeout = float(properties["Timeout"]) if seconds_left is None else seconds_left
+    context = LocalLambdaContext(logical_id, timeout_seconds=timeout)
+    with (
+        lambda_environment(account, logical_id),
+        account.acting_as(logical_id),
+        _fresh_module(module_name, cold=not warm) as module,
+    ):
+        return getattr(module, function_name)(dict(event), context)
+
+
+@contextmanager
+def _fresh_module(name: str, *, cold: bool) -> Iterator[Any]:
+    """The handler's module, imported afresh when ``cold`` (a new container); the test
+    process gets its own copy back afterwards, so nothing else sees the container's."""
+    if not cold:
+        yield importlib.import_module(name)
+        return
+    parent_name, _, child = name.rpartition(".")
+    parent = importlib.import_module(parent_name)
+    previous = sys.modules.pop(name, None)
+    try:
+        yield importlib.import_module(name)
+    finally:
+        if previous is not None:
+            sys.modules[name] = previous
+            setattr(parent, child, previous)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from botocore.session import get_session
 
 from tests.support import resource
+from tests.support.stack import Stack
 from watchnext.datasets.schemas import interactions_schema, items_schema, users_schema
 from watchnext.pipeline.asl import iter_states, load_definition, mermaid, placeholders
 
@@ -142,3 +144,31 @@ def test_the_review_function_may_call_the_campaign_and_filter_the_pipeline_publi
     assert _review_function_may_call(campaign, "prod")
     assert _review_function_may_call(filter_arn, "prod")
     assert not _review_function_may_call(campaign.replace("-prod-", "-dev-"), "prod")
+
+
+ASL_VALIDATOR = ROOT / "tools" / "asl-validator" / "node_modules" / ".bin" / "asl-validator"
+
+
+@pytest.mark.parametrize("machine", sorted(MACHINES))
+def test_asl_validator_accepts_each_definition_as_deployed(machine: str, tmp_path: Path) -> None:
+    """asl-validator (npm) on the definition with template.yaml's DefinitionSubstitutions
+    resolved for a stack; `make lint` installs it (npm ci in tools/asl-validator)."""
+    assert ASL_VALIDATOR.exists(), "asl-validator is not installed: run `make install-linters`"
+    resolved = Stack().properties(machine)["DefinitionSubstitutions"]
+    substitutions = {name: str(value) for name, value in resolved.items()}
+    path = tmp_path / f"{MACHINES[machine]}.json"
+    path.write_text(json.dumps(definition_of(MACHINES[machine], substitutions)))
+
+    checked = subprocess.run(
+        [str(ASL_VALIDATOR), "--json-path", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def definition_of(name: str, substitutions: dict[str, str]) -> dict[str, Any]:
+    return load_definition(ROOT / "data_pipeline" / f"{name}.asl.yaml", substitutions)

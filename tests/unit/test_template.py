@@ -90,3 +90,14 @@ def test_email_jobs_that_keep_failing_go_to_the_dead_letter_queue() -> None:
 
 def test_the_outputs_give_the_api_url_and_key_id() -> None:
     assert {"ApiUrl", "ApiKeyId"} <= set(template()["Outputs"])
+
+
+def test_every_cfn_lint_suppression_states_its_reason() -> None:
+    """cfn-lint (with the serverless rules) runs in `make test`; a check a resource ignores
+    needs a reason beside it, under Metadata.watchnext.suppressions."""
+    for logical_id, spec in template()["Resources"].items():
+        metadata = spec.get("Metadata", {})
+        ignored = set(metadata.get("cfn-lint", {}).get("config", {}).get("ignore_checks", []))
+        reasons = metadata.get("watchnext", {}).get("suppressions", {})
+        assert set(reasons) == ignored, logical_id
+        assert all(len(str(reason).split()) >= 8 for reason in reasons.values()), logical_id
