@@ -1,5 +1,6 @@
 """The custom resource answers CloudFormation exactly once on every path: a loopback HTTP
-server plays the pre-signed S3 URL; SES v2 and Pinpoint through Stubber."""
+server plays the pre-signed S3 URL; SES v2 and Pinpoint through Stubber. The function runs by
+its handler string with its template environment and role (tests.support.lambda_runtime)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
 
 from tests.presigned import presigned_url
+from tests.support.aws_account import AwsAccount
+from tests.support.deployment import deployed
+from tests.support.lambda_runtime import invoke
 from watchnext.email.templates import load_template, pinpoint_variant
-from watchnext.entrypoints import email_template_resource as resource
-from watchnext.entrypoints.lambda_context import LocalLambdaContext
 
 NAME = "watchnext-test-recommendations"
 
@@ -25,17 +26,19 @@ def cloudformation(
 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """A stand-in for CloudFormation's pre-signed HTTPS URL that records every PUT."""
     with presigned_url(tmp_path) as (url, responses, certificate):
-        monkeypatch.setattr(resource.helper, "_ssl_verify", str(certificate))  # AWS_CA_BUNDLE
+        monkeypatch.setenv("AWS_CA_BUNDLE", str(certificate))
         yield url, responses
 
 
 @pytest.fixture
-def ses(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
-    client = boto3.client("sesv2", region_name="us-east-1")
-    monkeypatch.setattr(resource, "_client", lambda channel: client)
-    with Stubber(client) as stub:
-        yield stub
-        stub.assert_no_pending_responses()
+def account() -> Iterator[AwsAccount]:
+    with deployed() as opened:
+        yield opened
+        opened.assert_no_pending_responses()
+
+
+def run(account: AwsAccount, request: dict[str, Any], *, warm: bool = False) -> None:
+    invoke(account, "EmailTemplateFunction", request, warm=warm)
 
 
 def event(kind: str, url: str, **properties: Any) -> dict[str, Any]:
@@ -69,20 +72,23 @@ def content() -> dict[str, str]:
     return {"Subject": template.subject, "Html": template.html, "Text": template.text}
 
 
-def not_found(stub: Stubber, operation: str) -> None:
-    stub.add_client_error(operation, service_error_code="NotFoundException", http_status_code=404)
+def not_found(account: AwsAccount, operation: str) -> None:
+    account.expect_error("sesv2", operation, "NotFoundException", 404)
 
 
 def test_create_installs_the_template_and_answers_success_once(
-    cloudformation: Any, ses: Stubber
+    cloudformation: Any, account: AwsAccount
 ) -> None:
     url, responses = cloudformation
-    not_found(ses, "update_email_template")
-    ses.add_response(
-        "create_email_template", {}, {"TemplateName": NAME, "TemplateContent": content()}
+    not_found(account, "update_email_template")
+    account.expect(
+        "sesv2",
+        "create_email_template",
+        {},
+        {"TemplateName": NAME, "TemplateContent": content()},
     )
 
-    resource.handler(event("Create", url), LocalLambdaContext())
+    run(account, event("Create", url))
 
     (answer,) = responses
     assert answer["Status"] == "SUCCESS"
@@ -90,66 +96,67 @@ def test_create_installs_the_template_and_answers_success_once(
     assert answer["Data"]["ContentHash"] == load_template().content_hash
 
 
-def test_update_reinstalls_under_the_same_physical_id(cloudformation: Any, ses: Stubber) -> None:
+def test_update_reinstalls_under_the_same_physical_id(
+    cloudformation: Any, account: AwsAccount
+) -> None:
     url, responses = cloudformation
-    ses.add_response(
-        "update_email_template", {}, {"TemplateName": NAME, "TemplateContent": content()}
+    account.expect(
+        "sesv2",
+        "update_email_template",
+        {},
+        {"TemplateName": NAME, "TemplateContent": content()},
     )
 
-    resource.handler(event("Update", url, TemplatesLayer="v2"), LocalLambdaContext())
+    run(account, event("Update", url, TemplatesLayer="v2"))
 
     (answer,) = responses
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", NAME)
 
 
 def test_delete_removes_the_template_and_tolerates_it_being_gone(
-    cloudformation: Any, ses: Stubber
+    cloudformation: Any, account: AwsAccount
 ) -> None:
     url, responses = cloudformation
-    ses.add_response("delete_email_template", {}, {"TemplateName": NAME})
-    not_found(ses, "delete_email_template")
-
-    resource.handler(event("Delete", url), LocalLambdaContext())
-    resource.handler(event("Delete", url), LocalLambdaContext())
+    account.expect("sesv2", "delete_email_template", {}, {"TemplateName": NAME})
+    run(account, event("Delete", url))
+    not_found(account, "delete_email_template")
+    run(account, event("Delete", url), warm=True)  # CloudFormation re-sends to the container
 
     assert [r["Status"] for r in responses] == ["SUCCESS", "SUCCESS"]
 
 
-def test_a_failure_answers_failed_with_the_reason_once(cloudformation: Any, ses: Stubber) -> None:
+def test_a_failure_answers_failed_with_the_reason_once(
+    cloudformation: Any, account: AwsAccount
+) -> None:
     url, responses = cloudformation
-    ses.add_client_error(
-        "update_email_template", service_error_code="AccessDeniedException",
-        service_message="not allowed to touch templates", http_status_code=403,
-    )  # fmt: skip
+    account.expect_error("sesv2", "update_email_template", "AccessDeniedException", 403)
 
-    resource.handler(event("Create", url), LocalLambdaContext())
+    run(account, event("Create", url))
 
     (answer,) = responses
     assert answer["Status"] == "FAILED"
-    assert "not allowed to touch templates" in answer["Reason"]
+    assert "AccessDeniedException" in answer["Reason"]
 
 
 def test_bad_properties_fail_cleanly_and_their_delete_succeeds(
-    cloudformation: Any, ses: Stubber
+    cloudformation: Any, account: AwsAccount
 ) -> None:
     url, responses = cloudformation
 
-    resource.handler(event("Create", url, Channel="fax"), LocalLambdaContext())
-    resource.handler(event("Delete", url, Channel="fax"), LocalLambdaContext())
+    run(account, event("Create", url, Channel="fax"))
+    run(account, event("Delete", url, Channel="fax"))
 
     assert [r["Status"] for r in responses] == ["FAILED", "SUCCESS"]
     assert "Channel must be ses or pinpoint" in responses[0]["Reason"]
 
 
-def test_the_pinpoint_channel_installs_the_generated_variant(
-    cloudformation: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_pinpoint_channel_installs_the_generated_variant(cloudformation: Any) -> None:
     url, responses = cloudformation
-    client = boto3.client("pinpoint", region_name="us-east-1")
-    monkeypatch.setattr(resource, "_client", lambda channel: client)
     variant = pinpoint_variant(load_template())
-    with Stubber(client) as stub:
-        stub.add_response(
+    pinpoint = {"EmailChannel": "pinpoint", "PinpointApplicationId": "app-1"}
+    with deployed(pinpoint) as account:
+        account.expect(
+            "pinpoint",
             "update_email_template",
             {"MessageBody": {"Message": "updated"}},
             {
@@ -161,5 +168,6 @@ def test_the_pinpoint_channel_installs_the_generated_variant(
                 },
             },
         )
-        resource.handler(event("Create", url, Channel="pinpoint"), LocalLambdaContext())
+        run(account, event("Create", url, Channel="pinpoint"))
+        account.assert_no_pending_responses()
     assert [r["Status"] for r in responses] == ["SUCCESS"]

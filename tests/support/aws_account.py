@@ -56,6 +56,9 @@ class AwsAccount:
         self._local = threading.local()
         self._pending: dict[str, list[tuple[str, Any, Any]]] = defaultdict(list)
         self._stubbers: dict[str, list[Stubber]] = defaultdict(list)
+        self._queues: dict[str, Any] = {}
+        self.containers: dict[str, Any] = {}
+        """Each function's handler module as its (one) warm container imported it."""
         self._lock = threading.Lock()
 
     # ---- who is calling ----
@@ -108,6 +111,7 @@ class AwsAccount:
 
     def assert_no_pending_responses(self) -> None:
         left = {s: len(p) for s, p in self._pending.items() if p}
+        left |= {s: len(q) for s, q in self._queues.items() if q}
         assert not left, f"expected calls never made (no client was created): {left}"
         for stubbers in self._stubbers.values():
             for stubber in stubbers:
@@ -176,13 +180,17 @@ class AwsAccount:
                 events.register(f"after-call.s3.{operation}", self._missing_key(caller))
         if service in STUBBED_SERVICES and service in self._pending:
             stubber = Stubber(client)
+            # One queue per service, shared by its clients: an expectation is for the next
+            # call of that service, whichever client code builds for it (Stubber's own queue).
+            stubber._queue = self._queues.setdefault(service, stubber._queue)  # type: ignore[attr-defined]
             stubber.activate()
             with self._lock:
-                for kind, method, args in self._pending.pop(service, []):
+                for kind, method, args in self._pending[service]:
                     if kind == "response":
                         stubber.add_response(method, dict(args[0]), args[1])
                     else:
                         stubber.add_client_error(method, args[0], http_status_code=args[1])
+                self._pending[service] = []
                 self._stubbers[service].append(stubber)
 
     def _before_call(self, caller: Principal | None, service: str) -> Any:

@@ -61,33 +61,31 @@ def invoke(
     warm: bool = False,
     seconds_left: float | None = None,
 ) -> Any:
-    """Call ``logical_id``'s handler string with ``event``; cold unless ``warm``. The context
-    has the function's Timeout left, or ``seconds_left`` (a late retry, say)."""
+    """Call ``logical_id``'s handler string with ``event``: in a new container, or with
+    ``warm`` in the one the function's last invocation in ``account`` used. The context has
+    the function's Timeout left, or ``seconds_left`` (a late retry, say)."""
     properties = account.stack.properties(logical_id)
     module_name, function_name = str(properties["Handler"]).rsplit(".", 1)
     timeout = float(properties["Timeout"]) if seconds_left is None else seconds_left
     context = LocalLambdaContext(logical_id, timeout_seconds=timeout)
-    with (
-        lambda_environment(account, logical_id),
-        account.acting_as(logical_id),
-        _fresh_module(module_name, cold=not warm) as module,
-    ):
+    with lambda_environment(account, logical_id), account.acting_as(logical_id):
+        module = account.containers.get(logical_id) if warm else None
+        if module is None:
+            module = account.containers[logical_id] = _import_afresh(module_name)
         return getattr(module, function_name)(dict(event), context)
 
 
-@contextmanager
-def _fresh_module(name: str, *, cold: bool) -> Iterator[Any]:
-    """The handler's module, imported afresh when ``cold`` (a new container); the test
-    process gets its own copy back afterwards, so nothing else sees the container's."""
-    if not cold:
-        yield importlib.import_module(name)
-        return
+def _import_afresh(name: str) -> Any:
+    """The handler's module as a new container imports it; the test process keeps its own
+    copy in sys.modules, so nothing else sees the container's."""
     parent_name, _, child = name.rpartition(".")
     parent = importlib.import_module(parent_name)
     previous = sys.modules.pop(name, None)
     try:
-        yield importlib.import_module(name)
+        return importlib.import_module(name)
     finally:
         if previous is not None:
             sys.modules[name] = previous
             setattr(parent, child, previous)
+        else:
+            sys.modules.pop(name, None)
