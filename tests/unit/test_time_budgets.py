@@ -70,8 +70,9 @@ def _states(
 
 
 def _retry_seconds(retrier: Mapping[str, Any]) -> float:
-    interval, rate = retrier.get("IntervalSeconds", 1), retrier.get("BackoffRate", 2.0)
-    return sum(interval * rate**attempt for attempt in range(retrier.get("MaxAttempts", 3)))
+    interval = float(retrier.get("IntervalSeconds", 1))
+    rate = float(retrier.get("BackoffRate", 2.0))
+    return sum(interval * rate**attempt for attempt in range(int(retrier.get("MaxAttempts", 3))))
 
 
 def _polls_bounded(wait: str, states: Mapping[str, Any]) -> bool:
