@@ -597,14 +597,21 @@ def pipeline_teardown(
 @pipeline_app.command("diagram")
 def pipeline_diagram(
     machine: Annotated[str, typer.Argument(help="training or teardown")] = "training",
+    phases_only: Annotated[
+        bool, typer.Option("--overview", help="Only the phases and the moves between them.")
+    ] = False,
 ) -> None:
     """Print a Mermaid diagram of a state machine, drawn from its definition."""
     with _pipeline_errors():
-        from watchnext.pipeline.asl import definition_file, load_definition, mermaid, placeholders
+        from watchnext.pipeline import asl
 
-        path = definition_file(machine)
-        names = {name: name for name in placeholders(path)} | {"PipelineTimeoutSeconds": "0"}
-        typer.echo(mermaid(load_definition(path, names)), nl=False)
+        path = asl.definition_file(machine)
+        names = {name: name for name in asl.placeholders(path)} | {"PipelineTimeoutSeconds": "0"}
+        definition, grouping = asl.load_definition(path, names), asl.phases(path)
+        drawn = (
+            asl.overview(definition, grouping) if phases_only else asl.mermaid(definition, grouping)
+        )
+        typer.echo(drawn, nl=False)
 
 
 def main() -> None:

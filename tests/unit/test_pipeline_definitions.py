@@ -14,7 +14,14 @@ from botocore.session import get_session
 from tests.support import resource
 from tests.support.stack import Stack
 from watchnext.datasets.schemas import interactions_schema, items_schema, users_schema
-from watchnext.pipeline.asl import iter_states, load_definition, mermaid, placeholders
+from watchnext.pipeline.asl import (
+    iter_states,
+    load_definition,
+    mermaid,
+    overview,
+    phases,
+    placeholders,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 MACHINES = {"TrainingStateMachine": "training", "TeardownStateMachine": "teardown"}
@@ -92,9 +99,23 @@ def test_personalize_resources_are_scoped_to_this_stage() -> None:
 def test_the_readme_diagrams_are_generated_from_the_definitions() -> None:
     readme = (ROOT / "data_pipeline" / "README.md").read_text()
     for name in MACHINES.values():
-        assert f"```mermaid\n{mermaid(definition(name))}```" in readme, (
-            f"regenerate with `watchnext pipeline diagram {name}`"
-        )
+        path = ROOT / "data_pipeline" / f"{name}.asl.yaml"
+        grouping = phases(path)
+        drawn = [mermaid(definition(name), grouping)]
+        if grouping:
+            drawn.append(overview(definition(name), grouping))
+        for diagram in drawn:
+            assert f"```mermaid\n{diagram}```" in readme, (
+                f"regenerate with `watchnext pipeline diagram {name}` (and --overview)"
+            )
+
+
+def test_every_training_state_belongs_to_a_phase_and_choice_edges_say_why() -> None:
+    path = ROOT / "data_pipeline" / "training.asl.yaml"
+    top_level = set(definition("training")["States"])
+    assert set(phases(path)) == top_level
+    drawn = mermaid(definition("training"), phases(path))
+    assert '-->|"Status = ACTIVE"|' in drawn
 
 
 @pytest.mark.parametrize(
