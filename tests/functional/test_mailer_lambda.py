@@ -17,6 +17,7 @@ from moto import mock_aws
 from tests.fakes import email_job
 from tests.support import resource
 from tests.support.aws_account import AwsAccount
+from tests.support.deployment import sqs_records
 from tests.support.stack import Stack
 from watchnext.adapters.aws.email_state import DynamoDbEmailState
 from watchnext.adapters.aws.mailers import PinpointMailer, SesMailer
@@ -67,22 +68,8 @@ class World:
         messages = self.admin_sqs.receive_message(
             QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
         )["Messages"]
-        return {
-            "Records": [
-                {
-                    "messageId": m["MessageId"],
-                    "receiptHandle": m["ReceiptHandle"],
-                    "body": m["Body"],
-                    "attributes": m["Attributes"],
-                    "messageAttributes": {},
-                    "md5OfBody": m["MD5OfBody"],
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:email-jobs",
-                    "awsRegion": "us-east-1",
-                }
-                for m in messages
-            ]
-        }
+        queue_arn = "arn:aws:sqs:us-east-1:123456789012:EmailJobQueue"
+        return {"Records": sqs_records(messages, queue_arn)}
 
 
 @contextmanager

@@ -99,7 +99,11 @@ def received(account: AwsAccount, logical_id: str) -> list[dict[str, Any]]:
     messages = sqs.receive_message(
         QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]
     ).get("Messages", [])
-    arn = account.stack.get_att(logical_id, "Arn")
+    return sqs_records(messages, account.stack.get_att(logical_id, "Arn"))
+
+
+def sqs_records(messages: list[Any], queue_arn: str) -> list[dict[str, Any]]:
+    """ReceiveMessage's messages as the records of a Lambda SQS event."""
     return [
         {
             "messageId": m["MessageId"],
@@ -109,7 +113,7 @@ def received(account: AwsAccount, logical_id: str) -> list[dict[str, Any]]:
             "messageAttributes": {},
             "md5OfBody": m["MD5OfBody"],
             "eventSource": "aws:sqs",
-            "eventSourceARN": arn,
+            "eventSourceARN": queue_arn,
             "awsRegion": REGION,
         }
         for m in messages

@@ -214,15 +214,8 @@ class ReviewApi:
         @app.exception_handler(InvalidIdempotencyKeyError)  # type: ignore[untyped-decorator]
         def invalid_key(_error: InvalidIdempotencyKeyError) -> Response[dict[str, Any]]:
             reason = "1 to 255 visible ASCII characters (a UUID, say)"
-            return _json(
-                HTTPStatus.BAD_REQUEST,
-                {
-                    "message": f"The {IDEMPOTENCY_HEADER} header must be {reason}.",
-                    "errors": [
-                        {"field": IDEMPOTENCY_HEADER, "reason": reason, "type": "header_invalid"}
-                    ],
-                },
-            )
+            message = f"The {IDEMPOTENCY_HEADER} header must be {reason}."
+            return _key_problem(HTTPStatus.BAD_REQUEST, message, reason, "header_invalid")
 
         @app.exception_handler(IdempotencyAlreadyInProgressError)  # type: ignore[untyped-decorator]
         def in_progress(_error: IdempotencyAlreadyInProgressError) -> Response[dict[str, Any]]:
@@ -235,15 +228,8 @@ class ReviewApi:
         @app.exception_handler(IdempotencyValidationError)  # type: ignore[untyped-decorator]
         def reused_key(_error: IdempotencyValidationError) -> Response[dict[str, Any]]:
             reason = "was used for another review; send a new key for a new review"
-            return _json(
-                HTTPStatus.UNPROCESSABLE_ENTITY,
-                {
-                    "message": f"The idempotency key {reason}.",
-                    "errors": [
-                        {"field": IDEMPOTENCY_HEADER, "reason": reason, "type": "key_reused"}
-                    ],
-                },
-            )
+            message = f"The idempotency key {reason}."
+            return _key_problem(HTTPStatus.UNPROCESSABLE_ENTITY, message, reason, "key_reused")
 
         @app.exception_handler(IdempotencyPersistenceLayerError)  # type: ignore[untyped-decorator]
         def store_unavailable(error: IdempotencyPersistenceLayerError) -> Response[dict[str, Any]]:
@@ -288,6 +274,12 @@ def _problem(detail: dict[str, Any]) -> dict[str, str]:
     if detail.get("type") == "json_invalid" and context_error:
         field, reason = "body", f"not valid JSON: {context_error}"
     return {"field": field, "reason": reason, "type": str(detail.get("type", "invalid"))}
+
+
+def _key_problem(status: int, message: str, reason: str, kind: str) -> Response[dict[str, Any]]:
+    """A refused Idempotency-Key, in the same shape as a refused body field."""
+    problem = {"field": IDEMPOTENCY_HEADER, "reason": reason, "type": kind}
+    return _json(status, {"message": message, "errors": [problem]})
 
 
 def _json(
