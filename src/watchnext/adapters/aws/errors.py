@@ -38,11 +38,9 @@ def aws_errors_as_unavailable(resource: str, *, retry_after_seconds: int) -> Ite
         logger.warning(
             "AWS call failed", extra={"resource": resource, "error": type(error).__name__}
         )
-        reason = (
-            "did not answer in time"
-            if isinstance(error, DeadlineExceededError)
-            else ("could not be reached")
-        )
+        reason = "could not be reached"
+        if isinstance(error, DeadlineExceededError):
+            reason = "did not answer in time"
         raise ServiceUnavailableError(
             f"The {resource} {reason}.", retry_after_seconds=retry_after_seconds
         ) from error
