@@ -1,6 +1,7 @@
 """One contract for every `EmailState`: the in-memory fake, SQLite (local) and DynamoDB
-(moto, table built from template.yaml). Claims are leased, so a job whose mailer died
-mid-send is sent on redelivery, and a job that was sent is never sent again."""
+(moto, table built from template.yaml, called as the mailer's role). Claims are leased, so a
+job whose mailer died mid-send is sent on redelivery, and a job that was sent is never sent
+again."""
 
 from __future__ import annotations
 
@@ -8,12 +9,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from tests.fakes import InMemoryEmailState
-from tests.support import resource
+from tests.support.deployment import deployed
 from watchnext.adapters.aws.email_state import DynamoDbEmailState
 from watchnext.adapters.local.sqlite import Database
 from watchnext.adapters.local.stores import SqliteEmailState
@@ -31,14 +30,10 @@ def state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EmailState
         yield SqliteEmailState(db)
         db.close()
     else:
-        with mock_aws():
-            client = boto3.client("dynamodb", region_name="us-east-1")
-            props = resource("EmailStateTable")["Properties"]
-            client.create_table(
-                TableName="EmailState", KeySchema=props["KeySchema"],
-                AttributeDefinitions=props["AttributeDefinitions"], BillingMode="PAY_PER_REQUEST",
-            )  # fmt: skip
-            yield DynamoDbEmailState(client, "EmailState")
+        with deployed() as account:  # the mailer's role from template.yaml is enforced
+            yield DynamoDbEmailState(
+                account.client("dynamodb", "MailerFunction"), "EmailStateTable"
+            )
 
 
 def test_a_job_is_claimed_once_while_its_sender_is_alive(state: EmailState) -> None:
