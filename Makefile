@@ -68,7 +68,7 @@ browser: ## Debian's Chromium for the browser test (Playwright cannot download i
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 	  echo "chromium is not installed and this is not root: the browser test will be skipped" >&2
 
-unit: install install-linters browser ## The pytest suite: unit, functional and e2e (browser) tiers.
+unit: install install-linters install-sam browser ## The pytest suite: unit, functional and e2e (browser) tiers.
 	$(BIN)/pytest
 
 sam-validate: install install-sam ## sam validate --lint and cfn-lint (with the serverless rules) on template.yaml.
