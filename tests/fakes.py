@@ -113,6 +113,9 @@ class InMemoryEmailState:
         self.claimed[job_id] = self.clock() + lease_seconds
         return True
 
+    def was_sent(self, job_id: str) -> bool:
+        return job_id in self.claimed and self.claimed[job_id] is None
+
     def mark_sent(self, job_id: str) -> None:
         self.claimed[job_id] = None
 

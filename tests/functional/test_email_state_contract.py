@@ -62,3 +62,11 @@ def test_a_released_claim_can_be_claimed_again(state: EmailState) -> None:
     state.release("job-1")
 
     assert state.claim("job-1", 60) is True
+
+
+def test_only_a_job_marked_sent_counts_as_sent(state: EmailState) -> None:
+    assert state.was_sent("job-1") is False
+    assert state.claim("job-1", 60) is True
+    assert state.was_sent("job-1") is False  # being sent: not done
+    state.mark_sent("job-1")
+    assert state.was_sent("job-1") is True

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.fakes import FakeMailer, InMemoryEmailState, email_job
-from watchnext.email.delivery import Delivery, Outcome, RetryLaterError
+from watchnext.email.delivery import SEND_CLAIM_LEASE_SECONDS, Delivery, Outcome, RetryLaterError
 from watchnext.email.unsubscribe import InvalidTokenError, sign, unsubscribe_url, verify
 
 KEY = b"k" * 32
@@ -114,3 +114,19 @@ def test_without_a_cooldown_every_review_gets_its_email() -> None:
     for i in range(3):
         service.deliver(email_job(f"job-{i}"))
     assert len(mailer.sent) == 3
+
+
+def test_a_redelivered_job_whose_send_claim_is_still_held_is_retried_not_dropped() -> None:
+    """A mailer died mid-send holding the claim; the queue hands the job out again before the
+    claim's lease ends. That means "try again later", never "already sent"."""
+    clock = [0.0]
+    mailer, state = FakeMailer(), InMemoryEmailState(clock=lambda: clock[0])
+    assert state.claim("job-1", SEND_CLAIM_LEASE_SECONDS)  # the mailer that died
+    clock[0] = 60.0
+
+    with pytest.raises(RetryLaterError) as wait:
+        delivery(state, mailer, now=clock[0]).deliver(email_job())
+    clock[0] += wait.value.seconds
+
+    assert delivery(state, mailer, now=clock[0]).deliver(email_job()) is Outcome.SENT
+    assert len(mailer.sent) == 1

@@ -19,11 +19,17 @@ class Outcome(StrEnum):
     SUPERSEDED = "superseded"
 
 
-class RetryLaterError(Exception):
-    """The job waits for its user's cooldown to end; deliver it again after ``seconds``."""
+SEND_CLAIM_LEASE_SECONDS = 120
+"""How long a send claim holds before another mailer may take it (its sender died). Longer
+than any one send; shorter than the queue's redelivery (template.yaml VisibilityTimeout, the
+local queue's lease), which a test checks."""
 
-    def __init__(self, seconds: int) -> None:
-        super().__init__(f"cooldown: retry in {seconds} s")
+
+class RetryLaterError(Exception):
+    """Deliver the job again after ``seconds``: its user's cooldown, or a claim still held."""
+
+    def __init__(self, seconds: int, reason: str = "cooldown") -> None:
+        super().__init__(f"{reason}: retry in {seconds} s")
         self.seconds = seconds
 
 
@@ -35,9 +41,7 @@ class Delivery:
     signing_key: Callable[[], bytes]
     cooldown_seconds: int = 0
     clock: Callable[[], float] = field(default=time.time)
-    # Shorter than the queue's visibility timeout (180 s): a job redelivered after its
-    # mailer died mid-send finds the claim expired and is sent; longer than any one send.
-    claim_lease_seconds: float = 120.0
+    claim_lease_seconds: float = SEND_CLAIM_LEASE_SECONDS
 
     def deliver(self, job: EmailJob) -> Outcome:
         """Send ``job`` unless the user opted out, it was sent already, or (with a cooldown)
@@ -52,7 +56,11 @@ class Delivery:
             if wait > 0:
                 raise RetryLaterError(int(wait) + 1)
         if not self.state.claim(job.job_id, self.claim_lease_seconds):
-            return Outcome.DUPLICATE
+            if self.state.was_sent(job.job_id):
+                return Outcome.DUPLICATE
+            # Being sent, or its sender died holding the claim: once the lease is over,
+            # the redelivered job sends. Acknowledging it now would lose the email.
+            raise RetryLaterError(int(self.claim_lease_seconds) + 1, "send claimed elsewhere")
         url = unsubscribe_url(self.unsubscribe_base_url, job.user_id, self.signing_key())
         try:
             self.mailer.send(job, url)

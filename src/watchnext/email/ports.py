@@ -24,6 +24,9 @@ class EmailState(Protocol):
         """True if this caller may send ``job_id``: nobody claimed it, or a claim's sender
         died (its lease ran out before `mark_sent`). False if it was sent, or is being sent."""
 
+    def was_sent(self, job_id: str) -> bool:
+        """True once `mark_sent` recorded ``job_id`` (a claim still being sent is not)."""
+
     def mark_sent(self, job_id: str) -> None:
         """The send succeeded: the job is never sent again."""
 

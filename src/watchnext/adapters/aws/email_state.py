@@ -63,6 +63,13 @@ class DynamoDbEmailState:
             raise
         return True
 
+    def was_sent(self, job_id: str) -> bool:
+        item = self._client.get_item(
+            TableName=self._table, Key={"pk": {"S": f"sent#{job_id}"}}, ConsistentRead=True
+        ).get("Item")
+        # A record without status (older mailers) counts as sent.
+        return item is not None and item.get("status", {}).get("S") != SENDING
+
     def mark_sent(self, job_id: str) -> None:
         self._client.update_item(
             TableName=self._table,

@@ -6,9 +6,13 @@ from __future__ import annotations
 import threading
 
 from watchnext.adapters.local.stores import SqliteEmailQueue
-from watchnext.email.delivery import Delivery, RetryLaterError
+from watchnext.email.delivery import SEND_CLAIM_LEASE_SECONDS, Delivery, RetryLaterError
 from watchnext.entrypoints.mailer import backoff_seconds
 from watchnext.observability import logger
+
+QUEUE_LEASE_SECONDS = SEND_CLAIM_LEASE_SECONDS + 60
+"""A leased job comes back only after a dead sender's claim has expired (as on AWS, where the
+queue's visibility timeout outlasts the claim)."""
 
 
 class MailWorker:
@@ -23,12 +27,12 @@ class MailWorker:
 
     def drain_once(self) -> int:
         """Deliver what is due now; returns how many jobs were handled."""
-        leased = self.queue.lease(limit=10, lease_seconds=60)
+        leased = self.queue.lease(limit=10, lease_seconds=QUEUE_LEASE_SECONDS)
         for item in leased:
             try:
                 outcome = self.delivery.deliver(item.job)
             except RetryLaterError as wait:
-                self.queue.retry(item.job.job_id, wait.seconds, "cooldown")
+                self.queue.retry(item.job.job_id, wait.seconds, str(wait))
                 continue
             except Exception as error:
                 delay = backoff_seconds(item.attempts)

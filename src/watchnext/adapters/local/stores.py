@@ -139,6 +139,10 @@ class SqliteEmailState:
             )
         return True
 
+    def was_sent(self, job_id: str) -> bool:
+        row = self._db.query("SELECT value FROM email_state WHERE key = ?", (f"sent#{job_id}",))
+        return bool(row) and row[0][0] != "sending"
+
     def mark_sent(self, job_id: str) -> None:
         with self._db.transaction() as tx:
             tx.execute(
