@@ -462,6 +462,13 @@ def demo(
         int, typer.Option(help="The review API (like `sam local start-api`).")
     ] = 3000,
     web_port: Annotated[int, typer.Option(help="The web app.")] = 8080,
+    web_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Another host name the web app answers to (repeatable); by default only "
+            "localhost, 127.0.0.1 and ::1, so other sites cannot reach it by DNS rebinding."
+        ),
+    ] = None,
     smtp_port: Annotated[int, typer.Option(help="The local SMTP sink.")] = 1025,
     smtp_host: Annotated[str, typer.Option(help="Send through this SMTP server instead.")] = "",
     api_key: Annotated[
@@ -482,6 +489,7 @@ def demo(
             data_dir=data_dir, artifact=artifact, api_port=api_port, smtp_port=smtp_port,
             smtp_host=smtp_host or "127.0.0.1", run_sink=not smtp_host, api_key=api_key,
             dataset=dataset, web_port=None if check else web_port,
+            web_hosts=tuple(web_host or ()),
         )  # fmt: skip
         stack = build_local_stack(config)
     try:

@@ -44,6 +44,8 @@ class LocalConfig:
     num_results: int = 10
     dataset: Path = Path("data/ml100k")
     web_port: int | None = 8080
+    web_hosts: tuple[str, ...] = ()
+    """Host names the web app answers to besides the local ones."""
 
     @property
     def state_dir(self) -> Path:
@@ -92,13 +94,14 @@ class LocalStack:
         self.worker.start()
         self._serve("api", LocalGateway(self.api_factory, self.api_key), self.config.api_port)
         if self.config.web_port is not None:
-            from watchnext.webapp.app import create_app, load_catalog
+            from watchnext.webapp.app import LOCAL_HOSTS, create_app, load_catalog
             from watchnext.webapp.client import ReviewApiClient
 
             web = create_app(
                 ReviewApiClient(self.config.api_url, self.api_key),
                 load_catalog(self.config.dataset),
                 self.config.outbox_dir,
+                allowed_hosts=LOCAL_HOSTS | {self.config.host, *self.config.web_hosts},
             )
             self._serve("web", web.server, self.config.web_port)
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from watchnext.adapters.local.smtp import outbox
 from watchnext.webapp.client import ReviewApiClient
@@ -48,7 +50,60 @@ def _recommendation_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def create_app(client: ReviewApiClient, catalog: list[Title], outbox_dir: Path) -> Any:
+EMAIL_ID = re.compile(r"[0-9]{1,24}")
+"""An email's id: its file's name in the outbox (the nanosecond it arrived)."""
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+CONTENT_SECURITY_POLICY = (
+    # Dash serves its scripts and styles from this origin; its one inline script is allowed by
+    # hash (Dash.csp_hashes); emails render in a sandboxed srcdoc frame that runs nothing.
+    "default-src 'self'; script-src 'self' 'unsafe-eval' {hashes}; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; "
+    "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def email_html(outbox_dir: Path, email_id: str) -> str | None:
+    """The HTML of the email ``email_id`` in ``outbox_dir``; None when there is none. Only a
+    regular file directly inside the outbox is read, whatever the browser sent."""
+    from watchnext.adapters.local.smtp import StoredEmail
+
+    if not EMAIL_ID.fullmatch(email_id):
+        return None
+    path = outbox_dir / f"{email_id}.eml"
+    if path.is_symlink() or not path.is_file() or path.resolve().parent != outbox_dir.resolve():
+        return None
+    return StoredEmail(path, "", "", "", 0.0).parts()[1]
+
+
+def _guard(server: Any, allowed_hosts: frozenset[str], policy: str) -> None:
+    """Security headers on every response; a Host header that is not ours is refused (DNS
+    rebinding would otherwise let a web page read the local stack)."""
+    from flask import abort, request
+
+    @server.before_request  # type: ignore[untyped-decorator]
+    def known_host() -> None:
+        if urlsplit(f"//{request.host}").hostname not in allowed_hosts:
+            abort(421)
+
+    @server.after_request  # type: ignore[untyped-decorator]
+    def headers(response: Any) -> Any:
+        response.headers.update(SECURITY_HEADERS)
+        response.headers["Content-Security-Policy"] = policy
+        return response
+
+
+def create_app(
+    client: ReviewApiClient,
+    catalog: list[Title],
+    outbox_dir: Path,
+    *,
+    allowed_hosts: frozenset[str] = LOCAL_HOSTS,
+) -> Any:
     from dash import Dash, Input, Output, State, dash_table, dcc, html, no_update
 
     data_table: Any = dash_table.DataTable  # type: ignore[attr-defined]
@@ -186,6 +241,7 @@ def create_app(client: ReviewApiClient, catalog: list[Title], outbox_dir: Path) 
                                     ),
                                     html.Iframe(
                                         id="email-view",
+                                        sandbox="",  # no scripts, no forms, no same origin
                                         style={
                                             "width": "100%",
                                             "height": "700px",
@@ -297,7 +353,7 @@ def create_app(client: ReviewApiClient, catalog: list[Title], outbox_dir: Path) 
                 ),
                 "to": m.to,
                 "subject": m.subject,
-                "path": str(m.path),
+                "id": m.path.stem,
             }
             for m in outbox(outbox_dir)
         ]
@@ -308,10 +364,11 @@ def create_app(client: ReviewApiClient, catalog: list[Title], outbox_dir: Path) 
     def show_email(selected: list[int] | None, data: list[dict[str, Any]] | None) -> str:
         if not selected or not data:
             return "<p style='font-family:sans-serif;color:#666'>Select an email to read it.</p>"
-        from watchnext.adapters.local.smtp import StoredEmail
+        found = email_html(outbox_dir, str(data[selected[0]].get("id", "")))
+        if found is None:
+            return "<p style='font-family:sans-serif;color:#666'>That email is not here.</p>"
+        return found
 
-        row = data[selected[0]]
-        stored = StoredEmail(Path(row["path"]), row["subject"], row["to"], "", 0.0)
-        return stored.parts()[1]
-
+    policy = CONTENT_SECURITY_POLICY.format(hashes=" ".join(app.csp_hashes()))
+    _guard(app.server, allowed_hosts, policy)
     return app

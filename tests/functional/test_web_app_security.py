@@ -1,0 +1,99 @@
+"""The web app serves only its own data, to its own origin: requests crafted as an attacker on
+the same machine, or a web page doing DNS rebinding, would send them (Flask's test client)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from watchnext.webapp.app import SECURITY_HEADERS, create_app
+from watchnext.webapp.client import ReviewApiClient
+
+LOCAL = "http://127.0.0.1:8080"
+EMAIL = (
+    "From: picks@watchnext.local\r\nTo: viewer@example.com\r\nSubject: 2 picks\r\n"
+    "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Arrival (2016)</p>\r\n"
+)
+
+
+@pytest.fixture
+def web(tmp_path: Path) -> Any:
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    (outbox / "1764620000000000000.eml").write_text(EMAIL)
+    (tmp_path / "secret.txt").write_text("the private key")
+    app = create_app(ReviewApiClient("http://127.0.0.1:9", "k"), [], outbox)
+    return app.server.test_client()
+
+
+def show(web: Any, row: dict[str, str]) -> str:
+    """The Outbox's email view for a row the browser claims is in its table."""
+    payload = {
+        "output": "email-view.srcDoc",
+        "outputs": {"id": "email-view", "property": "srcDoc"},
+        "inputs": [{"id": "outbox", "property": "selected_rows", "value": [0]}],
+        "changedPropIds": ["outbox.selected_rows"],
+        "state": [{"id": "outbox", "property": "data", "value": [row]}],
+    }
+    answer = web.post("/_dash-update-component", json=payload, base_url=LOCAL)
+    assert answer.status_code == 200, answer.data
+    return str(json.loads(answer.data)["response"]["email-view"]["srcDoc"])
+
+
+def test_an_email_is_read_by_its_id_in_the_outbox(web: Any) -> None:
+    assert "Arrival (2016)" in show(web, {"id": "1764620000000000000"})
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"path": "/etc/passwd"},  # what the app used to trust
+        {"id": "../secret"},
+        {"id": "/etc/passwd"},
+        {"id": "1764620000000000000.eml/../../secret.txt"},
+    ],
+)
+def test_a_crafted_row_reads_nothing_outside_the_outbox(web: Any, row: dict[str, str]) -> None:
+    shown = show(web, row)
+    assert "private key" not in shown
+    assert "root:" not in shown
+    assert "not here" in shown
+
+
+def test_a_link_in_the_outbox_is_not_followed(tmp_path: Path) -> None:
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    (tmp_path / "secret.txt").write_text("the private key")
+    (outbox / "1764620000000000001.eml").symlink_to(tmp_path / "secret.txt")
+    web = create_app(ReviewApiClient("http://127.0.0.1:9", "k"), [], outbox).server.test_client()
+
+    assert "private key" not in show(web, {"id": "1764620000000000001"})
+
+
+def test_every_response_carries_the_security_headers(web: Any) -> None:
+    page = web.get("/", base_url=LOCAL)
+
+    assert page.status_code == 200
+    for name, value in SECURITY_HEADERS.items():
+        assert page.headers[name] == value
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("host", ["http://evil.example:8080", "http://192.0.2.7:8080"])
+def test_a_foreign_host_header_is_refused(web: Any, host: str) -> None:
+    assert web.get("/", base_url=host).status_code == 421
+
+
+@pytest.mark.parametrize("host", [LOCAL, "http://localhost:8080", "http://[::1]:8080"])
+def test_the_local_host_names_are_served(web: Any, host: str) -> None:
+    assert web.get("/", base_url=host).status_code == 200
+
+
+def test_emails_render_in_a_frame_that_runs_nothing(tmp_path: Path) -> None:
+    app = create_app(ReviewApiClient("http://127.0.0.1:9", "k"), [], tmp_path)
+    layout = json.dumps(app.layout.to_plotly_json(), default=lambda o: o.to_plotly_json())
+
+    assert '"sandbox": ""' in layout
