@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -209,3 +210,46 @@ def test_without_configured_origins_no_browser_origin_is_allowed(world: World) -
 
     assert response["statusCode"] == 200
     assert header(response, "Access-Control-Allow-Origin") is None
+
+
+REVIEW_TEXT = json.dumps(ORIGINAL_REVIEW)
+HOSTILE_BODIES = {
+    "nested 1,000 deep": ("application/json", "[" * 1000 + "]" * 1000, 422, "nested"),
+    "a 5,000-digit timestamp": (
+        "application/json", REVIEW_TEXT[:-1] + ', "timestamp": ' + "9" * 5000 + "}", 422, "digits",
+    ),
+    "multipart without a boundary": ("multipart/form-data", "user_id=1", 415, "Content-Type"),
+    "multipart outside latin-1": (
+        "multipart/form-data; boundary=b",
+        '--b\r\nContent-Disposition: form-data; name="user_id"\r\n\r\n\u4f60\u597d\r\n--b--\r\n',
+        415,
+        "Content-Type",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_BODIES))
+def test_a_body_that_would_crash_a_parser_gets_a_4xx_with_its_reason(
+    world: World, case: str
+) -> None:
+    content_type, body, status, reason = HOSTILE_BODIES[case]
+    event = proxy_event("POST", "/reviews", body=body, headers={"Content-Type": content_type})
+
+    response = world.api.handle(event, LocalLambdaContext())
+
+    assert response["statusCode"] == status
+    [problem] = body_of(response)["errors"]
+    assert problem["field"] == "body"
+    assert reason in problem["reason"]
+    assert world.recorder.recorded == []
+
+
+def test_a_body_that_is_not_utf8_is_refused_not_repaired(world: World) -> None:
+    raw = REVIEW_TEXT.encode().replace(b"Lucy", b"Lu\xffcy")
+    event = proxy_event("POST", "/reviews", body=base64.b64encode(raw).decode())
+    event["isBase64Encoded"] = True
+
+    response = world.api.handle(event, LocalLambdaContext())
+
+    assert response["statusCode"] == 422
+    assert "UTF-8" in body_of(response)["errors"][0]["reason"]

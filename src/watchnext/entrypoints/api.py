@@ -8,6 +8,7 @@ use `ReviewApi` with other adapters.
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from pydantic import BaseModel
 from watchnext import __version__
 from watchnext.adapters.aws.clients import lambda_deadline
 from watchnext.domain.review import Review
+from watchnext.entrypoints.request_body import BodyRejectedError, check_review_body
 from watchnext.errors import ServiceUnavailableError
 from watchnext.observability import PowertoolsMetrics, logger, metrics, tracer
 from watchnext.service import MetricsSink, NullMetrics, ReviewAccepted, ReviewService
@@ -108,6 +110,12 @@ class ReviewApi:
     def handle(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if self._idempotency_config is not None:
             self._idempotency_config.register_lambda_context(context)
+        if event.get("httpMethod") == "POST" and event.get("resource") == "/reviews":
+            try:
+                check_review_body(event)
+            except BodyRejectedError as rejected:
+                self._metrics.count("ReviewsRejected")
+                return _refused_body(rejected)
         return self.resolver.resolve(event, context)
 
     def openapi_json(self) -> str:
@@ -274,6 +282,19 @@ def _problem(detail: dict[str, Any]) -> dict[str, str]:
     if detail.get("type") == "json_invalid" and context_error:
         field, reason = "body", f"not valid JSON: {context_error}"
     return {"field": field, "reason": reason, "type": str(detail.get("type", "invalid"))}
+
+
+def _refused_body(rejected: BodyRejectedError) -> dict[str, Any]:
+    """A proxy response for a body refused before the resolver parsed it."""
+    problem = {"field": "body", "reason": rejected.reason, "type": "body_invalid"}
+    body = {"message": f"The request body is refused: {rejected.reason}.", "errors": [problem]}
+    return {
+        "statusCode": int(rejected.status),
+        "headers": {"Content-Type": "application/json"},
+        "multiValueHeaders": {},
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
 
 
 def _key_problem(status: int, message: str, reason: str, kind: str) -> Response[dict[str, Any]]:
