@@ -6,6 +6,7 @@ Wires the same review API and mailer use case to local adapters: the trained loc
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from typing import Any
 from watchnext.adapters.local.catalog import InMemoryCatalog
 from watchnext.adapters.local.mail_worker import MailWorker
 from watchnext.adapters.local.smtp import SmtpMailer, SmtpSink
-from watchnext.adapters.local.sqlite import Database
+from watchnext.adapters.local.sqlite import Database, private_folder
 from watchnext.adapters.local.stores import SqliteEmailQueue, SqliteEmailState, SqliteEventStore
 from watchnext.email.delivery import Delivery
 from watchnext.email.render import HandlebarsRenderer
@@ -68,10 +69,11 @@ def _persistent_secret(path: Path, nbytes: int = 32) -> str:
     """A random value created once and kept (the API key, the unsubscribe signing key)."""
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     value = secrets.token_urlsafe(nbytes)
-    path.write_text(value + "\n")
-    path.chmod(0o600)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as stream:
+        stream.write(value + "\n")
     return value
 
 

@@ -34,6 +34,7 @@ def config_for(tmp_path: Path, trained: Path) -> LocalConfig:
         artifact=trained,
         api_port=free_port(),
         smtp_port=free_port(),
+        web_port=free_port(),
         api_key="k",
     )
 

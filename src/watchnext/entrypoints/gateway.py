@@ -8,6 +8,7 @@ response. Served by waitress, a production WSGI server, with a thread pool.
 
 from __future__ import annotations
 
+import hmac
 import json
 import threading
 from collections.abc import Callable, Iterable
@@ -57,7 +58,7 @@ class LocalGateway:
         }
         if environ.get("CONTENT_TYPE"):
             headers["Content-Type"] = str(environ["CONTENT_TYPE"])
-        if path not in OPEN_PATHS and headers.get("X-Api-Key") != self.api_key:
+        if path not in OPEN_PATHS and not _same_key(headers.get("X-Api-Key"), self.api_key):
             return _reply(start_response, 403, {"message": "Forbidden"})
         length = int(environ.get("CONTENT_LENGTH") or 0)
         if length > MAX_BODY_BYTES:
@@ -101,3 +102,8 @@ def _reply(start_response: StartResponse, status: int, body: dict[str, Any]) -> 
         [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
     )
     return [payload]
+
+
+def _same_key(given: str | None, expected: str) -> bool:
+    """Compared in constant time, so response timing tells nothing about the key."""
+    return given is not None and hmac.compare_digest(given.encode(), expected.encode())

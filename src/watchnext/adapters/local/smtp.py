@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 import smtplib
 import time
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from watchnext.adapters.local.sqlite import private_folder
 from watchnext.domain.email import EmailJob
 from watchnext.email.render import HandlebarsRenderer
 from watchnext.email.templates import template_data
@@ -60,7 +62,9 @@ class _StoreHandler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         name = f"{time.time_ns()}.eml"
         partial = self.folder / f".{name}.partial"
-        partial.write_bytes(envelope.original_content or envelope.content)
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(envelope.original_content or envelope.content)
         partial.replace(self.folder / name)  # a reader never sees half a message
         return "250 Message accepted for delivery"
 
@@ -71,8 +75,7 @@ class SmtpSink:
     def __init__(self, folder: Path, host: str = "127.0.0.1", port: int = 1025) -> None:
         from aiosmtpd.controller import Controller
 
-        folder.mkdir(parents=True, exist_ok=True)
-        self.folder = folder
+        self.folder = private_folder(folder)
         self._controller = Controller(_StoreHandler(folder), hostname=host, port=port)
 
     @property

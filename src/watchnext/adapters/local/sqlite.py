@@ -23,11 +23,21 @@ CREATE TABLE IF NOT EXISTS email_state (key TEXT PRIMARY KEY, value TEXT, at REA
 """
 
 
+def private_folder(folder: Path) -> Path:
+    """``folder``, created if need be, readable by this user only: the local stack's state
+    (reviews, email addresses, keys) is nobody else's on a shared machine."""
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    return folder
+
+
 class Database:
     """A thread-safe connection; every write is its own committed transaction."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
+        path.touch(mode=0o600, exist_ok=True)
+        path.chmod(0o600)  # a database made before this version
         self.path = path
         self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.RLock()
