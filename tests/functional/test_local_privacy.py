@@ -3,6 +3,7 @@ nothing away through timing."""
 
 from __future__ import annotations
 
+import hmac
 import smtplib
 import stat
 import time
@@ -52,13 +53,13 @@ def test_the_api_key_is_compared_in_constant_time(
     tmp_path: Path, trained: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     compared: list[tuple[Any, Any]] = []
-    real = gateway.hmac.compare_digest
+    real = hmac.compare_digest
 
     def spy(given: Any, expected: Any) -> bool:
         compared.append((given, expected))
-        return real(given, expected)
+        return bool(real(given, expected))
 
-    monkeypatch.setattr(gateway.hmac, "compare_digest", spy)
+    monkeypatch.setattr(hmac, "compare_digest", spy)
     stack = build_local_stack(config_for(tmp_path, trained))
     api = gateway.LocalGateway(stack.api_factory, "the-key")
     statuses: list[str] = []
