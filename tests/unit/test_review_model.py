@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from tests.support import ORIGINAL_REVIEW
-from watchnext.domain.review import EventType, Review
+from watchnext.domain.review import BIDI_CONTROLS, EventType, Review
 
 
 def failing_fields(body: dict[str, Any]) -> set[str]:
@@ -49,6 +49,7 @@ def test_event_type_defaults_to_rating() -> None:
         ("2015-08-31T12:00:00", datetime(2015, 8, 31, 12, tzinfo=UTC)),
         (1441022400, datetime(2015, 8, 31, 12, tzinfo=UTC)),
         (1441022400.5, datetime(2015, 8, 31, 12, 0, 0, 500000, tzinfo=UTC)),
+        ("1441022400", datetime(2015, 8, 31, 12, tzinfo=UTC)),  # digits are seconds too
     ],
 )
 def test_timestamp_is_iso_8601_or_epoch_seconds(value: object, expected: datetime) -> None:
@@ -68,6 +69,15 @@ def test_timestamp_is_iso_8601_or_epoch_seconds(value: object, expected: datetim
         ("event_rating", 6),
         ("event_rating", "five"),
         ("event_rating", 4.5),
+        ("event_rating", 5.0),  # a JSON integer, not a float that equals one
+        ("event_rating", "5"),
+        ("event_rating", True),
+        ("user_id", "   "),
+        ("user_id", "viewer\x00"),
+        ("user_id", "line\r\nBcc: someone"),
+        ("user_id", "a/b"),
+        ("item_id", "\u202etxt.exe"),
+        ("item_id", "\t"),
         ("event_verified_purchase", "yes"),
         ("event_verified_purchase", "y"),
         ("event_type", "LIKE"),
@@ -75,6 +85,7 @@ def test_timestamp_is_iso_8601_or_epoch_seconds(value: object, expected: datetim
         ("email_address", "two@@example.com"),
         ("timestamp", "yesterday"),
         ("timestamp", 1441022400000),  # milliseconds: out of range as seconds
+        ("timestamp", "1441022400000"),  # as text too: never read as milliseconds
         ("timestamp", -1),
         ("timestamp", True),
     ],
@@ -105,9 +116,16 @@ def test_ids_of_256_characters_are_accepted() -> None:
     assert len(review.user_id) == len(review.item_id) == 256
 
 
+# Any printable text: no control, surrogate or bidi-control characters, not blank; user ids
+# without "/" (the ids a review may carry since they reach subjects, pages and paths).
+PRINTABLE = st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters=BIDI_CONTROLS)
+ITEM_IDS = st.text(PRINTABLE, min_size=1, max_size=256).filter(str.strip)
+USER_IDS = ITEM_IDS.filter(lambda text: "/" not in text)
+
+
 @given(
-    user_id=st.text(min_size=1, max_size=256),
-    item_id=st.text(min_size=1, max_size=256),
+    user_id=USER_IDS,
+    item_id=ITEM_IDS,
     rating=st.integers(min_value=1, max_value=5),
     verified=st.sampled_from(["Y", "N"]),
     epoch=st.integers(min_value=0, max_value=1_750_000_000),  # up to mid-2025
@@ -132,3 +150,12 @@ def test_any_valid_review_round_trips_through_json(
 @given(rating=st.integers().filter(lambda r: not 1 <= r <= 5))
 def test_any_rating_outside_one_to_five_is_rejected(rating: int) -> None:
     assert failing_fields({**ORIGINAL_REVIEW, "event_rating": rating}) == {"event_rating"}
+
+
+@given(
+    clean=ITEM_IDS.filter(lambda text: len(text) < 200),
+    bad=st.sampled_from(["\x00", "\x1b", "\r", "\n", "\u202e", "\u2066", "\x7f"]),
+)
+def test_any_id_with_a_control_or_bidi_character_is_rejected(clean: str, bad: str) -> None:
+    body = {**ORIGINAL_REVIEW, "item_id": clean + bad}
+    assert failing_fields(body) == {"item_id"}

@@ -2,16 +2,54 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    Strict,
+    StringConstraints,
+    field_validator,
+)
 
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _printable_identifier(value: str) -> str:
+    """Ids reach email subjects and pages: no control, bidi-override or lone surrogate
+    characters, and not white space alone."""
+    if not value.strip():
+        raise ValueError("must not be white space only")
+    for char in value:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cs"):
+            raise ValueError(f"must not contain control characters (U+{ord(char):04X})")
+        if char in BIDI_CONTROLS:
+            raise ValueError(f"must not contain bidirectional controls (U+{ord(char):04X})")
+    return value
+
+
+def _addressable(value: str) -> str:
+    if "/" in value:
+        raise ValueError("must not contain '/': GET /users/{user_id} could not address it")
+    return value
+
+
+Identifier = Annotated[
+    str, StringConstraints(min_length=1, max_length=256), AfterValidator(_printable_identifier)
+]
 """Personalize accepts user and item ids of 1 to 256 characters."""
+UserId = Annotated[Identifier, AfterValidator(_addressable)]
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
+EPOCH_TEXT = re.compile(r"[0-9]{1,20}(\.[0-9]{1,9})?")
 
 
 class EventType(StrEnum):
@@ -34,9 +72,11 @@ class Review(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    user_id: Identifier
+    user_id: UserId
     item_id: Identifier
-    event_rating: int = Field(ge=1, le=5, description="Stars, 1 to 5.")
+    event_rating: Annotated[int, Strict()] = Field(
+        ge=1, le=5, description='Stars, 1 to 5, as a JSON integer (not 5.0, "5" or true).'
+    )
     event_verified_purchase: Literal["Y", "N"]
     event_type: EventType = EventType.RATING
     email_address: EmailStr
@@ -51,6 +91,8 @@ class Review(BaseModel):
         # Pydantic reads large numbers as milliseconds; the API promises seconds, always.
         if isinstance(value, bool):
             raise ValueError("expected ISO-8601 text or epoch seconds, got a boolean")
+        if isinstance(value, str) and EPOCH_TEXT.fullmatch(value.strip()):
+            value = float(value)  # digits are seconds too, never milliseconds
         if isinstance(value, int | float):
             if value < 0:
                 raise ValueError("epoch seconds must not be negative")
