@@ -62,13 +62,7 @@ class EventType(StrEnum):
 
 
 class Review(BaseModel):
-    """A viewer's rating of one title, the body of ``POST /reviews``.
-
-    >>> Review.model_validate({"user_id": "37197598", "item_id": "Lucy", "event_rating": 5,
-    ...     "event_verified_purchase": "Y", "event_type": "RATING",
-    ...     "email_address": "viewer@example.com"}).event_rating
-    5
-    """
+    """A viewer's rating of one title, the body of ``POST /reviews``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
