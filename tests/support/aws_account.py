@@ -50,7 +50,6 @@ class AwsAccount:
         self.stack = stack or Stack()
         self.personalize = PersonalizeState()
         self.findings: list[str] = []
-        self.calls: list[tuple[str, Request]] = []
         self._principals: dict[str, Principal] = {}
         self._bucket_policies = resource_policies(self.stack)
         self._local = threading.local()
@@ -125,7 +124,6 @@ class AwsAccount:
     def authorize(self, caller: Principal, requests: list[Request]) -> str | None:
         """The first refusal among ``requests`` (recorded as a finding), or None."""
         for request in requests:
-            self.calls.append((caller.name, request))
             bucket = request.resource.split("/", 1)[0] if request.action.startswith("s3:") else ""
             decision = evaluate(caller.statements, request, self._bucket_policies.get(bucket, []))
             if not decision.allowed:
