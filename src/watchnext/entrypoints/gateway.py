@@ -38,6 +38,10 @@ class LocalGateway:
     ) -> None:
         self._api_factory = api_factory
         self._per_thread = threading.local()
+        # Under concurrent load, a few accepted reviews (1-2 of 300) were answered 200 but never
+        # stored; the cause, somewhere in concurrent Powertools resolvers, is not found yet.
+        # One request at a time until it is: Lambda too runs one event per container.
+        self._one_at_a_time = threading.Lock()
         self.api_key = api_key
         self.stage = stage
 
@@ -69,7 +73,10 @@ class LocalGateway:
             method, path, body=body, headers=headers, query=query or None, stage=self.stage,
             source_ip=str(environ.get("REMOTE_ADDR", "127.0.0.1")),
         )  # fmt: skip
-        response = self.api.handle(event, LocalLambdaContext(function_name="watchnext-local-api"))
+        with self._one_at_a_time:  # see __init__: concurrent resolvers lost reviews
+            response = self.api.handle(
+                event, LocalLambdaContext(function_name="watchnext-local-api")
+            )
         response_headers = [
             (name, str(values[-1]))
             for name, values in (response.get("multiValueHeaders") or {}).items()
