@@ -29,7 +29,7 @@ def run(artifact: Path, requests: int = 1000, clients: int = 8) -> dict[str, Any
         stack = build_local_stack(config)
         stack.start()
         try:
-            items = stack.api_factory().service.recommender.item_ids[:500]  # type: ignore[attr-defined]
+            items = stack.api.service.recommender.item_ids[:500]  # type: ignore[attr-defined]
             result = run_load(config.api_url, "bench", items, requests=requests, clients=clients)
             load_end = time.monotonic()
             deadline = load_end + 900  # bounded: the mailer drains its durable queue meanwhile

@@ -88,7 +88,7 @@ def invoke(
                 LocalConfig(data_dir=data_dir, artifact=artifact, run_sink=False)
             )
         try:
-            response = stack.api_factory().handle(event, LocalLambdaContext())
+            response = stack.api.handle(event, LocalLambdaContext())
         finally:
             stack.db.close()
         typer.echo(json.dumps(_readable(response), indent=2, ensure_ascii=False))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import secrets
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,7 +79,7 @@ def _persistent_secret(path: Path, nbytes: int = 32) -> str:
 @dataclass
 class LocalStack:
     config: LocalConfig
-    api_factory: Callable[[], ReviewApi]
+    api: ReviewApi
     events: SqliteEventStore
     queue: SqliteEmailQueue
     worker: MailWorker
@@ -94,7 +93,7 @@ class LocalStack:
         if self.sink is not None:
             self.sink.start()
         self.worker.start()
-        self._serve("api", LocalGateway(self.api_factory, self.api_key), self.config.api_port)
+        self._serve("api", LocalGateway(self.api, self.api_key), self.config.api_port)
         if self.config.web_port is not None:
             from watchnext.webapp.app import LOCAL_HOSTS, create_app, load_catalog
             from watchnext.webapp.client import ReviewApiClient
@@ -151,9 +150,6 @@ def build_local_stack(config: LocalConfig) -> LocalStack:
         state.opt_out(user_id)
         return user_id
 
-    def api_factory() -> ReviewApi:
-        return ReviewApi(service, unsubscriber=unsubscriber)
-
     mailer = SmtpMailer(
         HandlebarsRenderer(load_template()), sender=config.sender,
         host=config.smtp_host, port=config.smtp_port,
@@ -166,6 +162,7 @@ def build_local_stack(config: LocalConfig) -> LocalStack:
         SmtpSink(config.outbox_dir, config.smtp_host, config.smtp_port) if config.run_sink else None
     )
     return LocalStack(
-        config=config, api_factory=api_factory, events=events, queue=queue,
-        worker=MailWorker(queue, delivery), catalog=catalog, api_key=api_key, db=db, sink=sink,
+        config=config, api=ReviewApi(service, unsubscriber=unsubscriber), events=events,
+        queue=queue, worker=MailWorker(queue, delivery), catalog=catalog, api_key=api_key,
+        db=db, sink=sink,
     )  # fmt: skip

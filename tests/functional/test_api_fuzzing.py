@@ -28,7 +28,7 @@ def local_api_schema(tmp_path_factory: pytest.TempPathFactory, trained: Path) ->
     folder = tmp_path_factory.mktemp("fuzz")
     config = LocalConfig(data_dir=folder / "state", artifact=trained, api_key=API_KEY["x-api-key"])
     stack = build_local_stack(config)  # adapters only: no servers, no mail worker
-    app = LocalGateway(stack.api_factory, stack.api_key)
+    app = LocalGateway(stack.api, stack.api_key)
     try:
         yield schemathesis.openapi.from_wsgi("/openapi.json", app, headers=API_KEY)
     finally:

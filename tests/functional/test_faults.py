@@ -36,7 +36,7 @@ def test_with_the_smtp_sink_down_reviews_are_accepted_and_emails_arrive_once_it_
     monkeypatch.setattr(mail_worker, "backoff_seconds", lambda attempt: 0.0)  # retry at once
     config = config_for(tmp_path, trained)
     stack = build_local_stack(config)  # nothing listens on config.smtp_port yet
-    api = stack.api_factory()
+    api = stack.api
     try:
         for user in ("u1", "u2", "u3"):
             response = post_review(api, ORIGINAL_REVIEW | {"user_id": user, "item_id": "1"})

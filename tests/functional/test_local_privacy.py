@@ -61,7 +61,7 @@ def test_the_api_key_is_compared_in_constant_time(
 
     monkeypatch.setattr(hmac, "compare_digest", spy)
     stack = build_local_stack(config_for(tmp_path, trained))
-    api = gateway.LocalGateway(stack.api_factory, "the-key")
+    api = gateway.LocalGateway(stack.api, "the-key")
     statuses: list[str] = []
     try:
         for key in ("the-kez", "the-key"):

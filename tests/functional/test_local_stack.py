@@ -113,7 +113,7 @@ def test_a_restart_keeps_every_accepted_review(tmp_path: Path, trained: Path) ->
     second = build_local_stack(config)  # a new process would do the same
     try:
         assert second.events.count() == 3
-        assert "A1" not in second.api_factory().service.recommender.recommend("u0", 10).item_ids
+        assert "A1" not in second.api.service.recommender.recommend("u0", 10).item_ids
     finally:
         second.db.close()
 

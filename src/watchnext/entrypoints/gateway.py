@@ -26,31 +26,19 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
 class LocalGateway:
-    """A WSGI application in front of the review API.
+    """A WSGI application in front of the review API, handing it one event at a time.
 
-    Powertools' resolver keeps the current event on itself, as a Lambda container serves one
-    event at a time; so each server thread gets its own `ReviewApi` from ``api_factory``
-    (they share the service, whose adapters are thread-safe).
+    Powertools' resolvers keep the current event in a class attribute
+    (``BaseRouter.current_event``), shared by every resolver in the process: two requests
+    handled at once can each read the other's body. Lambda runs one event per container, so
+    the gateway does the same; the server's threads still read and write sockets in parallel.
     """
 
-    def __init__(
-        self, api_factory: Callable[[], ReviewApi], api_key: str, stage: str = "local"
-    ) -> None:
-        self._api_factory = api_factory
-        self._per_thread = threading.local()
-        # Under concurrent load, a few accepted reviews (1-2 of 300) were answered 200 but never
-        # stored; the cause, somewhere in concurrent Powertools resolvers, is not found yet.
-        # One request at a time until it is: Lambda too runs one event per container.
-        self._one_at_a_time = threading.Lock()
+    def __init__(self, api: ReviewApi, api_key: str, stage: str = "local") -> None:
+        self.api = api
+        self._one_event_at_a_time = threading.Lock()
         self.api_key = api_key
         self.stage = stage
-
-    @property
-    def api(self) -> ReviewApi:
-        api: ReviewApi | None = getattr(self._per_thread, "api", None)
-        if api is None:
-            api = self._per_thread.api = self._api_factory()
-        return api
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = str(environ["REQUEST_METHOD"])
@@ -73,7 +61,7 @@ class LocalGateway:
             method, path, body=body, headers=headers, query=query or None, stage=self.stage,
             source_ip=str(environ.get("REMOTE_ADDR", "127.0.0.1")),
         )  # fmt: skip
-        with self._one_at_a_time:  # see __init__: concurrent resolvers lost reviews
+        with self._one_event_at_a_time:
             response = self.api.handle(
                 event, LocalLambdaContext(function_name="watchnext-local-api")
             )
