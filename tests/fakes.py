@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from watchnext.domain.email import EmailJob
+from watchnext.domain.email import EmailJob, Recipient
 from watchnext.domain.recommendation import CatalogItem, RecommendationList, ScoredItem
 from watchnext.errors import ServiceUnavailableError
 from watchnext.ports import InteractionEvent
@@ -99,11 +99,14 @@ class InMemoryEmailState:
     latest: dict[str, tuple[float, str]] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
 
-    def is_opted_out(self, user_id: str) -> bool:
-        return user_id in self.opted_out
+    def is_opted_out(self, address: str, user_id: str) -> bool:
+        return any(key in self.opted_out for key in Recipient.keys_for(address, user_id))
 
-    def opt_out(self, user_id: str) -> None:
-        self.opted_out.add(user_id)
+    def opt_out(self, recipient: Recipient) -> None:
+        self.opted_out.add(recipient.key)
+
+    def opt_in(self, recipient: Recipient) -> None:
+        self.opted_out.discard(recipient.key)
 
     def claim(self, job_id: str, lease_seconds: float) -> bool:
         if job_id in self.claimed:
@@ -136,6 +139,7 @@ def email_job(
     titles: tuple[str, ...] = ("Arrival (2016)", "Her (2013)"),
     rated: str = "Lucy (2014)",
     reviewed_at: datetime | None = None,
+    email_address: str = "viewer@example.com",
 ) -> EmailJob:
     from datetime import UTC
 
@@ -145,7 +149,7 @@ def email_job(
     return EmailJob(
         job_id=job_id,
         user_id=user_id,
-        email_address="viewer@example.com",
+        email_address=email_address,
         rated=RatedItem(item_id="Lucy", title=rated, rating=5),
         recommendations=tuple(
             Recommendation(item_id=f"item-{i}", title=t, score=1.0 / (i + 1))

@@ -13,7 +13,7 @@ from watchnext.adapters.aws.parameters import SsmParameters
 from watchnext.adapters.aws.personalize import PersonalizeEventRecorder, PersonalizeRecommender
 from watchnext.email.delivery import Delivery
 from watchnext.email.ports import Mailer
-from watchnext.email.unsubscribe import verify
+from watchnext.email.subscriptions import Subscriptions
 from watchnext.entrypoints.api import Idempotency, ReviewApi
 from watchnext.entrypoints.mailer import JobHandler
 from watchnext.service import MetricsSink, NullMetrics, ReviewService
@@ -73,22 +73,18 @@ def aws_review_api(
             ),
             expiry_seconds=settings.idempotency_expiry_seconds,
         )
-    unsubscriber = None
+    subscriptions = None
     if settings.unsubscribe_secret and settings.email_state_table:
-        key = unsubscribe_key(settings, clients)
         state = aws_email_state(settings, clients)
-
-        def unsubscriber(token: str) -> str:
-            user_id = verify(token, key())
-            state.opt_out(user_id)
-            return user_id
+        service.opt_outs = state
+        subscriptions = Subscriptions(state, unsubscribe_key(settings, clients))
 
     return ReviewApi(
         service,
         idempotency=idempotency,
         metrics_sink=metrics_sink,
         cors_allowed_origins=settings.cors_allowed_origins,
-        unsubscriber=unsubscriber,
+        subscriptions=subscriptions,
         retry_after_seconds=settings.retry_after_seconds,
     )
 

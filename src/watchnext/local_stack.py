@@ -20,8 +20,8 @@ from watchnext.adapters.local.sqlite import Database, private_folder
 from watchnext.adapters.local.stores import SqliteEmailQueue, SqliteEmailState, SqliteEventStore
 from watchnext.email.delivery import Delivery
 from watchnext.email.render import HandlebarsRenderer
+from watchnext.email.subscriptions import Subscriptions
 from watchnext.email.templates import load_template
-from watchnext.email.unsubscribe import verify
 from watchnext.entrypoints.api import ReviewApi
 from watchnext.entrypoints.gateway import LocalGateway
 from watchnext.recommender import artifact as artifacts
@@ -142,14 +142,9 @@ def build_local_stack(config: LocalConfig) -> LocalStack:
     api_key = config.api_key or _persistent_secret(config.state_dir / "api-key", 24)
     service = ReviewService(
         recorder=events, recommender=model, catalog=catalog, email_queue=queue,
-        num_results=config.num_results,
+        num_results=config.num_results, opt_outs=state,
     )  # fmt: skip
-
-    def unsubscriber(token: str) -> str:
-        user_id = verify(token, signing_key)
-        state.opt_out(user_id)
-        return user_id
-
+    subscriptions = Subscriptions(state, signing_key=lambda: signing_key)
     mailer = SmtpMailer(
         HandlebarsRenderer(load_template()), sender=config.sender,
         host=config.smtp_host, port=config.smtp_port,
@@ -162,7 +157,7 @@ def build_local_stack(config: LocalConfig) -> LocalStack:
         SmtpSink(config.outbox_dir, config.smtp_host, config.smtp_port) if config.run_sink else None
     )
     return LocalStack(
-        config=config, api=ReviewApi(service, unsubscriber=unsubscriber), events=events,
+        config=config, api=ReviewApi(service, subscriptions=subscriptions), events=events,
         queue=queue, worker=MailWorker(queue, delivery), catalog=catalog, api_key=api_key,
         db=db, sink=sink,
     )  # fmt: skip

@@ -42,3 +42,9 @@ class Catalog(Protocol):
 class EmailQueue(Protocol):
     def enqueue(self, job: EmailJob) -> None:
         """Hand the job to the mailer durably, or raise."""
+
+
+class OptOuts(Protocol):
+    def is_opted_out(self, address: str, user_id: str) -> bool:
+        """True if the address opted out, or the user did by a link from before opt-outs
+        were kept by address."""

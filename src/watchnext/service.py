@@ -10,14 +10,27 @@ import hashlib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from watchnext.domain.email import EmailJob, RatedItem
 from watchnext.domain.recommendation import CatalogItem, Recommendation, RecommendationList
 from watchnext.domain.review import Review
-from watchnext.ports import Catalog, EmailQueue, EventRecorder, InteractionEvent, Recommender
+from watchnext.ports import (
+    Catalog,
+    EmailQueue,
+    EventRecorder,
+    InteractionEvent,
+    OptOuts,
+    Recommender,
+)
+
+
+class EmailNotQueued(StrEnum):
+    OPTED_OUT = "opted_out"
+    NO_RECOMMENDATIONS = "no_recommendations"
 
 
 class ReviewAccepted(BaseModel):
@@ -29,6 +42,10 @@ class ReviewAccepted(BaseModel):
     recommendation_id: str | None
     recommendations: tuple[Recommendation, ...]
     email_queued: bool
+    email_not_queued_reason: EmailNotQueued | None = Field(
+        default=None,
+        description="Why no email was queued: the address unsubscribed, or nothing to recommend.",
+    )
 
 
 class UserRecommendations(BaseModel):
@@ -82,6 +99,7 @@ class ReviewService:
     email_queue: EmailQueue
     num_results: int = 10
     metrics: MetricsSink = field(default_factory=NullMetrics)
+    opt_outs: OptOuts | None = None
 
     def submit_review(self, review: Review) -> ReviewAccepted:
         """Record the review, fetch recommendations that reflect it, and queue the email."""
@@ -90,8 +108,8 @@ class ReviewService:
         ranked = self._recommend(review.user_id, self.num_results)
         catalog = self.catalog.lookup([review.item_id, *ranked.item_ids])
         recommendations = _with_titles(ranked, catalog)
-        email_queued = False
-        if recommendations:
+        not_queued = self._reason_not_to_email(review, recommendations)
+        if not_queued is None:
             rated = RatedItem(
                 item_id=review.item_id,
                 title=_title(review.item_id, catalog),
@@ -111,13 +129,24 @@ class ReviewService:
                 )
             )
             self.metrics.count("EmailsQueued")
-            email_queued = True
         return ReviewAccepted(
             user_id=review.user_id,
             recommendation_id=ranked.recommendation_id,
             recommendations=recommendations,
-            email_queued=email_queued,
+            email_queued=not_queued is None,
+            email_not_queued_reason=not_queued,
         )
+
+    def _reason_not_to_email(
+        self, review: Review, recommendations: tuple[Recommendation, ...]
+    ) -> EmailNotQueued | None:
+        if not recommendations:
+            return EmailNotQueued.NO_RECOMMENDATIONS
+        if self.opt_outs is not None and self.opt_outs.is_opted_out(
+            review.email_address, review.user_id
+        ):
+            return EmailNotQueued.OPTED_OUT
+        return None
 
     def recommendations_for(self, user_id: str, n: int | None = None) -> UserRecommendations:
         """The user's current recommendations with titles, recording nothing."""

@@ -91,6 +91,7 @@ def test_the_original_body_records_an_event_returns_titles_and_queues_one_job(
             {"item_id": "B00NOTINCATALOG", "title": "B00NOTINCATALOG", "score": 0.07},
         ],
         "email_queued": True,
+        "email_not_queued_reason": None,
     }
     aws.events.assert_no_pending_responses()
     aws.runtime.assert_no_pending_responses()

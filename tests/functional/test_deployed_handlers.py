@@ -121,20 +121,32 @@ def test_the_mailer_sends_a_queued_job_with_pinpoint() -> None:
         account.assert_no_pending_responses()
 
 
-def test_an_unsubscribe_link_opts_the_viewer_out() -> None:
+def test_the_unsubscribe_link_opts_the_address_out_and_back_in() -> None:
+    """GET asks, POST opts out (a review from the address then queues nothing), and the
+    page's second button opts back in: each under the review function's own role."""
+    address = json.loads(sample_event("review.json")["body"])["email_address"]
+    link = unsubscribe_url("https://api.example.com/test", address, SECRET_VALUE.encode())
+    query = {"token": parse_qs(urlsplit(link).query)["token"][0]}
+    table = boto3.client("dynamodb", region_name=REGION)
+    opt_out_key = {"pk": {"S": f"optout-address#{address.lower()}"}}
     with deployed() as account:
-        link = unsubscribe_url("https://api.example.com/test", "37197598", SECRET_VALUE.encode())
-        token = parse_qs(urlsplit(link).query)["token"][0]
+        asked = invoke(account, "ReviewFunction", proxy_event("GET", "/unsubscribe", query=query))
+        assert asked["statusCode"] == 200, asked["body"]
+        assert "Item" not in table.get_item(TableName="EmailStateTable", Key=opt_out_key)
 
-        response = invoke(
-            account, "ReviewFunction", proxy_event("GET", "/unsubscribe", query={"token": token})
-        )
+        done = invoke(account, "ReviewFunction", proxy_event("POST", "/unsubscribe", query=query))
+        assert done["statusCode"] == 200, done["body"]
+        assert "Item" in table.get_item(TableName="EmailStateTable", Key=opt_out_key)
 
-        assert response["statusCode"] == 200, response["body"]
-        state = boto3.client("dynamodb", region_name=REGION).get_item(
-            TableName="EmailStateTable", Key={"pk": {"S": "optout#37197598"}}
-        )
-        assert "Item" in state
+        ready_for_reviews(account, verified_purchase_column=False)
+        review = invoke(account, "ReviewFunction", sample_event("review.json"))
+        assert body_of(review)["email_not_queued_reason"] == "opted_out", review["body"]
+        assert received(account, "EmailJobQueue") == []
+
+        back = invoke(account, "ReviewFunction", proxy_event("POST", "/resubscribe", query=query))
+        assert back["statusCode"] == 200, back["body"]
+        assert "Item" not in table.get_item(TableName="EmailStateTable", Key=opt_out_key)
+        account.assert_no_pending_responses()
 
 
 def preflight(path: str, origin: str) -> dict[str, Any]:

@@ -180,3 +180,57 @@ def test_invoke_local_runs_the_sample_event_on_the_local_adapters(
     response = json.loads(result.stdout[result.stdout.index("{") :])
     assert response["statusCode"] == 200
     assert len(response["body"]["recommendations"]) == 5
+
+
+def wait_for_mail(stack: LocalStack, count: int, seconds: float = 15) -> list[Any]:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while len(outbox(stack.config.outbox_dir)) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return outbox(stack.config.outbox_dir)
+
+
+def submit_form(page_url: str, page: str) -> tuple[str, str]:
+    """POST the page's one form as a browser would; returns (the form's URL, the answer)."""
+    import html as html_text
+    import re
+    from urllib.parse import urljoin
+
+    match = re.search(r"<form method=post action='([^']+)'>", page)
+    assert match, page
+    url = urljoin(page_url, html_text.unescape(match.group(1)))
+    with urllib.request.urlopen(urllib.request.Request(url, data=b"", method="POST")) as answer:
+        return url, answer.read().decode()
+
+
+def test_the_emails_link_opts_the_address_out_whatever_the_user_id_and_back_in(
+    stack: LocalStack,
+) -> None:
+    import email
+    import email.policy
+
+    review = {**ORIGINAL_REVIEW, "user_id": "u1", "item_id": "A1", "timestamp": 1_700_000_000}
+    assert call(stack, "/reviews", review)[1]["email_queued"] is True
+    (mail,) = wait_for_mail(stack, 1)
+    message = email.message_from_bytes(mail.path.read_bytes(), policy=email.policy.default)
+    link = str(message["List-Unsubscribe"]).strip("<>")
+
+    with urllib.request.urlopen(link) as opened:  # what a link scanner does: changes nothing
+        page = opened.read().decode()
+    assert call(stack, "/reviews", review | {"timestamp": 1_700_000_001})[1]["email_queued"]
+
+    form_url, unsubscribed = submit_form(link, page)
+    assert "You are unsubscribed" in unsubscribed
+    as_another_id = review | {"user_id": "u2", "timestamp": 1_700_000_002}
+    status, refused = call(stack, "/reviews", as_another_id)
+    assert (status, refused["email_queued"], refused["email_not_queued_reason"]) == (
+        200, False, "opted_out",
+    )  # fmt: skip
+    other_address = as_another_id | {"email_address": "someone.else@example.com"}
+    assert call(stack, "/reviews", other_address | {"timestamp": 1_700_000_003})[1]["email_queued"]
+
+    _, resubscribed = submit_form(form_url, unsubscribed)
+    assert "You are subscribed again" in resubscribed
+    assert call(stack, "/reviews", review | {"timestamp": 1_700_000_004})[1]["email_queued"]
+    assert len(wait_for_mail(stack, 4)) == 4  # the first, the scanned one, someone else, again

@@ -21,7 +21,7 @@ from tests.support.deployment import sqs_records
 from tests.support.stack import Stack
 from watchnext.adapters.aws.email_state import DynamoDbEmailState
 from watchnext.adapters.aws.mailers import PinpointMailer, SesMailer
-from watchnext.domain.email import EmailJob
+from watchnext.domain.email import EmailJob, Recipient
 from watchnext.email.delivery import Delivery
 from watchnext.email.templates import template_data
 from watchnext.entrypoints.lambda_context import LocalLambdaContext
@@ -162,7 +162,7 @@ def test_a_redelivered_job_is_not_sent_twice(world: World) -> None:
 
 
 def test_an_opted_out_viewer_gets_nothing(world: World) -> None:
-    world.state.opt_out("37197598")
+    world.state.opt_out(Recipient(address=email_job().email_address))
     ses = SesMailer(world.ses, sender=SENDER, template_name=TEMPLATE)
     with Stubber(world.ses) as stub:  # no response queued: any send would raise
         response = handle_batch(

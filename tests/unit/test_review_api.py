@@ -56,6 +56,7 @@ def test_the_original_body_returns_titled_recommendations_and_queues_an_email(
             {"item_id": "Up", "title": "Up", "score": pytest.approx(1 / 3)},
         ],
         "email_queued": True,
+        "email_not_queued_reason": None,
     }
     assert [e.item_id for e in world.recorder.recorded] == ["Lucy"]
     assert len(world.queue.sent) == 1
@@ -150,7 +151,7 @@ def test_the_openapi_document_describes_the_routes(world: World) -> None:
     document = body_of(response)
     assert document["openapi"].startswith("3.")
     assert set(document["paths"]) == {
-        "/reviews", "/users/{user_id}/recommendations", "/unsubscribe",
+        "/reviews", "/users/{user_id}/recommendations", "/unsubscribe", "/resubscribe",
     }  # fmt: skip
     review_schema = document["components"]["schemas"]["Review"]
     assert review_schema["additionalProperties"] is False

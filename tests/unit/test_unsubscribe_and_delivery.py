@@ -8,14 +8,25 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.fakes import FakeMailer, InMemoryEmailState, email_job
+from watchnext.domain.email import Recipient
 from watchnext.email.delivery import SEND_CLAIM_LEASE_SECONDS, Delivery, Outcome, RetryLaterError
-from watchnext.email.unsubscribe import InvalidTokenError, sign, unsubscribe_url, verify
+from watchnext.email.unsubscribe import (
+    InvalidTokenError,
+    sign,
+    sign_legacy,
+    unsubscribe_url,
+    verify,
+)
 
 KEY = b"k" * 32
 
 
-def test_a_signed_token_gives_back_its_user() -> None:
-    assert verify(sign("37197598", KEY), KEY) == "37197598"
+def test_a_signed_token_gives_back_its_address_case_folded() -> None:
+    assert verify(sign("Viewer@Example.com", KEY), KEY) == Recipient(address="viewer@example.com")
+
+
+def test_a_link_from_before_opt_outs_by_address_still_names_its_user() -> None:
+    assert verify(sign_legacy("37197598", KEY), KEY) == Recipient(legacy_user_id="37197598")
 
 
 @pytest.mark.parametrize(
@@ -42,11 +53,11 @@ def test_an_old_token_expires() -> None:
         verify(old, KEY)
 
 
-def test_the_link_carries_a_token_for_the_user() -> None:
-    url = unsubscribe_url("https://api.example.com/prod/", "u 1", KEY)
+def test_the_link_carries_a_token_for_the_address() -> None:
+    url = unsubscribe_url("https://api.example.com/prod/", "a+b@example.com", KEY)
     parsed = urlparse(url)
     assert parsed.path == "/prod/unsubscribe"
-    assert verify(parse_qs(parsed.query)["token"][0], KEY) == "u 1"
+    assert verify(parse_qs(parsed.query)["token"][0], KEY) == Recipient(address="a+b@example.com")
 
 
 def delivery(
@@ -66,13 +77,37 @@ def test_a_job_is_sent_once_with_a_working_unsubscribe_link() -> None:
     assert service.deliver(email_job()) is Outcome.DUPLICATE
 
     ((job, url),) = mailer.sent
-    assert verify(parse_qs(urlparse(url).query)["token"][0], KEY) == job.user_id
+    token = parse_qs(urlparse(url).query)["token"][0]
+    assert verify(token, KEY) == Recipient(address=job.email_address)
 
 
-def test_an_opted_out_viewer_gets_nothing() -> None:
-    mailer, state = FakeMailer(), InMemoryEmailState(opted_out={"37197598"})
+def test_an_opt_out_follows_the_address_whatever_the_user_id() -> None:
+    mailer, state = FakeMailer(), InMemoryEmailState()
+    state.opt_out(Recipient(address="viewer@example.com"))
+    service = delivery(state, mailer)
+
+    as_another_user = email_job("job-1", "another-id", email_address="Viewer@Example.com")
+    same_user_new_address = email_job("job-2", "37197598", email_address="new@example.com")
+
+    assert service.deliver(as_another_user) is Outcome.OPTED_OUT
+    assert service.deliver(same_user_new_address) is Outcome.SENT
+    assert [job.job_id for job, _ in mailer.sent] == ["job-2"]
+
+
+def test_an_opt_out_made_by_an_old_link_still_stops_that_users_mail() -> None:
+    mailer, state = FakeMailer(), InMemoryEmailState()
+    state.opt_out(Recipient(legacy_user_id="37197598"))
+
     assert delivery(state, mailer).deliver(email_job()) is Outcome.OPTED_OUT
     assert mailer.sent == []
+
+
+def test_resubscribing_lets_mail_through_again() -> None:
+    mailer, state = FakeMailer(), InMemoryEmailState()
+    state.opt_out(Recipient(address="viewer@example.com"))
+    state.opt_in(Recipient(address="VIEWER@example.com"))
+
+    assert delivery(state, mailer).deliver(email_job()) is Outcome.SENT
 
 
 def test_a_failed_send_is_released_so_the_retry_sends() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, EmailStr
@@ -29,3 +30,39 @@ class EmailJob(BaseModel):
     recommendations: tuple[Recommendation, ...]
     recommendation_id: str | None
     reviewed_at: datetime
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Whom an unsubscribe link speaks for: an address, or, in links sent before opt-outs
+    were kept by address, a user id (those opt-outs are still honoured)."""
+
+    address: str | None = None
+    legacy_user_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.address is None) == (self.legacy_user_id is None):
+            raise ValueError("a recipient is an address or a legacy user id, not both")
+
+    @property
+    def key(self) -> str:
+        """The key every store keeps this recipient's opt-out under."""
+        if self.address is not None:
+            return f"optout-address#{address_key(self.address)}"
+        return f"optout#{self.legacy_user_id}"
+
+    @classmethod
+    def keys_for(cls, address: str, user_id: str) -> tuple[str, str]:
+        """The opt-out keys that stop mail to ``address`` sent for ``user_id``."""
+        return cls(address=address).key, cls(legacy_user_id=user_id).key
+
+    @property
+    def label(self) -> str:
+        """How a page names the recipient: the address itself, which the link's holder has."""
+        return self.address or f"viewer {self.legacy_user_id}"
+
+
+def address_key(address: str) -> str:
+    """An address as opt-outs are kept: case-folded, since providers ignore case and an
+    opt-out must not be dodged by ``Bob@`` against ``bob@``."""
+    return address.strip().lower()

@@ -46,7 +46,7 @@ class Delivery:
     def deliver(self, job: EmailJob) -> Outcome:
         """Send ``job`` unless the user opted out, it was sent already, or (with a cooldown)
         a newer review of the same user will be emailed instead."""
-        if self.state.is_opted_out(job.user_id):
+        if self.state.is_opted_out(job.email_address, job.user_id):
             return Outcome.OPTED_OUT
         if self.cooldown_seconds > 0:
             latest = self.state.note_latest(job.user_id, job.job_id, job.reviewed_at)
@@ -61,7 +61,7 @@ class Delivery:
             # Being sent, or its sender died holding the claim: once the lease is over,
             # the redelivered job sends. Acknowledging it now would lose the email.
             raise RetryLaterError(int(self.claim_lease_seconds) + 1, "send claimed elsewhere")
-        url = unsubscribe_url(self.unsubscribe_base_url, job.user_id, self.signing_key())
+        url = unsubscribe_url(self.unsubscribe_base_url, job.email_address, self.signing_key())
         try:
             self.mailer.send(job, url)
         except Exception:

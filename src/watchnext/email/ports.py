@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from watchnext.domain.email import EmailJob
+from watchnext.domain.email import EmailJob, Recipient
+from watchnext.ports import OptOuts
 
 
 class Mailer(Protocol):
@@ -13,12 +14,15 @@ class Mailer(Protocol):
         """Deliver one recommendations email, or raise."""
 
 
-class EmailState(Protocol):
+class OptOutStore(OptOuts, Protocol):
+    def opt_out(self, recipient: Recipient) -> None: ...
+
+    def opt_in(self, recipient: Recipient) -> None:
+        """Undo the recipient's opt-out; nothing happens if there is none."""
+
+
+class EmailState(OptOutStore, Protocol):
     """Opt-outs, which jobs were sent, and each user's latest job (for the cooldown)."""
-
-    def is_opted_out(self, user_id: str) -> bool: ...
-
-    def opt_out(self, user_id: str) -> None: ...
 
     def claim(self, job_id: str, lease_seconds: float) -> bool:
         """True if this caller may send ``job_id``: nobody claimed it, or a claim's sender

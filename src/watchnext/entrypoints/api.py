@@ -13,7 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -32,7 +33,10 @@ from pydantic import BaseModel
 
 from watchnext import __version__
 from watchnext.adapters.aws.clients import lambda_deadline
+from watchnext.domain.email import Recipient
 from watchnext.domain.review import Review
+from watchnext.email.subscriptions import Subscriptions
+from watchnext.email.unsubscribe import InvalidTokenError
 from watchnext.entrypoints.request_body import BodyRejectedError, check_review_body
 from watchnext.errors import ServiceUnavailableError
 from watchnext.observability import PowertoolsMetrics, logger, metrics, tracer
@@ -56,6 +60,28 @@ class ReviewSubmission(BaseModel):
     idempotency_key: str | None = None
 
 
+TOKEN = Query(min_length=1, max_length=2048, description="The signed token from the email's link")
+
+SubscriptionStep = Literal["confirm", "unsubscribe", "resubscribe"]
+SUBSCRIPTION_PAGES: dict[SubscriptionStep, tuple[str, str, str]] = {
+    # step: (message, the button's label, where it posts)
+    "confirm": (
+        "Stop WatchNext recommendation emails to {recipient}?",
+        "Unsubscribe",
+        "unsubscribe",
+    ),
+    "unsubscribe": (
+        "You are unsubscribed: WatchNext will not email {recipient} again.",
+        "Subscribe again",
+        "resubscribe",
+    ),
+    "resubscribe": (
+        "You are subscribed again: WatchNext will email {recipient} after each review.",
+        "Unsubscribe",
+        "unsubscribe",
+    ),
+}
+
 MAX_RECOMMENDATIONS = 100
 PREFLIGHT_MAX_AGE_SECONDS = 600  # browsers cache the preflight answer this long
 
@@ -76,12 +102,21 @@ class ReviewApi:
         idempotency: Idempotency | None = None,
         metrics_sink: MetricsSink | None = None,
         cors_allowed_origins: tuple[str, ...] = (),
-        unsubscriber: Callable[[str], str] | None = None,
+        subscriptions: Subscriptions | None = None,
         retry_after_seconds: int = 30,
     ) -> None:
         self.service = service
         self.service_retry_after_seconds = retry_after_seconds
-        self._unsubscriber = unsubscriber
+        self._subscriptions = subscriptions
+        self._subscription_steps: dict[SubscriptionStep, Callable[[str], Recipient]] = (
+            {
+                "confirm": subscriptions.recipient,
+                "unsubscribe": subscriptions.unsubscribe,
+                "resubscribe": subscriptions.resubscribe,
+            }
+            if subscriptions
+            else {}
+        )
         self._metrics = metrics_sink or NullMetrics()
         self._idempotency_config: IdempotencyConfig | None = None
 
@@ -174,36 +209,47 @@ class ReviewApi:
 
         @app.get(
             "/unsubscribe",
-            summary="Stop recommendation emails (the signed link in every email)",
+            summary="Ask to stop recommendation emails (the signed link in every email)",
+            description="A page with a button that POSTs the opt-out; a GET changes nothing, "
+            "so link scanners and prefetchers cannot unsubscribe anyone.",
             responses={400: {"description": "The link is malformed, forged or expired"}},
         )
-        def unsubscribe(
-            token: Annotated[str, Query(min_length=1, max_length=2048)],
-        ) -> Response[str]:
-            return self._unsubscribe(token)
+        def confirm_unsubscribe(token: Annotated[str, TOKEN]) -> Response[str]:
+            return self._subscription_page(token, "confirm")
 
-        # RFC 8058 one-click: mail clients POST to the List-Unsubscribe URL.
-        @app.post("/unsubscribe", include_in_schema=False)
-        def unsubscribe_one_click(
-            token: Annotated[str, Query(min_length=1, max_length=2048)],
-        ) -> Response[str]:
-            return self._unsubscribe(token)
+        # Also the List-Unsubscribe-Post target (RFC 8058 one-click), which mail clients POST.
+        @app.post(
+            "/unsubscribe",
+            summary="Stop recommendation emails to the link's address",
+            responses={400: {"description": "The link is malformed, forged or expired"}},
+        )
+        def unsubscribe(token: Annotated[str, TOKEN]) -> Response[str]:
+            return self._subscription_page(token, "unsubscribe")
+
+        @app.post(
+            "/resubscribe",
+            summary="Receive recommendation emails again, undoing an unsubscribe",
+            responses={400: {"description": "The link is malformed, forged or expired"}},
+        )
+        def resubscribe(token: Annotated[str, TOKEN]) -> Response[str]:
+            return self._subscription_page(token, "resubscribe")
 
         @app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
         def openapi() -> Response[str]:
             return Response(HTTPStatus.OK, "application/json", self.openapi_json())
 
-    def _unsubscribe(self, token: str) -> Response[str]:
-        from watchnext.email.unsubscribe import InvalidTokenError
-
-        if self._unsubscriber is None:
+    def _subscription_page(self, token: str, step: SubscriptionStep) -> Response[str]:
+        if self._subscriptions is None:
             return _page(HTTPStatus.NOT_FOUND, "Unsubscribing is not configured here.")
         try:
-            user_id = self._unsubscriber(token)
+            recipient = self._subscription_steps[step](token)
         except InvalidTokenError as error:
             return _page(HTTPStatus.BAD_REQUEST, f"This unsubscribe link does not work: {error}.")
-        logger.info("Unsubscribed", extra={"user_id": user_id})
-        return _page(HTTPStatus.OK, "You are unsubscribed: WatchNext will not email you again.")
+        if step != "confirm":
+            logger.info("Subscription changed", extra={"step": step})
+        message, button, action = SUBSCRIPTION_PAGES[step]
+        form = _button_form(f"{action}?{urlencode({'token': token})}", button)
+        return _page(HTTPStatus.OK, message.format(recipient=recipient.label), form)
 
     def _register_error_handlers(self) -> None:
         app = self.resolver
@@ -309,13 +355,37 @@ def _json(
     return Response(status_code=status, content_type="application/json", body=body, headers=headers)
 
 
-def _page(status: int, message: str) -> Response[str]:
+PAGE_HEADERS = {
+    # The pages load nothing and post only to this API; nobody may frame them.
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",  # the page's URL carries the token
+    "Cache-Control": "no-store",
+}
+
+
+def _page(status: int, message: str, form: str = "") -> Response[str]:
     body = (
         "<!DOCTYPE html><html lang=en><meta charset=utf-8><title>WatchNext</title>"
         "<body style='font-family:sans-serif;margin:3em'>"
-        f"<p>{html.escape(message)}</p></body></html>"
+        f"<p>{html.escape(message)}</p>{form}</body></html>"
     )
-    return Response(status_code=status, content_type="text/html; charset=utf-8", body=body)
+    return Response(
+        status_code=status,
+        content_type="text/html; charset=utf-8",
+        body=body,
+        headers=PAGE_HEADERS,
+    )
+
+
+def _button_form(action: str, label: str) -> str:
+    """A form that POSTs to ``action``, relative to the page, so the API's stage prefix stays."""
+    return (
+        f"<form method=post action='{html.escape(action, quote=True)}'>"
+        f"<button type=submit>{html.escape(label)}</button></form>"
+    )
 
 
 def _cors(origins: tuple[str, ...]) -> CORSConfig | None:

@@ -19,7 +19,7 @@ from watchnext.entrypoints.api import ReviewApi
 from watchnext.entrypoints.lambda_context import LocalLambdaContext
 from watchnext.entrypoints.proxy_events import proxy_event
 
-OPEN_PATHS = frozenset({"/unsubscribe"})
+OPEN_PATHS = frozenset({"/unsubscribe", "/resubscribe"})
 MAX_BODY_BYTES = 1 << 20
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]

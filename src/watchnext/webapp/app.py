@@ -39,6 +39,17 @@ def load_catalog(dataset: Path) -> list[Title]:
         ]
 
 
+def _email_note(accepted: dict[str, Any]) -> str:
+    if accepted.get("email_queued"):
+        return " An email with these picks is on its way."
+    if accepted.get("email_not_queued_reason") == "opted_out":
+        return (
+            " No email: this address unsubscribed. The unsubscribe link in any WatchNext email"
+            " leads to a button to subscribe again."
+        )
+    return ""
+
+
 def _recommendation_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
@@ -328,11 +339,8 @@ def create_app(
                 html.Span(result.message, className="error", style={"color": "#b91c1c"}),
                 no_update,
             )
-        queued = (
-            " An email with these picks is on its way." if result.body.get("email_queued") else ""
-        )
         message = html.Span(
-            f"Rated {title['title']} {rating}/5.{queued}",
+            f"Rated {title['title']} {rating}/5.{_email_note(result.body)}",
             className="success",
             style={"color": "#166534"},
         )

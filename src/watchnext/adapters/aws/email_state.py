@@ -1,4 +1,5 @@
-"""Mailer state in one DynamoDB table keyed by ``pk``: ``optout#<user>``, ``sent#<job>``
+"""Mailer state in one DynamoDB table keyed by ``pk``: ``optout-address#<address>`` (and
+``optout#<user>`` from links sent before opt-outs were kept by address), ``sent#<job>``
 (``sending`` with a lease, then ``sent``), ``latest#<user>``; conditional writes make each
 decision atomic across concurrent mailers."""
 
@@ -10,11 +11,15 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from watchnext.adapters.aws.errors import aws_errors_as_unavailable
+from watchnext.domain.email import Recipient
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 SENT_RECORD_DAYS = 14  # longer than any SQS redelivery
 SENDING, SENT = "sending", "sent"
+RETRY_SECONDS = 5
 
 
 def _conditional_failed(error: ClientError) -> bool:
@@ -26,17 +31,25 @@ class DynamoDbEmailState:
         self._client = client
         self._table = table
 
-    def is_opted_out(self, user_id: str) -> bool:
-        item = self._client.get_item(
-            TableName=self._table, Key={"pk": {"S": f"optout#{user_id}"}}, ConsistentRead=True
-        )
-        return "Item" in item
+    def is_opted_out(self, address: str, user_id: str) -> bool:
+        """On the review path too, where a failure must be a 503 to retry, not a 500."""
+        with aws_errors_as_unavailable("email opt-out table", retry_after_seconds=RETRY_SECONDS):
+            return any(
+                "Item"
+                in self._client.get_item(
+                    TableName=self._table, Key={"pk": {"S": key}}, ConsistentRead=True
+                )
+                for key in Recipient.keys_for(address, user_id)
+            )
 
-    def opt_out(self, user_id: str) -> None:
+    def opt_out(self, recipient: Recipient) -> None:
         self._client.put_item(
             TableName=self._table,
-            Item={"pk": {"S": f"optout#{user_id}"}, "at": {"N": str(int(time.time()))}},
+            Item={"pk": {"S": recipient.key}, "at": {"N": str(int(time.time()))}},
         )
+
+    def opt_in(self, recipient: Recipient) -> None:
+        self._client.delete_item(TableName=self._table, Key={"pk": {"S": recipient.key}})
 
     def claim(self, job_id: str, lease_seconds: float) -> bool:
         now = time.time()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from watchnext.adapters.local.sqlite import Database
-from watchnext.domain.email import EmailJob
+from watchnext.domain.email import EmailJob, Recipient
 from watchnext.ports import EventRecorder, InteractionEvent
 
 
@@ -114,17 +114,19 @@ class SqliteEmailState:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def is_opted_out(self, user_id: str) -> bool:
-        return bool(
-            self._db.query("SELECT 1 FROM email_state WHERE key = ?", (f"optout#{user_id}",))
-        )
+    def is_opted_out(self, address: str, user_id: str) -> bool:
+        keys = Recipient.keys_for(address, user_id)
+        return bool(self._db.query("SELECT 1 FROM email_state WHERE key IN (?, ?)", keys))
 
-    def opt_out(self, user_id: str) -> None:
+    def opt_out(self, recipient: Recipient) -> None:
         with self._db.transaction() as tx:
             tx.execute(
-                "INSERT OR REPLACE INTO email_state VALUES (?, '', ?)",
-                (f"optout#{user_id}", time.time()),
+                "INSERT OR REPLACE INTO email_state VALUES (?, '', ?)", (recipient.key, time.time())
             )
+
+    def opt_in(self, recipient: Recipient) -> None:
+        with self._db.transaction() as tx:
+            tx.execute("DELETE FROM email_state WHERE key = ?", (recipient.key,))
 
     def claim(self, job_id: str, lease_seconds: float) -> bool:
         """A ``sent#`` row: value ``sending`` with ``at`` = lease end, then ``sent``."""
