@@ -164,6 +164,30 @@ def test_the_openapi_document_describes_the_routes(world: World) -> None:
     }
 
 
+def test_the_openapi_document_declares_what_each_route_answers(world: World) -> None:
+    """Conformance of real answers to these declarations is test_api_fuzzing's job."""
+    document = body_of(get(world.api, "/openapi.json"))
+    paths, schemas = document["paths"], document["components"]["schemas"]
+
+    def body_schema(path: str, method: str, status: str, media: str = "application/json") -> Any:
+        return paths[path][method]["responses"][status]["content"][media]["schema"]
+
+    assert body_schema("/reviews", "post", "200") == {"$ref": "#/components/schemas/ReviewAccepted"}
+    assert body_schema("/users/{user_id}/recommendations", "get", "200") == {
+        "$ref": "#/components/schemas/UserRecommendations"
+    }
+    for status in ("400", "413", "415", "422"):
+        assert body_schema("/reviews", "post", status) == {"$ref": "#/components/schemas/Problem"}
+    assert set(schemas["Problem"]["properties"]) == {"message", "errors"}
+    assert body_schema("/reviews", "post", "503") == {"$ref": "#/components/schemas/Unavailable"}
+    assert body_schema("/unsubscribe", "get", "400", "text/html") == {"type": "string"}
+    assert document["components"]["securitySchemes"]["apiKey"]["name"] == "x-api-key"
+    assert paths["/reviews"]["post"]["security"] == [{"apiKey": []}]
+    assert "security" not in paths["/unsubscribe"]["post"]
+    assert "HTTPValidationError" not in schemas  # Powertools' shape, never returned
+    assert ">>>" not in json.dumps(document)  # no doctest in a description
+
+
 def test_an_unknown_route_gets_404(world: World) -> None:
     assert get(world.api, "/nowhere")["statusCode"] == 404
 
@@ -254,3 +278,14 @@ def test_a_body_that_is_not_utf8_is_refused_not_repaired(world: World) -> None:
 
     assert response["statusCode"] == 422
     assert "UTF-8" in body_of(response)["errors"][0]["reason"]
+
+
+@pytest.mark.parametrize("user_id", ['say "hi"', "a#b?c", "back\\slash", "★ fan", "é`|~"])
+def test_every_user_id_a_review_accepts_can_be_read_back(world: World, user_id: str) -> None:
+    posted = post_review(world.api, ORIGINAL_REVIEW | {"user_id": user_id})
+    assert posted["statusCode"] == 200, posted["body"]
+
+    response = get(world.api, f"/users/{user_id}/recommendations")
+
+    assert response["statusCode"] == 200, response["body"]
+    assert body_of(response)["user_id"] == user_id

@@ -16,6 +16,7 @@ from pydantic import (
     Field,
     Strict,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -42,11 +43,27 @@ def _addressable(value: str) -> str:
     return value
 
 
+_REFUSED = r"\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+
+
+def _documented_as(pattern: str) -> WithJsonSchema:
+    """The rules of the validators above, as the OpenAPI document states them (the
+    validators, not this pattern, are what the API enforces)."""
+    return WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 256, "pattern": pattern})
+
+
 Identifier = Annotated[
-    str, StringConstraints(min_length=1, max_length=256), AfterValidator(_printable_identifier)
+    str,
+    StringConstraints(min_length=1, max_length=256),
+    AfterValidator(_printable_identifier),
+    _documented_as(rf"^[^{_REFUSED}]*[^\s{_REFUSED}][^{_REFUSED}]*$"),
 ]
 """Personalize accepts user and item ids of 1 to 256 characters."""
-UserId = Annotated[Identifier, AfterValidator(_addressable)]
+UserId = Annotated[
+    Identifier,
+    AfterValidator(_addressable),
+    _documented_as(rf"^[^/{_REFUSED}]*[^/\s{_REFUSED}][^/{_REFUSED}]*$"),
+]
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 EPOCH_TEXT = re.compile(r"[0-9]{1,20}(\.[0-9]{1,9})?")

@@ -37,6 +37,14 @@ from watchnext.domain.email import Recipient
 from watchnext.domain.review import Review
 from watchnext.email.subscriptions import Subscriptions
 from watchnext.email.unsubscribe import InvalidTokenError
+from watchnext.entrypoints.api_schema import (
+    NEEDS_API_KEY,
+    SECURITY_SCHEMES,
+    SUBSCRIPTION_RESPONSES,
+    recommendation_responses,
+    review_responses,
+    without_unused_schemas,
+)
 from watchnext.entrypoints.request_body import BodyRejectedError, check_review_body
 from watchnext.errors import ServiceUnavailableError
 from watchnext.observability import PowertoolsMetrics, logger, metrics, tracer
@@ -92,6 +100,20 @@ class Idempotency:
     expiry_seconds: int = 3600
 
 
+class ReviewResolver(APIGatewayRestResolver):
+    """Powertools' REST resolver, with path parameters that match any character but '/'.
+
+    Powertools matches ``<user_id>`` against word characters and a list of URI punctuation,
+    so a viewer id with '"', '#', '?', '\\' or a symbol such as '★' could be posted but never
+    read back (404). A review's ids refuse only '/' and control characters, and GET must
+    address every id POST accepts.
+    """
+
+    @staticmethod
+    def _compile_regex(rule: str, base_regex: str = "^{}/*$") -> re.Pattern[str]:
+        return re.compile(base_regex.format(re.sub(r"<(\w+)>", r"(?P<\1>[^/]+)", rule)))
+
+
 class ReviewApi:
     """API Gateway proxy events in, proxy responses out."""
 
@@ -138,7 +160,7 @@ class ReviewApi:
                 output_serializer=PydanticSerializer(model=ReviewAccepted),
             )(submit)
         cors = _cors(cors_allowed_origins)
-        self.resolver = APIGatewayRestResolver(enable_validation=True, cors=cors)
+        self.resolver = ReviewResolver(enable_validation=True, cors=cors)
         self._register_routes()
         self._register_error_handlers()
 
@@ -154,11 +176,13 @@ class ReviewApi:
         return self.resolver.resolve(event, context)
 
     def openapi_json(self) -> str:
-        return self.resolver.get_openapi_json_schema(
+        document = self.resolver.get_openapi_schema(
             title="WatchNext review API",
             version=__version__,
             summary="Post a review, get recommendations that reflect it, receive them by email.",
-        )
+            security_schemes=SECURITY_SCHEMES,
+        ).model_dump(mode="json", by_alias=True, exclude_none=True)
+        return json.dumps(without_unused_schemas(document), indent=2)
 
     def _register_routes(self) -> None:
         app = self.resolver
@@ -173,13 +197,9 @@ class ReviewApi:
                 "result and records nothing again. Without it, a review is the same review when "
                 "user_id, item_id and timestamp match, so send `timestamp` when you retry."
             ),
-            responses={
-                200: {"description": "Recorded; recommendations reflect the review"},
-                400: {"description": "The Idempotency-Key header is malformed"},
-                409: {"description": "The same review is being recorded right now; retry"},
-                422: {"description": "A field is missing or invalid, or the key was reused"},
-                503: {"description": "The recommender is not configured or not ACTIVE yet"},
-            },
+            responses=review_responses(ReviewAccepted),
+            security=NEEDS_API_KEY,
+            operation_id="post_review",
         )
         def post_review(review: Review) -> ReviewAccepted:
             key = _idempotency_key(app.current_event.headers.get(IDEMPOTENCY_HEADER))
@@ -199,7 +219,9 @@ class ReviewApi:
         @app.get(
             "/users/<user_id>/recommendations",
             summary="A viewer's current recommendations, with titles",
-            responses={503: {"description": "The recommender is not configured or not ACTIVE"}},
+            responses=recommendation_responses(UserRecommendations),
+            security=NEEDS_API_KEY,
+            operation_id="get_recommendations",
         )
         def get_recommendations(
             user_id: Annotated[str, Path(min_length=1, max_length=256)],
@@ -212,7 +234,7 @@ class ReviewApi:
             summary="Ask to stop recommendation emails (the signed link in every email)",
             description="A page with a button that POSTs the opt-out; a GET changes nothing, "
             "so link scanners and prefetchers cannot unsubscribe anyone.",
-            responses={400: {"description": "The link is malformed, forged or expired"}},
+            responses=SUBSCRIPTION_RESPONSES,
         )
         def confirm_unsubscribe(token: Annotated[str, TOKEN]) -> Response[str]:
             return self._subscription_page(token, "confirm")
@@ -221,7 +243,7 @@ class ReviewApi:
         @app.post(
             "/unsubscribe",
             summary="Stop recommendation emails to the link's address",
-            responses={400: {"description": "The link is malformed, forged or expired"}},
+            responses=SUBSCRIPTION_RESPONSES,
         )
         def unsubscribe(token: Annotated[str, TOKEN]) -> Response[str]:
             return self._subscription_page(token, "unsubscribe")
@@ -229,7 +251,7 @@ class ReviewApi:
         @app.post(
             "/resubscribe",
             summary="Receive recommendation emails again, undoing an unsubscribe",
-            responses={400: {"description": "The link is malformed, forged or expired"}},
+            responses=SUBSCRIPTION_RESPONSES,
         )
         def resubscribe(token: Annotated[str, TOKEN]) -> Response[str]:
             return self._subscription_page(token, "resubscribe")

@@ -43,13 +43,15 @@ class DynamoDbEmailState:
             )
 
     def opt_out(self, recipient: Recipient) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item={"pk": {"S": recipient.key}, "at": {"N": str(int(time.time()))}},
-        )
+        with aws_errors_as_unavailable("email opt-out table", retry_after_seconds=RETRY_SECONDS):
+            self._client.put_item(
+                TableName=self._table,
+                Item={"pk": {"S": recipient.key}, "at": {"N": str(int(time.time()))}},
+            )
 
     def opt_in(self, recipient: Recipient) -> None:
-        self._client.delete_item(TableName=self._table, Key={"pk": {"S": recipient.key}})
+        with aws_errors_as_unavailable("email opt-out table", retry_after_seconds=RETRY_SECONDS):
+            self._client.delete_item(TableName=self._table, Key={"pk": {"S": recipient.key}})
 
     def claim(self, job_id: str, lease_seconds: float) -> bool:
         now = time.time()

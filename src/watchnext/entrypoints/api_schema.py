@@ -1,0 +1,130 @@
+"""What the review API answers besides success, as the OpenAPI document declares it.
+
+Every status a route can return is declared with the body it carries, so that a client (and
+the conformance tests) can rely on the document: the 4xx shape `Problem`, the 503 shape
+`Unavailable`, the API key as a security scheme, HTML for the pages people open.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, SecurityScheme
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel, Field
+
+API_KEY_SCHEME = "apiKey"
+SECURITY_SCHEMES: dict[str, SecurityScheme] = {
+    API_KEY_SCHEME: APIKey(
+        name="x-api-key",
+        in_=APIKeyIn.header,
+        description="The stage's API key (a usage plan; `ReviewApiKeyId` in the stack outputs).",
+    )
+}
+NEEDS_API_KEY: list[dict[str, list[str]]] = [{API_KEY_SCHEME: []}]
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="Where: `user_id`, `query.n`, `body`, a header name")
+    reason: str
+    type: str = Field(description="A stable code, e.g. `missing`, `body_invalid`, `key_reused`")
+
+
+class Problem(BaseModel):
+    """A refused request: what to change, field by field. The submitted values are not
+    echoed back."""
+
+    message: str
+    errors: list[FieldProblem]
+
+
+class Message(BaseModel):
+    message: str
+
+
+class Unavailable(BaseModel):
+    message: str
+    retry_after_seconds: int = Field(description="Also in the `Retry-After` header")
+
+
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
+
+
+def _json(model: type[BaseModel], description: str, **extra: Any) -> OpenAPIResponse:
+    response: OpenAPIResponse = {
+        "description": description,
+        "content": {"application/json": {"model": model}},
+    }
+    response.update(extra)  # type: ignore[typeddict-item]
+    return response
+
+
+def _html(description: str) -> OpenAPIResponse:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+FORBIDDEN = _json(Message, "No API key, or not this stage's (API Gateway's own answer)")
+INVALID = _json(Problem, "A parameter or field is missing or invalid; `errors` says which")
+UNAVAILABLE = _json(
+    Unavailable, "The recommender or a store is not ready or not answering; retry later",
+    headers=RETRY_AFTER,
+)  # fmt: skip
+
+
+def review_responses(accepted: type[BaseModel]) -> dict[int, OpenAPIResponse]:
+    return {
+        200: _json(
+            accepted,
+            "Recorded; the recommendations reflect the review",
+            links={
+                "RecommendationsOfTheReviewer": {
+                    "operationId": "get_recommendations",
+                    "parameters": {"user_id": "$response.body#/user_id"},
+                }
+            },
+        ),
+        400: _json(Problem, "The Idempotency-Key header is malformed"),
+        403: FORBIDDEN,
+        409: _json(
+            Message, "The same review is being recorded right now; retry", headers=RETRY_AFTER
+        ),
+        413: _json(Problem, "The body is larger than the API accepts"),
+        415: _json(Problem, "The body is not `application/json`"),
+        422: _json(Problem, "A field is missing or invalid, or the Idempotency-Key was reused"),
+        503: UNAVAILABLE,
+    }
+
+
+def recommendation_responses(listed: type[BaseModel]) -> dict[int, OpenAPIResponse]:
+    return {
+        200: _json(listed, "The viewer's current recommendations, best first, with titles"),
+        403: FORBIDDEN,
+        422: INVALID,
+        503: UNAVAILABLE,
+    }
+
+
+SUBSCRIPTION_RESPONSES: dict[int, OpenAPIResponse] = {
+    200: _html("A page for the viewer, with the next step's button"),
+    400: _html("The link is malformed, forged or expired; the page says which"),
+    404: _html("Unsubscribing is not configured on this deployment"),
+    422: INVALID,
+    503: UNAVAILABLE,
+}
+
+
+def without_unused_schemas(document: dict[str, Any]) -> dict[str, Any]:
+    """The document less the component schemas nothing refers to: Powertools adds its own
+    validation-error models, which this API never returns."""
+    schemas: dict[str, Any] = document.get("components", {}).get("schemas", {})
+    used: set[str] = set()
+    pending = [json.dumps(document["paths"])]
+    while pending:
+        for name in re.findall(r'"#/components/schemas/([^"]+)"', pending.pop()):
+            if name not in used and name in schemas:
+                used.add(name)
+                pending.append(json.dumps(schemas[name]))
+    document["components"]["schemas"] = {n: s for n, s in schemas.items() if n in used}
+    return document
