@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from watchnext.adapters.local.smtp import outbox
+from watchnext.adapters.local.outbox import outbox
 from watchnext.loadtest import run_load
 from watchnext.local_stack import LocalConfig, build_local_stack
 

@@ -6,7 +6,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from watchnext.adapters.local.smtp import outbox
+from watchnext.adapters.local.outbox import outbox
 from watchnext.domain.review import Review
 from watchnext.service import event_id_for
 from watchnext.webapp.client import ReviewApiClient

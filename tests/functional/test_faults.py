@@ -21,7 +21,8 @@ from tests.functional.test_local_stack import config_for
 from tests.functional.test_mailer_lambda import World, mailer_world
 from tests.support import ORIGINAL_REVIEW, post_review
 from watchnext.adapters.local import mail_worker
-from watchnext.adapters.local.smtp import SmtpSink, outbox
+from watchnext.adapters.local.outbox import outbox
+from watchnext.adapters.local.smtp import SmtpSink
 from watchnext.domain.email import EmailJob
 from watchnext.entrypoints.lambda_context import LocalLambdaContext
 from watchnext.entrypoints.mailer import JobHandler, handle_batch

@@ -14,7 +14,7 @@ import pytest
 
 from tests.fakes import email_job
 from tests.support import ORIGINAL_REVIEW
-from watchnext.adapters.local.smtp import outbox
+from watchnext.adapters.local.outbox import outbox
 from watchnext.adapters.local.sqlite import Database
 from watchnext.adapters.local.stores import SqliteEmailQueue, SqliteEventStore
 from watchnext.domain.review import Review

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from watchnext.adapters.local.outbox import Outbox
 from watchnext.webapp.app import SECURITY_HEADERS, create_app
 from watchnext.webapp.client import ReviewApiClient
 
@@ -21,11 +22,9 @@ EMAIL = (
 
 @pytest.fixture
 def web(tmp_path: Path) -> Any:
-    outbox = tmp_path / "outbox"
-    outbox.mkdir()
-    (outbox / "1764620000000000000.eml").write_text(EMAIL)
+    Outbox(tmp_path / "outbox").store(EMAIL.encode())
     (tmp_path / "secret.txt").write_text("the private key")
-    app = create_app(ReviewApiClient("http://127.0.0.1:9", "k"), [], outbox)
+    app = create_app(ReviewApiClient("http://127.0.0.1:9", "k"), [], tmp_path / "outbox")
     return app.server.test_client()
 
 
@@ -43,8 +42,9 @@ def show(web: Any, row: dict[str, str]) -> str:
     return str(json.loads(answer.data)["response"]["email-view"]["srcDoc"])
 
 
-def test_an_email_is_read_by_its_id_in_the_outbox(web: Any) -> None:
-    assert "Arrival (2016)" in show(web, {"id": "1764620000000000000"})
+def test_an_email_is_read_by_its_id_in_the_outbox(web: Any, tmp_path: Path) -> None:
+    [stored] = Outbox(tmp_path / "outbox").page()
+    assert "Arrival (2016)" in show(web, {"id": stored.email_id})
 
 
 @pytest.mark.parametrize(
@@ -63,14 +63,15 @@ def test_a_crafted_row_reads_nothing_outside_the_outbox(web: Any, row: dict[str,
     assert "not here" in shown
 
 
-def test_a_link_in_the_outbox_is_not_followed(tmp_path: Path) -> None:
-    outbox = tmp_path / "outbox"
-    outbox.mkdir()
+def test_a_link_in_the_outbox_is_neither_indexed_nor_followed(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox")
     (tmp_path / "secret.txt").write_text("the private key")
-    (outbox / "1764620000000000001.eml").symlink_to(tmp_path / "secret.txt")
-    web = create_app(ReviewApiClient("http://127.0.0.1:9", "k"), [], outbox).server.test_client()
+    (outbox.folder / "1764620000000000001.eml").symlink_to(tmp_path / "secret.txt")
+    outbox.recover()  # what the sink does when it starts
+    web = create_app(ReviewApiClient("http://127.0.0.1:9", "k"), [], outbox.folder)
 
-    assert "private key" not in show(web, {"id": "1764620000000000001"})
+    assert outbox.count() == 0
+    assert "private key" not in show(web.server.test_client(), {"id": "1764620000000000001"})
 
 
 def test_every_response_carries_the_security_headers(web: Any) -> None:

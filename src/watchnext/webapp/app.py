@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from watchnext.adapters.local.smtp import outbox
+from watchnext.adapters.local.outbox import Outbox
 from watchnext.webapp.client import ReviewApiClient
 
 
@@ -63,6 +63,7 @@ def _recommendation_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 EMAIL_ID = re.compile(r"[0-9]{1,24}")
 """An email's id: its file's name in the outbox (the nanosecond it arrived)."""
+OUTBOX_PAGE_SIZE = 10
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 CONTENT_SECURITY_POLICY = (
     # Dash serves its scripts and styles from this origin; its one inline script is allowed by
@@ -78,17 +79,18 @@ SECURITY_HEADERS = {
 }
 
 
-def email_html(outbox_dir: Path, email_id: str) -> str | None:
-    """The HTML of the email ``email_id`` in ``outbox_dir``; None when there is none. Only a
+def email_html(outbox: Outbox, email_id: str) -> str | None:
+    """The HTML of the email ``email_id``; None when the outbox's index has none. Only a
     regular file directly inside the outbox is read, whatever the browser sent."""
-    from watchnext.adapters.local.smtp import StoredEmail
-
     if not EMAIL_ID.fullmatch(email_id):
         return None
-    path = outbox_dir / f"{email_id}.eml"
-    if path.is_symlink() or not path.is_file() or path.resolve().parent != outbox_dir.resolve():
+    stored = outbox.find(email_id)
+    if stored is None:
         return None
-    return StoredEmail(path, "", "", "", 0.0).parts()[1]
+    path = stored.path
+    if path.is_symlink() or not path.is_file() or path.resolve().parent != outbox.folder.resolve():
+        return None
+    return stored.parts()[1]
 
 
 def _guard(server: Any, allowed_hosts: frozenset[str], policy: str) -> None:
@@ -120,6 +122,7 @@ def create_app(
     data_table: Any = dash_table.DataTable  # type: ignore[attr-defined]
 
     app = Dash(__name__, title="WatchNext", suppress_callback_exceptions=True)
+    outbox = Outbox(outbox_dir)
     table_style = {
         "style_cell": {"textAlign": "left", "fontFamily": "sans-serif", "fontSize": "14px"},
         "style_header": {"fontWeight": "600"},
@@ -243,7 +246,9 @@ def create_app(
                                     data_table(
                                         id="outbox",
                                         row_selectable="single",
-                                        page_size=10,
+                                        page_action="custom",  # a page at a time, from the index
+                                        page_current=0,
+                                        page_size=OUTBOX_PAGE_SIZE,
                                         columns=[
                                             {"name": n.title(), "id": n}
                                             for n in ("received", "to", "subject")
@@ -351,20 +356,26 @@ def create_app(
         )
 
     @app.callback(
-        Output("outbox", "data"), Input("outbox-refresh", "n_clicks"), Input("tabs", "value")
+        Output("outbox", "data"),
+        Output("outbox", "page_count"),
+        Input("outbox-refresh", "n_clicks"),
+        Input("tabs", "value"),
+        Input("outbox", "page_current"),
     )
-    def list_outbox(_: int | None, __: str) -> list[dict[str, Any]]:
-        return [
+    def list_outbox(_: int | None, __: str, page: int | None) -> tuple[list[dict[str, Any]], int]:
+        offset = max(page or 0, 0) * OUTBOX_PAGE_SIZE
+        rows = [
             {
                 "received": datetime.fromtimestamp(m.received_at, UTC).strftime(
                     "%Y-%m-%d %H:%M:%S"
                 ),
                 "to": m.to,
                 "subject": m.subject,
-                "id": m.path.stem,
+                "id": m.email_id,
             }
-            for m in outbox(outbox_dir)
+            for m in outbox.page(offset, OUTBOX_PAGE_SIZE)
         ]
+        return rows, max(1, -(-outbox.count() // OUTBOX_PAGE_SIZE))
 
     @app.callback(
         Output("email-view", "srcDoc"), Input("outbox", "selected_rows"), State("outbox", "data")
@@ -372,7 +383,7 @@ def create_app(
     def show_email(selected: list[int] | None, data: list[dict[str, Any]] | None) -> str:
         if not selected or not data:
             return "<p style='font-family:sans-serif;color:#666'>Select an email to read it.</p>"
-        found = email_html(outbox_dir, str(data[selected[0]].get("id", "")))
+        found = email_html(outbox, str(data[selected[0]].get("id", "")))
         if found is None:
             return "<p style='font-family:sans-serif;color:#666'>That email is not here.</p>"
         return found
