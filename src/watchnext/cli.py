@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from watchnext import __version__
+from watchnext.email.delivery import SEND_CLAIM_LEASE_SECONDS
 
 if TYPE_CHECKING:
     from watchnext.recommender.kinds import ModelKind
@@ -477,6 +478,14 @@ def demo(
     check: Annotated[
         bool, typer.Option(help="Run one scripted review end to end, then exit 0 or 1.")
     ] = False,
+    send_claim_lease_seconds: Annotated[
+        float,
+        typer.Option(
+            min=1.0,
+            help="After a crash mid-send, how long until that email is sent again (the "
+            "queue's lease is 1.5 times this).",
+        ),
+    ] = SEND_CLAIM_LEASE_SECONDS,
 ) -> None:
     """Run WatchNext on this machine: SMTP sink, review API, mailer and web app; Ctrl-C stops."""
     import signal
@@ -489,7 +498,7 @@ def demo(
             data_dir=data_dir, artifact=artifact, api_port=api_port, smtp_port=smtp_port,
             smtp_host=smtp_host or "127.0.0.1", run_sink=not smtp_host, api_key=api_key,
             dataset=dataset, web_port=None if check else web_port,
-            web_hosts=tuple(web_host or ()),
+            web_hosts=tuple(web_host or ()), send_claim_lease_seconds=send_claim_lease_seconds,
         )  # fmt: skip
         stack = build_local_stack(config)
     try:

@@ -18,7 +18,7 @@ from watchnext.adapters.local.mail_worker import MailWorker
 from watchnext.adapters.local.smtp import SmtpMailer, SmtpSink
 from watchnext.adapters.local.sqlite import Database, private_folder
 from watchnext.adapters.local.stores import SqliteEmailQueue, SqliteEmailState, SqliteEventStore
-from watchnext.email.delivery import Delivery
+from watchnext.email.delivery import SEND_CLAIM_LEASE_SECONDS, Delivery
 from watchnext.email.render import HandlebarsRenderer
 from watchnext.email.subscriptions import Subscriptions
 from watchnext.email.templates import load_template
@@ -46,6 +46,9 @@ class LocalConfig:
     web_port: int | None = 8080
     web_hosts: tuple[str, ...] = ()
     """Host names the web app answers to besides the local ones."""
+    send_claim_lease_seconds: float = SEND_CLAIM_LEASE_SECONDS
+    """After a crash mid-send, how long until the job is sent again (the queue's lease is
+    derived from it)."""
 
     @property
     def state_dir(self) -> Path:
@@ -152,6 +155,7 @@ def build_local_stack(config: LocalConfig) -> LocalStack:
     delivery = Delivery(
         mailer=mailer, state=state, unsubscribe_base_url=config.api_url,
         signing_key=lambda: signing_key, cooldown_seconds=config.email_cooldown_seconds,
+        claim_lease_seconds=config.send_claim_lease_seconds,
     )  # fmt: skip
     sink = (
         SmtpSink(config.outbox_dir, config.smtp_host, config.smtp_port) if config.run_sink else None

@@ -112,10 +112,11 @@ def test_the_teardown_answers_cloudformation_within_its_service_timeout() -> Non
 def test_a_send_claim_expires_before_its_job_comes_back_from_the_queue() -> None:
     """A mailer that died mid-send holds the claim; the redelivered job must find it expired
     (or wait for it), on AWS and locally."""
-    from watchnext.adapters.local.mail_worker import QUEUE_LEASE_SECONDS
-    from watchnext.email.delivery import SEND_CLAIM_LEASE_SECONDS
+    from watchnext.email.delivery import SEND_CLAIM_LEASE_SECONDS, queue_lease_seconds
 
     visibility = resource("EmailJobQueue")["Properties"]["VisibilityTimeout"]
     mailer_timeout = resource("MailerFunction")["Properties"]["Timeout"]
     assert SEND_CLAIM_LEASE_SECONDS + mailer_timeout <= visibility
-    assert SEND_CLAIM_LEASE_SECONDS < QUEUE_LEASE_SECONDS
+    assert visibility == queue_lease_seconds(SEND_CLAIM_LEASE_SECONDS)  # one setting, both places
+    for claim in (2.0, SEND_CLAIM_LEASE_SECONDS):
+        assert claim < queue_lease_seconds(claim)

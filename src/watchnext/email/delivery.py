@@ -22,7 +22,14 @@ class Outcome(StrEnum):
 SEND_CLAIM_LEASE_SECONDS = 120
 """How long a send claim holds before another mailer may take it (its sender died). Longer
 than any one send; shorter than the queue's redelivery (template.yaml VisibilityTimeout, the
-local queue's lease), which a test checks."""
+local queue's lease from `queue_lease_seconds`), which a test checks."""
+QUEUE_LEASE_FACTOR = 1.5
+
+
+def queue_lease_seconds(claim_lease_seconds: float) -> float:
+    """How long a queue hides a job it handed out: longer than the claim, so a job whose
+    sender died comes back to find the claim expired (AWS: 120 s claim, 180 s visibility)."""
+    return claim_lease_seconds * QUEUE_LEASE_FACTOR
 
 
 class RetryLaterError(Exception):

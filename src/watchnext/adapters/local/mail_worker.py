@@ -6,13 +6,9 @@ from __future__ import annotations
 import threading
 
 from watchnext.adapters.local.stores import SqliteEmailQueue
-from watchnext.email.delivery import SEND_CLAIM_LEASE_SECONDS, Delivery, RetryLaterError
+from watchnext.email.delivery import Delivery, RetryLaterError, queue_lease_seconds
 from watchnext.entrypoints.mailer import backoff_seconds
 from watchnext.observability import logger
-
-QUEUE_LEASE_SECONDS = SEND_CLAIM_LEASE_SECONDS + 60
-"""A leased job comes back only after a dead sender's claim has expired (as on AWS, where the
-queue's visibility timeout outlasts the claim)."""
 
 
 class MailWorker:
@@ -22,12 +18,14 @@ class MailWorker:
         self.queue = queue
         self.delivery = delivery
         self._poll_seconds = poll_seconds
+        # A leased job comes back only after a dead sender's claim has expired.
+        self.lease_seconds = queue_lease_seconds(delivery.claim_lease_seconds)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="mail-worker", daemon=True)
 
     def drain_once(self) -> int:
         """Deliver what is due now; returns how many jobs were handled."""
-        leased = self.queue.lease(limit=10, lease_seconds=QUEUE_LEASE_SECONDS)
+        leased = self.queue.lease(limit=10, lease_seconds=self.lease_seconds)
         for item in leased:
             try:
                 outcome = self.delivery.deliver(item.job)
