@@ -137,7 +137,9 @@ def build_local_stack(config: LocalConfig) -> LocalStack:
     model = artifacts.load(config.artifact)
     db = Database(config.state_dir / "watchnext.db")
     events = SqliteEventStore(db, forward_to=model)
+    events.forget_trained(artifacts.read_meta(config.artifact)["data"]["checksum"])
     events.replay_into(model)  # a restart keeps every accepted review in the model too
+    model.history = events.events_of  # rebuilds the live rows it evicts
     catalog = InMemoryCatalog(model.titles)
     queue = SqliteEmailQueue(db)
     state = SqliteEmailState(db)

@@ -113,14 +113,35 @@ def test_an_unknown_user_gets_the_popular_items(clusters: Interactions, kind: Mo
 
 
 @pytest.mark.parametrize("kind", MODEL_KINDS)
-def test_an_event_on_an_unknown_item_is_kept_for_training_and_harmless(
+def test_an_event_on_an_unknown_item_is_harmless_and_takes_no_memory(
     clusters: Interactions, kind: ModelKind
 ) -> None:
+    """The event store keeps it for the next training (`compact`), not the model."""
     model = fit(clusters, kind)
+    before = model.recommend("a1", 5).item_ids
     model.record(event("a1", "BRAND-NEW-TITLE"))
 
-    assert [e.item_id for e in model.pending] == ["BRAND-NEW-TITLE"]
-    assert len(model.recommend("a1", 5).items) == 5
+    assert model.live_users == 0
+    assert model.recommend("a1", 5).item_ids == before
+
+
+def test_live_rows_are_bounded_and_an_evicted_row_is_rebuilt_from_the_store(
+    clusters: Interactions,
+) -> None:
+    recorded: list[InteractionEvent] = []
+    model = fit(clusters, "als")
+    model.max_live_users = 3
+    model.history = lambda user: [e for e in recorded if e.user_id == user]
+    unbounded = fit(clusters, "als")  # the same model, keeping every row
+    for n in range(10):
+        for item in ("B1", "B2"):
+            recorded.append(event(f"a{n}", item))
+            model.record(recorded[-1])
+            unbounded.record(recorded[-1])
+
+    assert model.live_users == 3
+    for n in range(10):  # evicted or not, the same recommendations
+        assert model.recommend(f"a{n}", 5).item_ids == unbounded.recommend(f"a{n}", 5).item_ids
 
 
 @pytest.mark.parametrize("kind", MODEL_KINDS)

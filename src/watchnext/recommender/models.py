@@ -7,7 +7,8 @@ from __future__ import annotations
 import threading
 import uuid
 import warnings
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from watchnext.recommender.errors import RecommenderError
 from watchnext.recommender.kinds import MODEL_KINDS, ModelKind
 
 SEEN_BUT_UNLIKED = np.float32(1e-6)
+DEFAULT_MAX_LIVE_USERS = 10_000
 
 # BPR trains Hogwild-style: one thread keeps it deterministic for a seed.
 DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
@@ -105,8 +107,11 @@ class LocalRecommender:
     model: Any = None
     random_state: int = 42
     titles: dict[str, str] = field(default_factory=dict)
-    pending: list[InteractionEvent] = field(default_factory=list)
-    """Events on items the model has never seen: kept for the next training."""
+    max_live_users: int = DEFAULT_MAX_LIVE_USERS
+    """How many users' live rows stay in memory; the least recently used go first, and only
+    when ``history`` can rebuild them."""
+    history: Callable[[str], Iterable[InteractionEvent]] | None = None
+    """A user's recorded events, oldest first (the event store): rebuilds an evicted row."""
 
     def __post_init__(self) -> None:
         counts = np.bincount(self.train.indices, minlength=self.train.shape[1])
@@ -114,7 +119,7 @@ class LocalRecommender:
         self.popular = np.lexsort((np.arange(len(counts)), -counts))  # most interacted first
         self._user_index = {user: i for i, user in enumerate(self.user_ids)}
         self._item_index = {item: i for i, item in enumerate(self.item_ids)}
-        self._live_rows: dict[str, dict[int, float]] = {}
+        self._live_rows: OrderedDict[str, dict[int, float]] = OrderedDict()
         self._lock = threading.RLock()
 
     @classmethod
@@ -153,21 +158,18 @@ class LocalRecommender:
     # -- the interfaces ---------------------------------------------------------------
 
     def record(self, event: InteractionEvent) -> None:
-        """Take the event into the user's live row; the next `recommend` reflects it."""
+        """Take the event into the user's live row; the next `recommend` reflects it. An
+        item the model has never seen is left to the next training (the store keeps it)."""
         with self._lock:
-            item = self._item_index.get(event.item_id)
-            if item is None:
-                self.pending.append(event)
+            if event.item_id not in self._item_index:
                 return
-            row = self._live_rows.get(event.user_id)
-            if row is None:
-                row = self._trained_row(event.user_id)
-                self._live_rows[event.user_id] = row
-            row[item] = max(self.rule.weight(event.event_value), float(SEEN_BUT_UNLIKED))
+            row = self._live_row(event.user_id) or self._trained_row(event.user_id)
+            self._apply(row, event)
+            self._keep_live(event.user_id, row)
 
     def recommend(self, user_id: str, n: int) -> RecommendationList:
         with self._lock:
-            live = self._live_rows.get(user_id)
+            live = self._live_row(user_id)
             user = self._user_index.get(user_id)
             if live is None and user is not None:
                 items, scores = self._rank_trained_user(user, n)
@@ -180,6 +182,38 @@ class LocalRecommender:
             ),
             recommendation_id=f"local-{uuid.uuid4()}",
         )
+
+    @property
+    def live_users(self) -> int:
+        return len(self._live_rows)
+
+    def _live_row(self, user_id: str) -> dict[int, float] | None:
+        """The user's row with their recorded events: cached, or rebuilt from ``history``
+        after an eviction. None when they have recorded nothing."""
+        row = self._live_rows.get(user_id)
+        if row is not None:
+            self._live_rows.move_to_end(user_id)
+            return row
+        if self.history is None:
+            return None
+        events = [e for e in self.history(user_id) if e.item_id in self._item_index]
+        if not events:
+            return None
+        row = self._trained_row(user_id)
+        for event in events:
+            self._apply(row, event)
+        self._keep_live(user_id, row)
+        return row
+
+    def _apply(self, row: dict[int, float], event: InteractionEvent) -> None:
+        item = self._item_index[event.item_id]
+        row[item] = max(self.rule.weight(event.event_value), float(SEEN_BUT_UNLIKED))
+
+    def _keep_live(self, user_id: str, row: dict[int, float]) -> None:
+        self._live_rows[user_id] = row
+        self._live_rows.move_to_end(user_id)
+        while self.history is not None and len(self._live_rows) > self.max_live_users:
+            self._live_rows.popitem(last=False)
 
     # -- ranking ----------------------------------------------------------------------
 
@@ -257,7 +291,7 @@ class LocalRecommender:
     def history_of(self, user_id: str) -> list[str]:
         """The item ids the user has interacted with, strongest first."""
         with self._lock:
-            row = self._live_rows.get(user_id) or self._trained_row(user_id)
+            row = self._live_row(user_id) or self._trained_row(user_id)
         return [self.item_ids[i] for i, _ in sorted(row.items(), key=lambda kv: (-kv[1], kv[0]))]
 
     def describe(self) -> dict[str, Any]:

@@ -20,7 +20,15 @@ CREATE TABLE IF NOT EXISTS email_jobs (
     attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT
 );
 CREATE TABLE IF NOT EXISTS email_state (key TEXT PRIMARY KEY, value TEXT, at REAL);
+CREATE TABLE IF NOT EXISTS compactions (
+    seq INTEGER PRIMARY KEY, checksum TEXT NOT NULL, at REAL NOT NULL
+);
 """
+MIGRATIONS = (
+    # (the column it adds, the statements that add it) for databases made before it
+    ("events.compaction", "ALTER TABLE events ADD COLUMN compaction INTEGER"),
+)
+INDEXES = "CREATE INDEX IF NOT EXISTS events_by_user ON events (user_id);"
 
 
 def private_folder(folder: Path) -> Path:
@@ -46,6 +54,15 @@ class Database:
             self._connection.execute("PRAGMA synchronous=FULL")  # durable on power loss too
             self._connection.execute("PRAGMA busy_timeout=5000")
             self._connection.executescript(SCHEMA)
+            self._migrate()
+            self._connection.executescript(INDEXES)
+
+    def _migrate(self) -> None:
+        for target, statement in MIGRATIONS:
+            table, column = target.split(".")
+            columns = {row[1] for row in self._connection.execute(f"PRAGMA table_info({table})")}
+            if column not in columns:
+                self._connection.execute(statement)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from watchnext.adapters.local.sqlite import Database
 from watchnext.domain.email import EmailJob, Recipient
 from watchnext.ports import EventRecorder, InteractionEvent
+from watchnext.recommender.retention import Compaction, append_interactions
+
+SELECT_EVENTS = (
+    "SELECT event_id, user_id, item_id, event_type, event_value, timestamp, properties FROM events "
+)
+IN_ORDER = " ORDER BY recorded_at, event_id"
 
 
 class SqliteEventStore:
-    """Every accepted interaction, kept; `record` also forwards it to a live recommender."""
+    """Every accepted interaction, kept; `record` also forwards it to a live recommender.
+
+    Old events move into the training data (`compact`), and leave the store once a model
+    trained on them is served (`forget_trained`); see `watchnext.recommender.retention`.
+    """
 
     def __init__(self, db: Database, forward_to: EventRecorder | None = None) -> None:
         self._db = db
@@ -23,7 +34,8 @@ class SqliteEventStore:
     def record(self, event: InteractionEvent) -> None:
         with self._db.transaction() as tx:
             tx.execute(
-                "INSERT OR IGNORE INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO events (event_id, user_id, item_id, event_type, "
+                "event_value, timestamp, properties, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     event.event_id, event.user_id, event.item_id, event.event_type,
                     event.event_value, event.timestamp.isoformat(),
@@ -33,14 +45,26 @@ class SqliteEventStore:
         if self._forward_to is not None:
             self._forward_to.record(event)
 
-    def events(self) -> Iterator[InteractionEvent]:
-        rows = self._db.query("SELECT * FROM events ORDER BY recorded_at, event_id")
-        for event_id, user, item, kind, value, at, props, _ in rows:
-            yield InteractionEvent(
-                event_id=str(event_id), user_id=str(user), item_id=str(item),
-                event_type=str(kind), event_value=float(str(value)),
-                timestamp=datetime.fromisoformat(str(at)), properties=json.loads(str(props)),
-            )  # fmt: skip
+    def events(self) -> list[InteractionEvent]:
+        return self._events(SELECT_EVENTS + IN_ORDER)
+
+    def events_of(self, user_id: str) -> list[InteractionEvent]:
+        """The user's stored events, oldest first (a recommender rebuilds a row from them)."""
+        return self._events(SELECT_EVENTS + "WHERE user_id = ?" + IN_ORDER, (user_id,))
+
+    def _events(self, sql: str, parameters: tuple[object, ...] = ()) -> list[InteractionEvent]:
+        return [
+            InteractionEvent(
+                event_id=str(event_id),
+                user_id=str(user),
+                item_id=str(item),
+                event_type=str(kind),
+                event_value=float(str(value)),
+                timestamp=datetime.fromisoformat(str(at)),
+                properties=json.loads(str(props)),
+            )
+            for event_id, user, item, kind, value, at, props in self._db.query(sql, parameters)
+        ]
 
     def count(self) -> int:
         return int(str(self._db.query("SELECT count(*) FROM events")[0][0]))
@@ -52,6 +76,36 @@ class SqliteEventStore:
             recorder.record(event)
             replayed += 1
         return replayed
+
+    def compact(self, dataset: Path, recorded_before: float) -> Compaction:
+        """Append the events recorded before ``recorded_before`` (epoch seconds) to the
+        dataset's training data; they stay here until `forget_trained`."""
+        old = self._events(
+            SELECT_EVENTS + "WHERE compaction IS NULL AND recorded_at < ?" + IN_ORDER,
+            (recorded_before,),
+        )
+        if not old:
+            return Compaction(events=0, appended=0, checksum="")
+        appended, checksum = append_interactions(dataset, old)
+        with self._db.transaction() as tx:
+            seq = tx.execute(
+                "INSERT INTO compactions (checksum, at) VALUES (?, ?)", (checksum, time.time())
+            ).lastrowid
+            tx.executemany(
+                "UPDATE events SET compaction = ? WHERE event_id = ?",
+                [(seq, event.event_id) for event in old],
+            )
+        return Compaction(events=len(old), appended=appended, checksum=checksum)
+
+    def forget_trained(self, data_checksum: str) -> int:
+        """Delete the compacted events that a model trained on ``data_checksum`` holds."""
+        with self._db.transaction() as tx:
+            seq = tx.execute(
+                "SELECT max(seq) FROM compactions WHERE checksum = ?", (data_checksum,)
+            ).fetchone()[0]
+            if seq is None:
+                return 0
+            return int(tx.execute("DELETE FROM events WHERE compaction <= ?", (seq,)).rowcount)
 
 
 @dataclass(frozen=True)
