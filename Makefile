@@ -82,7 +82,8 @@ $(DATASET)/manifest.json: | $(BIN)/watchnext
 	$(BIN)/watchnext data fetch movielens-100k --data-dir $(DATA)
 	$(BIN)/watchnext prepare $(DATA)/movielens-100k --source movielens --out $(DATASET)
 
-$(ARTIFACT)/meta.json: $(DATASET)/manifest.json
+# Retrained when the dataset, the artifact format or the model code changes.
+$(ARTIFACT)/meta.json: $(DATASET)/manifest.json src/watchnext/recommender/artifact.py src/watchnext/recommender/models.py
 	$(BIN)/watchnext train --data $(DATASET) --model als --out $(ARTIFACT)
 
 demo-check: install $(ARTIFACT)/meta.json ## One scripted review end to end over HTTP (watchnext demo --check).

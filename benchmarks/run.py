@@ -10,7 +10,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import call_pattern, handler, load_bench, prepare_bench, recommender_bench
+from benchmarks import (
+    call_pattern,
+    handler,
+    load_bench,
+    prepare_bench,
+    recommender_bench,
+    replay_bench,
+)
 
 
 def _commit() -> str:
@@ -75,6 +82,8 @@ def markdown(results: dict[str, Any]) -> str:
         lines += _prepare_markdown(results["prepare"])
     if "recommender" in results:
         lines += _recommender_markdown(results["recommender"])
+    if "replay" in results:
+        lines += replay_bench.markdown(results["replay"])
     return "\n".join(lines)
 
 
@@ -178,6 +187,10 @@ def main() -> None:
         help="The trained model the local-API load test serves (skipped when missing).",
     )  # fmt: skip
     parser.add_argument(
+        "--replay-dataset", type=Path, default=Path("data/ml100k"),
+        help="A prepared MovieLens dataset for the replay benchmark (skipped when missing).",
+    )  # fmt: skip
+    parser.add_argument(
         "--prepare-rows", type=int, default=4_000_000,
         help="Rows of the synthetic dump for the preparation benchmark (0 skips it).",
     )  # fmt: skip
@@ -191,6 +204,8 @@ def main() -> None:
     }
     if args.artifact.joinpath("meta.json").exists():
         results["local_api_load"] = load_bench.run(args.artifact)
+    if args.replay_dataset.joinpath("interactions.csv").exists():
+        results["replay"] = replay_bench.run(args.replay_dataset)
     if args.prepare_rows:
         prepared = prepare_bench.CACHE / f"prepared-original-{args.prepare_rows}"
         results["prepare"] = prepare_bench.run(args.prepare_rows, prepared)

@@ -349,10 +349,11 @@ def train(
         from watchnext.recommender.data import load_interactions
         from watchnext.recommender.models import LocalRecommender, split_params
 
-        params, rule = split_params(kind, _params(param or []))
+        given = _params(param or [])
+        split_params(kind, given)  # a wrong name fails before the data is read
         interactions = load_interactions(data)
         trained = LocalRecommender.fit(
-            interactions, kind, params, rule, random_state=seed, show_progress=sys.stderr.isatty()
+            interactions, kind, given, random_state=seed, show_progress=sys.stderr.isatty()
         )
         target = out or Path("artifacts") / kind
         folder = artifact.save(trained, target, data_checksum=interactions.checksum)
@@ -378,10 +379,31 @@ def evaluate(
     personalize_metrics: Annotated[
         Path | None, typer.Option(help="A saved GetSolutionMetrics response to show beside ours.")
     ] = None,
+    protocol: Annotated[
+        str, typer.Option(help="random-users (Personalize's offline metrics) or replay.")
+    ] = "random-users",
+    test_share: Annotated[
+        float, typer.Option(min=0.01, max=0.5, help="replay: the share of events after the cut.")
+    ] = 0.1,
+    viewers: Annotated[
+        int, typer.Option(min=1, help="replay: how many of the most active viewers to replay.")
+    ] = 80,
 ) -> None:
-    """Evaluate local models with Personalize's offline protocol and metric names."""
+    """Evaluate local models: Personalize's offline protocol (random users), or a replay of
+    later events in time order through record and recommend (--protocol replay)."""
     kinds = [_model_kind(k.strip()) for k in models.split(",") if k.strip()]
     with _recommender_errors():
+        if protocol == "replay":
+            from watchnext.recommender.data import load_interactions
+            from watchnext.recommender.replay import ReplayPlan, run_replay, write_replay
+
+            plan = ReplayPlan(test_share=test_share, viewers=viewers, seed=seed)
+            learned: list[ModelKind] = [k for k in kinds if k != "popularity"] or ["als"]
+            results = run_replay(load_interactions(data), learned[0], plan)
+            typer.echo(write_replay(out, results, data.name))
+            return
+        if protocol != "random-users":
+            raise _fail(f"--protocol is random-users or replay, not {protocol!r}")
         from watchnext.recommender.evaluate import run_evaluation
 
         report = run_evaluation(
@@ -448,11 +470,12 @@ def email_preview(
     with _recommender_errors():
         from datetime import UTC, datetime
 
+        from watchnext.adapters.local.catalog import InMemoryCatalog
         from watchnext.domain.email import EmailJob, RatedItem
-        from watchnext.domain.recommendation import Recommendation
         from watchnext.email.render import HandlebarsRenderer
         from watchnext.email.templates import load_template, template_data
         from watchnext.recommender import artifact as artifacts
+        from watchnext.service import ids_to_title, titled
 
         model = artifacts.load(artifact)
         history = model.history_of(user)
@@ -460,17 +483,13 @@ def email_preview(
         if rated_id is None:
             raise _fail(f"{user!r} has rated nothing in {artifact}; pass --rated ITEM_ID")
         ranked = model.recommend(user, n)
+        titles_needed = ids_to_title(ranked)
         job = EmailJob(
             job_id="preview",
             user_id=user,
             email_address="preview@example.com",
             rated=RatedItem(item_id=rated_id, title=model.titles.get(rated_id, rated_id), rating=5),
-            recommendations=tuple(
-                Recommendation(
-                    item_id=i.item_id, title=model.titles.get(i.item_id, i.item_id), score=i.score
-                )
-                for i in ranked.items
-            ),
+            recommendations=titled(ranked, InMemoryCatalog(model.titles).lookup(titles_needed)),
             recommendation_id=ranked.recommendation_id,
             reviewed_at=datetime.now(UTC),
         )

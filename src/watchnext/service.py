@@ -41,6 +41,11 @@ class ReviewAccepted(BaseModel):
     user_id: str
     recommendation_id: str | None
     recommendations: tuple[Recommendation, ...]
+    item_known: bool = Field(
+        default=True,
+        description="False when the rated title is not in the catalog: it is recorded and "
+        "kept for the next training, but these picks cannot reflect it yet.",
+    )
     email_queued: bool
     email_not_queued_reason: EmailNotQueued | None = Field(
         default=None,
@@ -106,14 +111,15 @@ class ReviewService:
         event = interaction_from(review)
         self.recorder.record(event)
         ranked = self._recommend(review.user_id, self.num_results)
-        catalog = self.catalog.lookup([review.item_id, *ranked.item_ids])
-        recommendations = _with_titles(ranked, catalog)
+        catalog = self.catalog.lookup([review.item_id, *ids_to_title(ranked)])
+        recommendations = titled(ranked, catalog)
         not_queued = self._reason_not_to_email(review, recommendations)
         if not_queued is None:
             rated = RatedItem(
                 item_id=review.item_id,
                 title=_title(review.item_id, catalog),
                 rating=review.event_rating,
+                known=review.item_id in catalog,
             )
             # Every field was validated on the way in (Review, adapters): skip validating the
             # address a second time on the hot path. The mailer validates what it dequeues.
@@ -133,6 +139,7 @@ class ReviewService:
             user_id=review.user_id,
             recommendation_id=ranked.recommendation_id,
             recommendations=recommendations,
+            item_known=review.item_id in catalog,
             email_queued=not_queued is None,
             email_not_queued_reason=not_queued,
         )
@@ -154,7 +161,7 @@ class ReviewService:
         return UserRecommendations(
             user_id=user_id,
             recommendation_id=ranked.recommendation_id,
-            recommendations=_with_titles(ranked, self.catalog.lookup(ranked.item_ids)),
+            recommendations=titled(ranked, self.catalog.lookup(ids_to_title(ranked))),
         )
 
     def _recommend(self, user_id: str, n: int) -> RecommendationList:
@@ -169,10 +176,23 @@ def _title(item_id: str, catalog: Mapping[str, CatalogItem]) -> str:
     return entry.title if entry else item_id
 
 
-def _with_titles(
+def ids_to_title(ranked: RecommendationList) -> list[str]:
+    """The picks, and the history titles that explain them."""
+    because = [item.because for item in ranked.items if item.because]
+    return list(dict.fromkeys([*ranked.item_ids, *because]))
+
+
+def titled(
     ranked: RecommendationList, catalog: Mapping[str, CatalogItem]
 ) -> tuple[Recommendation, ...]:
     return tuple(
-        Recommendation(item_id=item.item_id, title=_title(item.item_id, catalog), score=item.score)
+        Recommendation(
+            item_id=item.item_id,
+            title=_title(item.item_id, catalog),
+            score=item.score,
+            because_item_id=item.because,
+            because_title=_title(item.because, catalog) if item.because else None,
+            reasons=item.reasons,
+        )
         for item in ranked.items
     )

@@ -83,14 +83,10 @@ def test_rating_a_title_changes_the_picks_and_the_email_arrives(stack: LocalStac
         page.click("text=Outbox")
         for _ in range(50):  # the mailer sends within a second or so
             page.click("#outbox-refresh")
-            if (
-                page.locator("#outbox tbody tr")
-                .filter(has_text="because you rated Title B3")
-                .count()
-            ):
+            if page.locator("#outbox tbody tr").filter(has_text="after you rated Title B3").count():
                 break
             page.wait_for_timeout(300)
-        page.locator("#outbox tbody tr").filter(has_text="because you rated Title B3").locator(
+        page.locator("#outbox tbody tr").filter(has_text="after you rated Title B3").locator(
             "input[type=radio]"
         ).check()
         frame = page.frame_locator("#email-view")

@@ -21,7 +21,7 @@ REVIEWED_AT = datetime(2026, 11, 1, 18, 30, tzinfo=UTC)
 PERSONALIZE_ANSWER = {
     "itemList": [
         {"itemId": "Arrival", "score": 0.41},
-        {"itemId": "Her", "score": 0.22},
+        {"itemId": "Her", "score": 0.22, "reason": ["Exploration"]},
         {"itemId": "B00NOTINCATALOG", "score": 0.07},
     ],
     "recommendationId": "RID-8c1d2f",
@@ -63,6 +63,14 @@ def expect_get_recommendations(aws: AwsWorld, num_results: int = 10) -> None:
     )
 
 
+def pick(item_id: str, title: str, score: float) -> dict[str, object]:
+    """A pick as the API shows it when the recommender computed no history reason."""
+    return {
+        "item_id": item_id, "title": title, "score": score,
+        "because_item_id": None, "because_title": None, "reasons": [],
+    }  # fmt: skip
+
+
 def publish_all(aws: AwsWorld) -> None:
     aws.publish(
         campaign_arn=CAMPAIGN_ARN,
@@ -86,10 +94,11 @@ def test_the_original_body_records_an_event_returns_titles_and_queues_one_job(
         "user_id": "37197598",
         "recommendation_id": "RID-8c1d2f",
         "recommendations": [
-            {"item_id": "Arrival", "title": "Arrival (2016)", "score": 0.41},
-            {"item_id": "Her", "title": "Her (2013)", "score": 0.22},
-            {"item_id": "B00NOTINCATALOG", "title": "B00NOTINCATALOG", "score": 0.07},
+            pick("Arrival", "Arrival (2016)", 0.41),
+            pick("Her", "Her (2013)", 0.22) | {"reasons": ["Exploration"]},  # Personalize's own
+            pick("B00NOTINCATALOG", "B00NOTINCATALOG", 0.07),
         ],
+        "item_known": True,
         "email_queued": True,
         "email_not_queued_reason": None,
     }
@@ -97,7 +106,7 @@ def test_the_original_body_records_an_event_returns_titles_and_queues_one_job(
     aws.runtime.assert_no_pending_responses()
     (job,) = aws.queued_jobs()
     assert job["email_address"] == "viewer@example.com"
-    assert job["rated"] == {"item_id": "Lucy", "title": "Lucy (2014)", "rating": 5}
+    assert job["rated"] == {"item_id": "Lucy", "title": "Lucy (2014)", "rating": 5, "known": True}
     assert [r["title"] for r in job["recommendations"]] == [
         "Arrival (2016)",
         "Her (2013)",

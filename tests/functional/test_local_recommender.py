@@ -193,7 +193,7 @@ def test_an_artifact_trained_on_other_data_is_refused(
 def test_unknown_parameters_are_named(clusters: Interactions) -> None:
     with pytest.raises(RecommenderError, match="als has no parameter 'factorz'"):
         split_params("als", {"factorz": "8"})
-    params, rule = split_params("als", {"factors": "16", "alpha": "2", "min_rating": "3"})
+    params, rule, _ = split_params("als", {"factors": "16", "alpha": "2", "min_rating": "3"})
     assert params["factors"] == 16
     assert (rule.alpha, rule.min_value) == (2.0, 3.0)
 
@@ -217,3 +217,39 @@ def test_the_split_holds_out_the_most_recent_tenth_of_a_tenth_of_users(
     assert [p.tolist() for p in again.inputs] == [p.tolist() for p in split.inputs]
     other = personalize_split(clusters, seed=2)
     assert [p.tolist() for p in other.inputs] != [p.tolist() for p in split.inputs]
+
+
+@pytest.mark.parametrize("kind", ["als", "bpr", "itemknn"])
+def test_each_picks_reason_is_the_largest_share_of_its_computed_score(
+    clusters: Interactions, kind: ModelKind
+) -> None:
+    """No pick claims a reason the model did not compute: the shares of a pick's score add
+    up to the score it was ranked by, and ``because`` is the largest of them."""
+    model = fit(clusters, kind)
+    for item in ("B1", "B2", "A3"):
+        model.record(event("a1", item))
+
+    picks = model.recommend("a1", 5).items
+
+    assert picks
+    for pick in picks:
+        shares = model.contributions("a1", pick.item_id)
+        if kind != "bpr":  # BPR's item bias belongs to no history item
+            assert sum(shares.values()) == pytest.approx(pick.score, rel=1e-3, abs=1e-5)
+        strongest = max(shares, key=lambda item: shares[item])
+        assert pick.because == (strongest if shares[strongest] > 0 else None)
+
+
+def test_recent_events_weigh_more_than_old_ones(clusters: Interactions) -> None:
+    """A viewer of the A titles who now rates B titles gets B picks first, with recency on;
+    with every event weighed equally the long A history still dominates."""
+    recent = fit(clusters, "als")
+    equal = LocalRecommender.fit(clusters, "als", {**FAST["als"], "decay": 1.0, "blend": 0.0})
+    for model in (recent, equal):
+        for item in ("B1", "B2", "B3"):
+            model.record(event("a1", item))
+
+    def b_picks(model: LocalRecommender) -> int:
+        return sum(item.startswith("B") for item in model.recommend("a1", 5).item_ids)
+
+    assert b_picks(recent) > b_picks(equal)

@@ -90,7 +90,7 @@ def test_email_preview_renders_the_template_for_a_user(tmp_path: Path) -> None:
     assert html.count('class="item"') == 3
     assert "Title B" in html  # a1 rated A titles; popularity fills in the rest
     text = (tmp_path / "preview" / "email.txt").read_text()
-    assert text.startswith("Subject: 3 picks for you, because you rated Title A")
+    assert text.startswith("Subject: 3 picks for you after you rated Title A")
     missing = runner.invoke(
         app,
         [
@@ -106,3 +106,37 @@ def test_email_preview_renders_the_template_for_a_user(tmp_path: Path) -> None:
     )
     assert missing.exit_code == 2
     assert "has rated nothing" in missing.stderr
+
+
+def test_the_replay_protocol_compares_live_updates_with_static_and_popularity(
+    tmp_path: Path,
+) -> None:
+    data = write_clusters(tmp_path / "data")
+
+    result = CliRunner().invoke(
+        app,
+        ["evaluate", "--data", str(data), "--out", str(tmp_path / "replay"), "--protocol",
+         "replay", "--models", "als", "--viewers", "10", "--test-share", "0.2"],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    results = json.loads((tmp_path / "replay" / "replay.json").read_text())
+    assert set(results["models"]) == {"popularity", "als static", "als full history", "als live"}
+    for row in results["models"].values():
+        assert row["metrics"]["all"]["events"] == results["replayed_events"] > 0
+    assert (tmp_path / "replay" / "replay.png").stat().st_size > 0
+    assert "| als live | all |" in (tmp_path / "replay" / "REPLAY.md").read_text()
+
+
+def test_the_validation_window_ends_where_the_test_window_begins(tmp_path: Path) -> None:
+    from watchnext.recommender.data import load_interactions
+    from watchnext.recommender.replay import ReplayPlan, windows
+
+    data = load_interactions(write_clusters(tmp_path / "data"))
+    validation, test = windows(data, ReplayPlan(viewers=80, events_per_viewer=100))
+
+    assert validation.train_mask.sum() < test.train_mask.sum()
+    assert not test.train_mask[test.replayed].any()  # never trained on what it replays
+    assert test.train_mask[validation.replayed].all()  # validation events are test training
+    newest_validation = data.timestamps[validation.replayed].max()
+    assert newest_validation <= data.timestamps[test.replayed].min()

@@ -24,19 +24,49 @@ def renderer() -> HandlebarsRenderer:
 
 
 @pytest.mark.parametrize("count", [1, 5, 25])
-def test_every_recommendation_is_shown_with_its_reason(
-    renderer: HandlebarsRenderer, count: int
-) -> None:
+def test_every_recommendation_is_shown(renderer: HandlebarsRenderer, count: int) -> None:
     titles = tuple(f"Film number {i}" for i in range(count))
     email = renderer.render(template_data(email_job(titles=titles), UNSUBSCRIBE))
 
     for title in titles:
         assert f'<span class="title">{title}</span>' in email.html
-        assert f"- {title} (Because you rated Lucy (2014))" in email.text
     assert email.html.count('class="item"') == count
-    assert email.html.count("Because you rated Lucy (2014)") == count
     assert f"{count}." in email.html  # ranks from 1
-    assert email.subject == f"{count} picks for you, because you rated Lucy (2014)"
+    assert email.subject == f"{count} picks for you after you rated Lucy (2014)"
+
+
+def test_each_pick_shows_the_reason_its_recommender_computed_and_no_other(
+    renderer: HandlebarsRenderer,
+) -> None:
+    job = email_job(titles=("Arrival (2016)", "Her (2013)", "Up (2009)"))
+    picks = (
+        job.recommendations[0].model_copy(
+            update={"because_item_id": "7", "because_title": "Contact (1997)"}
+        ),
+        job.recommendations[1].model_copy(update={"reasons": ("Exploration",)}),
+        job.recommendations[2],  # the recommender gave no reason
+    )
+    email = renderer.render(
+        template_data(job.model_copy(update={"recommendations": picks}), UNSUBSCRIBE)
+    )
+
+    assert "- Arrival (2016) (Because you rated Contact (1997))" in email.text
+    assert "- Her (2013) (Exploration)" in email.text
+    assert "- Up (2009)\n" in email.text
+    assert "Because you rated Lucy" not in email.text + email.html  # nothing invented
+    assert email.html.count('class="why"') == 2
+
+
+def test_a_title_not_in_the_catalog_is_said_so(renderer: HandlebarsRenderer) -> None:
+    job = email_job()
+    unknown = job.model_copy(update={"rated": job.rated.model_copy(update={"known": False})})
+
+    email = renderer.render(template_data(unknown, UNSUBSCRIBE))
+    known = renderer.render(template_data(job, UNSUBSCRIBE))
+
+    assert "We don't know this title yet" in email.text
+    assert "know this title yet" in email.html
+    assert "know this title yet" not in known.text + known.html
 
 
 def test_hostile_titles_are_escaped_in_html_and_plain_in_text(renderer: HandlebarsRenderer) -> None:
@@ -47,7 +77,7 @@ def test_hostile_titles_are_escaped_in_html_and_plain_in_text(renderer: Handleba
     assert "Tom &amp; Jerry &lt;Classic&gt;" in email.html
     assert "Say &quot;Hello&quot;, Goodbye" in email.html
     assert "- Tom & Jerry <Classic>" in email.text
-    assert email.subject.endswith("because you rated Tom & Jerry <Classic>")
+    assert email.subject.endswith("after you rated Tom & Jerry <Classic>")
 
 
 def test_the_unsubscribe_link_is_in_both_parts(renderer: HandlebarsRenderer) -> None:

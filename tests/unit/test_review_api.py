@@ -36,6 +36,13 @@ class World:
         self.api = ReviewApi(self.service, metrics_sink=self.metrics)
 
 
+def pick(item_id: str, title: str, score: object) -> dict[str, object]:
+    return {
+        "item_id": item_id, "title": title, "score": score,
+        "because_item_id": None, "because_title": None, "reasons": [],
+    }  # fmt: skip
+
+
 @pytest.fixture
 def world() -> World:
     return World()
@@ -51,10 +58,11 @@ def test_the_original_body_returns_titled_recommendations_and_queues_an_email(
         "user_id": "37197598",
         "recommendation_id": "rec-1",
         "recommendations": [
-            {"item_id": "Arrival", "title": "Arrival", "score": 1.0},
-            {"item_id": "Her", "title": "Her (2013)", "score": 0.5},
-            {"item_id": "Up", "title": "Up", "score": pytest.approx(1 / 3)},
+            pick("Arrival", "Arrival", 1.0),
+            pick("Her", "Her (2013)", 0.5),
+            pick("Up", "Up", pytest.approx(1 / 3)),
         ],
+        "item_known": True,
         "email_queued": True,
         "email_not_queued_reason": None,
     }
@@ -125,8 +133,8 @@ def test_recommendations_for_a_user_come_with_titles(world: World) -> None:
 
     assert response["statusCode"] == 200
     assert body_of(response)["recommendations"] == [
-        {"item_id": "Arrival", "title": "Arrival", "score": 1.0},
-        {"item_id": "Her", "title": "Her (2013)", "score": 0.5},
+        pick("Arrival", "Arrival", 1.0),
+        pick("Her", "Her (2013)", 0.5),
     ]
     assert world.recommender.asked == [("u-1", 2)]
     assert world.recorder.recorded == []
@@ -289,3 +297,12 @@ def test_every_user_id_a_review_accepts_can_be_read_back(world: World, user_id: 
 
     assert response["statusCode"] == 200, response["body"]
     assert body_of(response)["user_id"] == user_id
+
+
+def test_a_title_not_in_the_catalog_is_recorded_and_said_to_be_unknown(world: World) -> None:
+    response = post_review(world.api, ORIGINAL_REVIEW | {"item_id": "B00NEWTITLE"})
+
+    assert response["statusCode"] == 200
+    assert body_of(response)["item_known"] is False
+    assert [e.item_id for e in world.recorder.recorded] == ["B00NEWTITLE"]  # kept for training
+    assert world.queue.sent[0].rated.known is False

@@ -16,6 +16,8 @@ class RatedItem(BaseModel):
     item_id: str
     title: str
     rating: int
+    known: bool = True
+    """False when the title is not in the catalog (the picks cannot reflect it yet)."""
 
 
 class EmailJob(BaseModel):

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 @dataclass(frozen=True, slots=True)
 class ScoredItem:
     item_id: str
     score: float | None = None
+    because: str | None = None
+    """The item of the viewer's history that contributes most to this pick's score, when
+    the recommender computed one."""
+    reasons: tuple[str, ...] = ()
+    """The recommender's own reasons (Personalize's ``reason`` list), when it gives any."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,3 +46,14 @@ class Recommendation(BaseModel):
     item_id: str
     title: str
     score: float | None = None
+    because_item_id: str | None = Field(
+        default=None,
+        description="The title of the viewer's history that contributes most to this pick's "
+        "score, as the model computed it; absent when the recommender computed none.",
+    )
+    because_title: str | None = None
+    reasons: tuple[str, ...] = Field(
+        default=(),
+        description="The recommender's own reasons (Amazon Personalize User-Personalization-v2: "
+        "promoted item, exploration, popular item), as it gave them.",
+    )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from watchnext.domain.email import EmailJob
+from watchnext.domain.recommendation import Recommendation
 
 TEMPLATE_NAME = "watchnext-recommendations"
 TEMPLATES_DIR = "WATCHNEXT_TEMPLATES_DIR"
@@ -57,16 +58,32 @@ def load_template(root: Path | None = None, name: str = "recommendations") -> Em
 
 def template_data(job: EmailJob, unsubscribe_url: str) -> dict[str, Any]:
     """The variables the template uses, from an email job (the SES ``TemplateData``)."""
-    reason = f"Because you rated {job.rated.title}"
     return {
         "count": len(job.recommendations),
-        "rated": {"title": job.rated.title, "rating": job.rated.rating},
+        "rated": {
+            "title": job.rated.title,
+            "rating": job.rated.rating,
+            "note": "" if job.rated.known else UNKNOWN_TITLE_NOTE,
+        },
         "recommendations": [
-            {"rank": rank, "item_id": r.item_id, "title": r.title, "reason": reason}
+            {"rank": rank, "item_id": r.item_id, "title": r.title, "reason": reason_for(r)}
             for rank, r in enumerate(job.recommendations, start=1)
         ],
         "unsubscribe_url": unsubscribe_url,
     }
+
+
+UNKNOWN_TITLE_NOTE = (
+    "We don't know this title yet, so these picks come from your other ratings; "
+    "your rating counts from our next update."
+)
+
+
+def reason_for(pick: Recommendation) -> str:
+    """The reason the recommender computed for ``pick``, in words; empty when it gave none."""
+    if pick.because_title:
+        return f"Because you rated {pick.because_title}"
+    return ", ".join(pick.reasons)
 
 
 PINPOINT_VALUE_LIMIT = 100
@@ -78,6 +95,7 @@ PINPOINT_ATTRIBUTES = {
 }
 PINPOINT_CHUNKED = {
     "rated.title": "User.UserAttributes.rated_title",
+    "rated.note": "User.UserAttributes.rated_note",
     "unsubscribe_url": "User.UserAttributes.unsubscribe_url",
 }
 """Values that may exceed the limit: stored as ≤ 100-character pieces, joined by the template."""
@@ -95,6 +113,7 @@ def pinpoint_variant(template: EmailTemplate) -> EmailTemplate:
                 text,
             )
         for variable, attribute in PINPOINT_CHUNKED.items():
+            text = text.replace(f"{{{{#if {variable}}}}}", f"{{{{#if {attribute}}}}}")
             text = re.sub(
                 r"(\{\{\{?)\s*" + re.escape(variable) + r"\s*(\}?\}\})",
                 rf"{{{{#each {attribute}}}}}\g<1>this\g<2>{{{{/each}}}}",
@@ -118,6 +137,7 @@ def pinpoint_attributes(job: EmailJob, unsubscribe_url: str) -> dict[str, list[s
     return {
         "recommended_titles": [_shortened(r.title) for r in job.recommendations],
         "rated_title": _pieces(job.rated.title),
+        **({} if job.rated.known else {"rated_note": _pieces(UNKNOWN_TITLE_NOTE)}),
         "rated_rating": [str(job.rated.rating)],
         "recommendation_count": [str(len(job.recommendations))],
         "unsubscribe_url": _pieces(unsubscribe_url),

@@ -1,7 +1,9 @@
 """Saving and loading a `LocalRecommender` as a versioned artifact folder.
 
 ``meta.json`` records the format, the model and its parameters, the confidence rule, the
-library versions and the training data's checksum; ``arrays.npz`` the training matrix;
+recency weighting, the library versions and the training data's checksum; ``arrays.npz`` the
+training matrix and when each interaction happened; ``similarity.npz`` the item-item
+similarity the recency blend uses;
 ``model.npz`` implicit's own save; ``ids.json`` the user and item ids and titles.
 """
 
@@ -15,15 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse
 from scipy.sparse import csr_matrix
 
 from watchnext import __version__
 from watchnext.recommender.data import ConfidenceRule
 from watchnext.recommender.errors import ArtifactMismatchError, RecommenderError
 from watchnext.recommender.kinds import MODEL_KINDS
-from watchnext.recommender.models import LocalRecommender
+from watchnext.recommender.models import LocalRecommender, Recency
 
-FORMAT = 1
+FORMAT = 2  # 2: interaction times, recency weighting and item similarity
 LIBRARIES = ("implicit", "numpy", "scipy")
 
 
@@ -60,7 +63,10 @@ def save(model: LocalRecommender, folder: Path, *, data_checksum: str) -> Path:
             staging / "arrays.npz",
             data=model.train.data, indices=model.train.indices, indptr=model.train.indptr,
             shape=np.array(model.train.shape),
+            **({} if model.times is None else {"times": model.times.data}),
         )  # fmt: skip
+        if model.similarity is not None:
+            scipy.sparse.save_npz(staging / "similarity.npz", model.similarity)
         if model.model is not None:
             model.model.save(str(staging / "model.npz"))
         if folder.exists():
@@ -111,9 +117,14 @@ def load(folder: Path, *, expected_checksum: str | None = None) -> LocalRecommen
     check_compatible(meta, folder, expected_checksum)
     ids = json.loads((folder / "ids.json").read_text())
     arrays = np.load(folder / "arrays.npz")
-    train = csr_matrix(
-        (arrays["data"], arrays["indices"], arrays["indptr"]), shape=tuple(arrays["shape"])
-    )
+    shape = tuple(arrays["shape"])
+    train = csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape)
+    times = None
+    if "times" in arrays.files:
+        times = csr_matrix((arrays["times"], arrays["indices"], arrays["indptr"]), shape=shape)
+    similarity = None
+    if (folder / "similarity.npz").exists():
+        similarity = scipy.sparse.load_npz(folder / "similarity.npz").tocsr()
     implicit_model = None
     if meta["model"] != "popularity":
         from implicit.cpu.als import AlternatingLeastSquares
@@ -136,6 +147,9 @@ def load(folder: Path, *, expected_checksum: str | None = None) -> LocalRecommen
         model=implicit_model,
         random_state=meta["random_state"],
         titles=ids.get("titles", {}),
+        recency=Recency(**meta["recency"]),
+        times=times,
+        similarity=similarity,
     )
 
 

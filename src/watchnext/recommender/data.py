@@ -63,6 +63,24 @@ class Interactions:
         weights = np.where(weights > 0, weights, np.float32(1e-6))
         return csr_matrix((weights, (users, items)), shape=self.shape, dtype=np.float32)
 
+    def time_matrix(self, matrix: csr_matrix, mask: np.ndarray | None = None) -> csr_matrix | None:
+        """When each entry of ``matrix`` (from `matrix`) happened, with the same sparsity;
+        None if the two cannot be aligned."""
+        users, items, times = self.users, self.items, self.timestamps
+        if mask is not None:
+            users, items, times = users[mask], items[mask], times[mask]
+        timed = csr_matrix((times.astype(np.float64), (users, items)), shape=self.shape)
+        timed.sort_indices()
+        matrix.sort_indices()
+        return timed if _aligned(timed, matrix) else None
+
+
+def _aligned(times: csr_matrix, matrix: csr_matrix) -> bool:
+    return bool(
+        np.array_equal(times.indptr, matrix.indptr)
+        and np.array_equal(times.indices, matrix.indices)
+    )
+
 
 def dataset_checksum(folder: Path) -> str:
     """The interactions file's SHA-256, from the manifest when `prepare` wrote one."""

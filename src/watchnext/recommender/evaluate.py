@@ -75,7 +75,7 @@ def evaluate_split(model: LocalRecommender, data: Interactions, split: Split) ->
             int(item): max(rule.weight(float(value)), 1e-6)
             for item, value in zip(data.items[positions], data.values[positions], strict=True)
         }
-        ranked, _ = model.rank_history(history, DEPTH)
+        ranked, _, _ = model.rank_history(history, DEPTH)
         rankings.append((ranked.tolist(), relevant))
     catalog = int(np.unique(data.items[split.train_mask]).size)
     return personalize_metrics(rankings, catalog)
@@ -218,7 +218,7 @@ def run_evaluation(
                 params, trials = tune(data, kind, rule, seeds, bar.update)
                 results["tuning"][kind] = {"best": params, "trials": trials}
             per_split = evaluate_candidate(data, Candidate(kind, params), seeds, rule, bar.update)
-            effective, _ = split_params(kind, params)
+            effective, _, _ = split_params(kind, params)
             results["models"][kind] = {"params": effective, "metrics": summarise(per_split)}
     if personalize_metrics_file is not None:
         row = personalize_row(personalize_metrics_file)

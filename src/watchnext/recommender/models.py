@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.linalg
 from scipy.sparse import csr_matrix
 
 from watchnext.domain.recommendation import RecommendationList, ScoredItem
@@ -54,22 +55,57 @@ CONFIDENCE_PARAMS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def split_params(kind: ModelKind, given: dict[str, Any]) -> tuple[dict[str, Any], ConfidenceRule]:
-    """The model's parameters (defaults filled in) and the confidence rule, from ``k=v`` pairs."""
+@dataclass(frozen=True)
+class Recency:
+    """How a viewer's history is weighed when serving, as Personalize's real-time recipes
+    weigh recent events: the i-th newest event counts ``decay ** i`` times its confidence,
+    and ``blend`` mixes in item-item similarity to the ``last`` newest events. Chosen on a
+    validation replay (`watchnext evaluate --protocol replay`); decay 1 and blend 0 weigh the
+    whole history equally, as training does."""
+
+    decay: float = 1.0
+    blend: float = 0.0
+    last: int = 5
+
+    def __post_init__(self) -> None:
+        if not 0 < self.decay <= 1:
+            raise RecommenderError(f"decay must be in (0, 1], not {self.decay}")
+        if self.blend < 0 or self.last < 1:
+            raise RecommenderError("blend must be 0 or more and last 1 or more")
+
+
+RECENCY_PARAMS: dict[str, Callable[[Any], Any]] = {"decay": float, "blend": float, "last": int}
+DEFAULT_RECENCY: dict[str, Recency] = {
+    # Chosen on the validation replay of MovieLens 100K (docs/evaluation-ml100k/REPLAY.md).
+    "als": Recency(decay=0.8, blend=2.0, last=5),
+    "bpr": Recency(decay=0.8),
+    "itemknn": Recency(decay=0.8),
+    "popularity": Recency(),
+}
+
+
+def split_params(
+    kind: ModelKind, given: dict[str, Any]
+) -> tuple[dict[str, Any], ConfidenceRule, Recency]:
+    """The model's parameters (defaults filled in), the confidence rule and the recency
+    weighting, from ``k=v`` pairs."""
     if kind not in DEFAULT_PARAMS:
         raise RecommenderError(f"unknown model {kind!r}; choose one of {', '.join(MODEL_KINDS)}")
     params = dict(DEFAULT_PARAMS[kind])
     rule_args: dict[str, Any] = {}
+    recency = asdict(DEFAULT_RECENCY[kind])
     for name, value in given.items():
         if name in CONFIDENCE_PARAMS:
             convert = CONFIDENCE_PARAMS[name]
             rule_args["min_value" if name == "min_rating" else name] = convert(value)
+        elif name in RECENCY_PARAMS:
+            recency[name] = RECENCY_PARAMS[name](value)
         elif name in params:
             params[name] = type(params[name])(value)
         else:
-            known = sorted([*params, *CONFIDENCE_PARAMS])
+            known = sorted([*params, *CONFIDENCE_PARAMS, *RECENCY_PARAMS])
             raise RecommenderError(f"{kind} has no parameter {name!r}; known: {', '.join(known)}")
-    return params, ConfidenceRule(**rule_args)
+    return params, ConfidenceRule(**rule_args), Recency(**recency)
 
 
 def _implicit_model(kind: ModelKind, params: dict[str, Any], random_state: int) -> Any:
@@ -96,7 +132,12 @@ def _implicit_model(kind: ModelKind, params: dict[str, Any], random_state: int) 
 
 @dataclass
 class LocalRecommender:
-    """Implements `watchnext.ports.Recommender` and `watchnext.ports.EventRecorder`."""
+    """Implements `watchnext.ports.Recommender` and `watchnext.ports.EventRecorder`.
+
+    A viewer's history is kept in the order it happened (training data by time, then every
+    recorded event), so that serving can weigh recent events more (`Recency`). Each pick
+    carries the history title that contributes most to its score, as the model computed it.
+    """
 
     kind: ModelKind
     params: dict[str, Any]
@@ -107,6 +148,11 @@ class LocalRecommender:
     model: Any = None
     random_state: int = 42
     titles: dict[str, str] = field(default_factory=dict)
+    recency: Recency = field(default_factory=Recency)
+    times: csr_matrix | None = None
+    """When each training interaction happened (the same sparsity as ``train``)."""
+    similarity: csr_matrix | None = None
+    """Item-item cosine similarity, top neighbours only, for ``recency.blend``."""
     max_live_users: int = DEFAULT_MAX_LIVE_USERS
     """How many users' live rows stay in memory; the least recently used go first, and only
     when ``history`` can rebuild them."""
@@ -121,6 +167,7 @@ class LocalRecommender:
         self._item_index = {item: i for i, item in enumerate(self.item_ids)}
         self._live_rows: OrderedDict[str, dict[int, float]] = OrderedDict()
         self._lock = threading.RLock()
+        self._gram: np.ndarray | None = None
 
     @classmethod
     def fit(
@@ -134,8 +181,8 @@ class LocalRecommender:
         show_progress: bool = False,
         train_mask: np.ndarray | None = None,
     ) -> LocalRecommender:
-        rule = rule or ConfidenceRule()
-        full_params, _ = split_params(kind, params or {})
+        full_params, given_rule, recency = split_params(kind, params or {})
+        rule = rule or given_rule
         matrix = data.matrix(rule, train_mask)
         model = _implicit_model(kind, full_params, random_state)
         if model is not None:
@@ -153,6 +200,9 @@ class LocalRecommender:
             model=model,
             random_state=random_state,
             titles=dict(data.titles),
+            recency=recency,
+            times=data.time_matrix(matrix, train_mask),
+            similarity=item_similarity(matrix) if recency.blend > 0 else None,
         )
 
     # -- the interfaces ---------------------------------------------------------------
@@ -169,23 +219,65 @@ class LocalRecommender:
 
     def recommend(self, user_id: str, n: int) -> RecommendationList:
         with self._lock:
-            live = self._live_row(user_id)
-            user = self._user_index.get(user_id)
-            if live is None and user is not None:
-                items, scores = self._rank_trained_user(user, n)
-            else:
-                items, scores = self.rank_history(live or {}, n)
+            history = self._live_row(user_id) or self._trained_row(user_id)
+            items, scores, because = self.rank_history(history, n, explain=True)
         return RecommendationList(
             items=tuple(
-                ScoredItem(self.item_ids[i], round(float(s), 6))
-                for i, s in zip(items, scores, strict=True)
+                ScoredItem(
+                    self.item_ids[i],
+                    round(float(s), 6),
+                    because=None if b is None else self.item_ids[b],
+                )
+                for i, s, b in zip(items, scores, because, strict=True)
             ),
             recommendation_id=f"local-{uuid.uuid4()}",
         )
 
+    def contributions(self, user_id: str, item_id: str) -> dict[str, float]:
+        """Each history title's share of ``item_id``'s score for the user: the shares add up
+        to the score `recommend` gives it, and the largest is the pick's ``because``."""
+        with self._lock:
+            history = self._live_row(user_id) or self._trained_row(user_id)
+            if not history or self.kind == "popularity":
+                return {}
+            scorer = _Scorer(self, history)
+            shares = scorer.shares(np.array([self._item_index[item_id]]))[:, 0]
+        return {self.item_ids[i]: float(v) for i, v in zip(scorer.items, shares, strict=True)}
+
     @property
     def live_users(self) -> int:
         return len(self._live_rows)
+
+    # -- ranking ----------------------------------------------------------------------
+
+    def rank_history(
+        self, history: dict[int, float], n: int, *, explain: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, list[int | None]]:
+        """Top ``n`` item indexes and scores for a user known by ``history`` (item index →
+        confidence, oldest first), excluding those items; with ``explain``, for each pick the
+        history item that contributes most to its score (None when no history item does).
+        Empty history: the most popular items."""
+        if not history or self.kind == "popularity":
+            seen = np.fromiter(history, dtype=np.int32, count=len(history))
+            top, scores = self._popularity_excluding(seen, n)
+            return top, scores, [None] * len(top)
+        scorer = _Scorer(self, history)
+        top, scores = scorer.top(n)
+        because: list[int | None] = [None] * len(top)
+        if explain:
+            because = scorer.strongest_contributor(top)
+        return top, scores, because
+
+    def _popularity_scores(self, items: np.ndarray) -> np.ndarray:
+        scores: np.ndarray = self._popularity[items]
+        return scores
+
+    def _popularity_excluding(self, seen: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        candidates = self.popular[: n + len(seen)]
+        top = candidates[~np.isin(candidates, seen)][:n]
+        return top, self._popularity_scores(top)
+
+    # -- live rows --------------------------------------------------------------------
 
     def _live_row(self, user_id: str) -> dict[int, float] | None:
         """The user's row with their recorded events: cached, or rebuilt from ``history``
@@ -206,7 +298,9 @@ class LocalRecommender:
         return row
 
     def _apply(self, row: dict[int, float], event: InteractionEvent) -> None:
+        """The event becomes the newest entry of the row (a re-rating moves the title)."""
         item = self._item_index[event.item_id]
+        row.pop(item, None)
         row[item] = max(self.rule.weight(event.event_value), float(SEEN_BUT_UNLIKED))
 
     def _keep_live(self, user_id: str, row: dict[int, float]) -> None:
@@ -215,84 +309,151 @@ class LocalRecommender:
         while self.history is not None and len(self._live_rows) > self.max_live_users:
             self._live_rows.popitem(last=False)
 
-    # -- ranking ----------------------------------------------------------------------
-
-    def rank_history(self, history: dict[int, float], n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``n`` item indexes and scores for a user known only by ``history``
-        (item index → confidence), excluding those items. Empty history: popularity."""
-        if not history:
-            top = self.popular[:n]
-            return top, self._popularity_scores(top)
-        items = np.fromiter(history, dtype=np.int32, count=len(history))
-        weights = np.fromiter(history.values(), dtype=np.float32, count=len(history))
-        order = np.argsort(items)
-        row = csr_matrix(
-            (weights[order], items[order], np.array([0, len(items)])), shape=(1, len(self.item_ids))
-        )
-        if self.kind == "popularity":
-            return self._popularity_excluding(items, n)
-        if self.kind == "bpr":
-            return self._bpr_fold_in(items, n)
-        recalculate = self.kind == "als"
-        ids, scores = self.model.recommend(
-            0, row, N=n, filter_already_liked_items=True, recalculate_user=recalculate
-        )
-        return self._complete(ids, scores, items, n)
-
-    def _rank_trained_user(self, user: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-        row = self.train[user]
-        if self.kind == "popularity" or row.nnz == 0:
-            return self._popularity_excluding(row.indices, n)
-        ids, scores = self.model.recommend(user, row, N=n, filter_already_liked_items=True)
-        return self._complete(ids, scores, row.indices, n)
-
-    def _complete(
-        self, ids: np.ndarray, scores: np.ndarray, seen: np.ndarray, n: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Drop seen items and top up with popular ones: implicit pads a short candidate
-        list with the user's own (filtered) items at score 0."""
-        ids, scores = np.asarray(ids), np.asarray(scores, dtype=np.float32)
-        keep = ~np.isin(ids, seen) & np.isfinite(scores)
-        ids, scores = ids[keep], scores[keep]
-        if len(ids) < n:
-            extra, _ = self._popularity_excluding(np.concatenate([seen, ids]), n - len(ids))
-            ids = np.concatenate([ids, extra])
-            scores = np.concatenate([scores, np.zeros(len(extra), dtype=np.float32)])
-        return ids, scores
-
     def _trained_row(self, user_id: str) -> dict[int, float]:
+        """The user's training interactions, oldest first."""
         user = self._user_index.get(user_id)
         if user is None:
             return {}
-        row = self.train[user]
-        return dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
-
-    def _popularity_scores(self, items: np.ndarray) -> np.ndarray:
-        scores: np.ndarray = self._popularity[items]
-        return scores
-
-    def _popularity_excluding(self, seen: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        candidates = self.popular[: n + len(seen)]
-        top = candidates[~np.isin(candidates, seen)][:n]
-        return top, self._popularity_scores(top)
-
-    def _bpr_fold_in(self, items: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        # implicit's BPR cannot recalculate a user: fold in as the mean of the rated items'
-        # factors (the last column is the item bias, matched by a user factor of 1).
-        factors = np.asarray(self.model.item_factors)
-        user = factors[items, :-1].mean(axis=0)
-        scores = factors[:, :-1] @ user + factors[:, -1]
-        scores[items] = -np.inf
-        n = min(n, len(scores) - len(items))
-        top = np.argpartition(-scores, n - 1)[:n] if n > 0 else np.array([], dtype=np.int64)
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return top, scores[top]
+        start, end = self.train.indptr[user], self.train.indptr[user + 1]
+        items = self.train.indices[start:end]
+        confidences = self.train.data[start:end]
+        if self.times is not None:
+            order = np.lexsort((items, self.times.data[start:end]))
+            items, confidences = items[order], confidences[order]
+        return dict(zip(items.tolist(), confidences.tolist(), strict=True))
 
     def history_of(self, user_id: str) -> list[str]:
-        """The item ids the user has interacted with, strongest first."""
+        """The item ids the user has interacted with, newest first."""
         with self._lock:
             row = self._live_row(user_id) or self._trained_row(user_id)
-        return [self.item_ids[i] for i, _ in sorted(row.items(), key=lambda kv: (-kv[1], kv[0]))]
+        return [self.item_ids[i] for i in reversed(row)]
+
+    def gram(self) -> np.ndarray:
+        """YᵀY of the item factors, computed once (implicit recomputes it on every call)."""
+        if self._gram is None:
+            factors = np.asarray(self.model.item_factors, dtype=np.float64)
+            self._gram = factors.T @ factors
+        return self._gram
 
     def describe(self) -> dict[str, Any]:
-        return {"model": self.kind, "params": self.params, "confidence": asdict(self.rule)}
+        return {
+            "model": self.kind,
+            "params": self.params,
+            "confidence": asdict(self.rule),
+            "recency": asdict(self.recency),
+        }
+
+
+def item_similarity(matrix: csr_matrix, neighbours: int = 100) -> csr_matrix:
+    """Cosine similarity between items over users, each item's top ``neighbours`` only."""
+    from implicit.nearest_neighbours import CosineRecommender
+
+    knn = CosineRecommender(K=neighbours)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Method expects CSR input")
+        knn.fit(matrix, show_progress=False)
+    similarity: csr_matrix = knn.similarity.tocsr().astype(np.float32)
+    similarity.setdiag(0)
+    similarity.eliminate_zeros()
+    return similarity
+
+
+class _Scorer:
+    """One user's scores over the catalog, from the model and the recency blend, and each
+    history item's share of a pick's score: the same numbers rank and explain."""
+
+    def __init__(self, owner: LocalRecommender, history: dict[int, float]) -> None:
+        self.owner = owner
+        self.items = np.fromiter(history, dtype=np.int32, count=len(history))
+        confidences = np.fromiter(history.values(), dtype=np.float32, count=len(history))
+        recency = owner.recency
+        ages = np.arange(len(self.items) - 1, -1, -1, dtype=np.float32)  # newest: age 0
+        self.weights = confidences * np.float32(recency.decay) ** ages
+        self._cholesky: Any = None
+        model_scores = self._model_scores()
+        self.model_scale = _scale(model_scores, self.items)
+        self.scores = model_scores / self.model_scale
+        self._last_similarity: np.ndarray | None = None
+        if owner.similarity is not None and recency.blend > 0:
+            last_items, last_weights = self.items[-recency.last :], self.weights[-recency.last :]
+            self._last_similarity = owner.similarity[last_items].toarray()
+            blend_scores = last_weights @ self._last_similarity
+            self.blend_scale = _scale(blend_scores, self.items)
+            self.scores += recency.blend * blend_scores / self.blend_scale
+        self.scores[self.items] = -np.inf
+
+    def top(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        candidates = np.flatnonzero(np.isfinite(self.scores))
+        n = min(n, len(candidates))
+        if n == 0:
+            return np.array([], dtype=np.int64), np.array([], dtype=np.float32)
+        part = candidates[np.argpartition(-self.scores[candidates], n - 1)[:n]]
+        top = part[np.lexsort((part, -self.scores[part]))]
+        return top, self.scores[top]
+
+    def shares(self, picks: np.ndarray) -> np.ndarray:
+        """Each history item's share (rows) of each pick's score (columns); a column adds up
+        to the pick's score."""
+        shares = self._model_shares(picks) / self.model_scale
+        if self._last_similarity is not None:
+            recency = self.owner.recency
+            last = self._last_similarity.shape[0]
+            blend = self.weights[-last:, None] * self._last_similarity[:, picks]
+            shares[-last:] += recency.blend * blend / self.blend_scale
+        return shares
+
+    def strongest_contributor(self, picks: np.ndarray) -> list[int | None]:
+        """For each pick, the history item with the largest share of its score."""
+        if len(picks) == 0:
+            return []
+        shares = self.shares(picks)
+        best = shares.argmax(axis=0)
+        return [
+            int(self.items[row]) if shares[row, column] > 0 else None
+            for column, row in enumerate(best.tolist())
+        ]
+
+    def _model_scores(self) -> np.ndarray:
+        model, kind = self.owner.model, self.owner.kind
+        if kind == "als":
+            factors = np.asarray(model.item_factors)
+            liked = factors[self.items]
+            # implicit's user_linear_equation, for one row at once: (YtCuY + λI) x = YtCu p
+            system = (
+                self.owner.gram()
+                + model.regularization * np.eye(factors.shape[1])
+                + liked.T @ ((self.weights - 1)[:, None] * liked)
+            )
+            self._cholesky = scipy.linalg.cho_factor(system)
+            user = scipy.linalg.cho_solve(self._cholesky, liked.T @ self.weights)
+            return np.asarray(factors @ user, dtype=np.float32)
+        if kind == "bpr":
+            factors = np.asarray(model.item_factors)
+            user = np.average(factors[self.items, :-1], axis=0, weights=self.weights)
+            return np.asarray(factors[:, :-1] @ user + factors[:, -1], dtype=np.float32)
+        # itemknn: the weighted sum of the history items' neighbour rows
+        neighbours = model.similarity[self.items].toarray()
+        return np.asarray(self.weights @ neighbours, dtype=np.float32)
+
+    def _model_shares(self, picks: np.ndarray) -> np.ndarray:
+        """Each history item's part (rows) of the model's score for each pick (columns)."""
+        model, kind = self.owner.model, self.owner.kind
+        if kind == "als":
+            factors = np.asarray(model.item_factors)
+            # implicit's explain: the score of i is the sum over liked j of y_i W y_j c_j
+            weighted = scipy.linalg.cho_solve(self._cholesky, factors[picks].T)
+            return np.asarray((factors[self.items] @ weighted) * self.weights[:, None])
+        if kind == "bpr":
+            factors = np.asarray(model.item_factors)
+            share = self.weights / self.weights.sum()
+            return np.asarray(share[:, None] * (factors[self.items, :-1] @ factors[picks, :-1].T))
+        neighbours = model.similarity[self.items][:, picks].toarray()
+        return np.asarray(self.weights[:, None] * neighbours)
+
+
+def _scale(scores: np.ndarray, seen: np.ndarray) -> float:
+    """The largest score among unseen items (1 when none is positive): puts the model and
+    the blend on one scale."""
+    unseen = np.delete(scores, seen) if len(seen) else scores
+    largest = float(unseen.max()) if len(unseen) else 0.0
+    return largest if largest > 0 else 1.0

@@ -102,7 +102,13 @@ class PersonalizeRecommender:
             response = self._client.get_recommendations(**request)
         return RecommendationList(
             items=tuple(
-                ScoredItem(item_id=item["itemId"], score=item.get("score"))
+                ScoredItem(
+                    item_id=item["itemId"],
+                    score=item.get("score"),
+                    # User-Personalization-v2's own reasons, shown as given; other recipes
+                    # give none, and then no pick claims a reason.
+                    reasons=tuple(item.get("reason", ())),
+                )
                 for item in response.get("itemList", [])
             ),
             recommendation_id=response.get("recommendationId"),
