@@ -98,7 +98,12 @@ class LocalStack:
         self.worker.start()
         self._serve("api", LocalGateway(self.api, self.api_key), self.config.api_port)
         if self.config.web_port is not None:
-            from watchnext.webapp.app import LOCAL_HOSTS, create_app, load_catalog
+            from watchnext.webapp.app import (
+                LOCAL_HOSTS,
+                create_app,
+                load_catalog,
+                load_past_ratings,
+            )
             from watchnext.webapp.client import ReviewApiClient
 
             web = create_app(
@@ -106,6 +111,7 @@ class LocalStack:
                 load_catalog(self.config.dataset),
                 self.config.outbox_dir,
                 allowed_hosts=LOCAL_HOSTS | {self.config.host, *self.config.web_hosts},
+                past_ratings=load_past_ratings(self.config.dataset),
             )
             self._serve("web", web.server, self.config.web_port)
 

@@ -76,11 +76,13 @@ def test_rating_a_title_changes_the_picks_and_the_email_arrives(stack: LocalStac
         expect(after.nth(1)).to_be_visible()
         after_rows = after.all_inner_texts()[1:]  # the first row holds the column names
         assert len(after_rows) == 10
-        assert not any("Title B3" in row for row in after_rows)
-        assert sum("Title B" in row for row in after_rows[:5]) >= 4  # the B cluster
+        after_titles = [row.split("\t")[1] for row in after_rows]
+        assert "Title B3" not in after_titles
+        assert sum(title.startswith("Title B") for title in after_titles[:5]) >= 4  # B cluster
+        assert all("because you rated" in row for row in after_rows)  # each with its reason
         shot(page, "web-after-rating.png")
 
-        page.click("text=Outbox")
+        page.click("#tabs >> text=Outbox")
         for _ in range(50):  # the mailer sends within a second or so
             page.click("#outbox-refresh")
             if page.locator("#outbox tbody tr").filter(has_text="after you rated Title B3").count():
@@ -115,3 +117,61 @@ def test_an_api_error_is_shown_not_success(stack: LocalStack) -> None:
         expect(page.locator("#status")).to_contain_text("email_address", timeout=15_000)
         expect(page.locator("#status")).not_to_contain_text("Rated")
         browser.close()
+
+
+def launch(playwright: object) -> object:
+    return playwright.chromium.launch(  # type: ignore[attr-defined]
+        executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+    )
+
+
+def test_a_rating_goes_to_the_selected_title_even_after_the_search_changes(
+    stack: LocalStack,
+) -> None:
+    """The catalog selects by row position: a new search used to move the selection onto
+    another title, and the rating went to that one."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.goto(stack.config.web_url)
+        page.fill("#user-id", "searcher")
+        page.press("#user-id", "Enter")
+        page.fill("#search", "Title B3")
+        page.locator("#catalog input[type=radio]").first.check()
+        page.fill("#search", "Title B")  # B3 is now the fourth row, not the first
+        expect(page.locator("#catalog tbody tr").nth(5)).to_be_visible()
+        page.click("#rate")
+        expect(page.locator("#status")).to_contain_text("Rated Title B3", timeout=15_000)
+
+        page.fill("#search", "Title A")  # hides B3: nothing is selected any more
+        expect(page.locator("#catalog tbody tr").nth(5)).to_be_visible()
+        page.click("#rate")
+        expect(page.locator("#status")).to_contain_text("Select a title to rate first")
+        browser.close()  # type: ignore[attr-defined]
+
+
+def test_another_viewer_does_not_see_the_previous_viewers_after_list(stack: LocalStack) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.goto(stack.config.web_url)
+        page.fill("#user-id", "first-viewer")
+        page.press("#user-id", "Enter")
+        page.fill("#search", "Title B3")
+        page.locator("#catalog input[type=radio]").first.check()
+        page.click("#rate")
+        expect(page.locator("#status")).to_contain_text("Rated Title B3", timeout=15_000)
+        expect(page.locator("#after tbody tr").nth(1)).to_be_visible()
+        expect(page.locator("#history")).to_contain_text("Title B3")
+        expect(page.locator("#after")).to_contain_text("because you rated Title B3")
+
+        page.fill("#user-id", "second-viewer")
+        page.press("#user-id", "Enter")
+
+        expect(page.locator("#after tbody tr")).to_have_count(1, timeout=15_000)  # header only
+        expect(page.locator("#history")).not_to_contain_text("Title B3")
+        browser.close()  # type: ignore[attr-defined]

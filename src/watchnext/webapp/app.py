@@ -39,6 +39,29 @@ def load_catalog(dataset: Path) -> list[Title]:
         ]
 
 
+PAST_RATINGS_MAX_BYTES = 64 << 20  # the demo's MovieLens is 2 MB; a large dump is skipped
+
+
+def load_past_ratings(dataset: Path) -> dict[str, list[dict[str, Any]]]:
+    """Each viewer's ratings in the prepared dataset's interactions.csv, newest first."""
+    path = dataset / "interactions.csv"
+    if not path.exists() or path.stat().st_size > PAST_RATINGS_MAX_BYTES:
+        return {}
+    by_user: dict[str, list[dict[str, Any]]] = {}
+    with path.open(newline="", encoding="utf-8") as stream:
+        for row in csv.DictReader(stream):
+            by_user.setdefault(row["USER_ID"], []).append(
+                {
+                    "item_id": row["ITEM_ID"],
+                    "rating": row.get("EVENT_VALUE") or "",
+                    "at": int(row.get("TIMESTAMP") or 0),
+                }
+            )
+    for ratings in by_user.values():
+        ratings.sort(key=lambda r: -r["at"])
+    return by_user
+
+
 def _email_note(accepted: dict[str, Any]) -> str:
     if accepted.get("email_queued"):
         return " An email with these picks is on its way."
@@ -54,11 +77,32 @@ def _recommendation_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
             "rank": rank,
+            "item_id": r["item_id"],
             "title": r["title"],
+            "why": _why(r),
             "score": round(r["score"], 4) if r.get("score") is not None else "",
         }
         for rank, r in enumerate(body.get("recommendations", []), start=1)
     ]
+
+
+def _why(pick: dict[str, Any]) -> str:
+    """The reason the recommender computed, as the email words it; empty when none."""
+    if pick.get("because_title"):
+        return f"because you rated {pick['because_title']}"
+    return ", ".join(pick.get("reasons") or ())
+
+
+def _marked_after(after: list[dict[str, Any]], before: list[dict[str, Any]]) -> list[Any]:
+    """The after list with its new entries marked."""
+    earlier = {row["item_id"] for row in before}
+    return [row | {"new": "" if row["item_id"] in earlier else "new"} for row in after]
+
+
+def _left(after: list[dict[str, Any]], before: list[dict[str, Any]]) -> str:
+    still = {row["item_id"] for row in after}
+    gone = [row["title"] for row in before if row["item_id"] not in still]
+    return f"Left the list: {', '.join(gone)}." if gone else ""
 
 
 EMAIL_ID = re.compile(r"[0-9]{1,24}")
@@ -110,28 +154,177 @@ def _guard(server: Any, allowed_hosts: frozenset[str], policy: str) -> None:
         return response
 
 
+INTRO = (
+    "Pick a viewer (MovieLens viewers 1 to 943 come with a history), find a title, rate it, "
+    "and compare the picks before and after: new picks are marked, each says why the model "
+    "chose it, and the titles that dropped out are listed. The email the viewer gets is in "
+    "the Outbox tab."
+)
+TABLE_STYLE = {
+    "style_cell": {"textAlign": "left", "fontFamily": "sans-serif", "fontSize": "14px"},
+    "style_header": {"fontWeight": "600"},
+}
+PICK_COLUMNS = [
+    {"name": "#", "id": "rank"},
+    {"name": "title", "id": "title"},
+    {"name": "", "id": "new"},
+    {"name": "why", "id": "why"},
+]
+
+
+def _labelled(label: str, control: Any) -> Any:
+    from dash import html
+
+    return html.Div(
+        style={"display": "flex", "flexDirection": "column", "gap": "4px"},
+        children=[html.Label(label, htmlFor=control.id), control],
+    )
+
+
+def _viewer_bar() -> Any:
+    from dash import dcc, html
+
+    return html.Div(
+        style={"display": "flex", "gap": "12px", "margin": "16px 0", "alignItems": "flex-end"},
+        children=[
+            _labelled("Viewer id", dcc.Input(id="user-id", value="196", debounce=True)),
+            _labelled(
+                "Email address",
+                dcc.Input(
+                    id="email",
+                    value="viewer@example.com",
+                    type="email",
+                    style={"width": "260px"},
+                ),
+            ),
+            html.Button("Show my recommendations", id="refresh"),
+        ],
+    )
+
+
+def _catalog_panel(rows: list[dict[str, Any]]) -> Any:
+    from dash import dash_table, dcc, html
+
+    data_table: Any = dash_table.DataTable  # type: ignore[attr-defined]
+    return html.Div(
+        style={"flex": "3"},
+        children=[
+            _labelled(
+                "Search the catalog (title or genre)",
+                dcc.Input(id="search", debounce=False, style={"width": "100%"}),
+            ),
+            data_table(
+                id="catalog",
+                data=rows,
+                page_size=12,
+                row_selectable="single",
+                sort_action="native",
+                columns=[{"name": n.title(), "id": n} for n in ("title", "genres", "year")],
+                **TABLE_STYLE,
+            ),
+            html.Div(
+                style={"margin": "12px 0"},
+                children=[
+                    html.Label("Your rating", htmlFor="rating"),
+                    dcc.Slider(
+                        id="rating",
+                        min=1,
+                        max=5,
+                        step=1,
+                        value=5,
+                        marks={i: str(i) for i in range(1, 6)},
+                    ),
+                    html.Button("Rate the selected title", id="rate", style={"marginTop": "8px"}),
+                ],
+            ),
+            html.Div(id="status", role="status", style={"padding": "8px", "minHeight": "24px"}),
+            html.H3("Your past ratings"),
+            data_table(
+                id="history",
+                page_size=8,
+                columns=[{"name": "title", "id": "title"}, {"name": "rating", "id": "rating"}],
+                **TABLE_STYLE,
+            ),
+        ],
+    )
+
+
+def _picks_panel() -> Any:
+    from dash import dash_table, html
+
+    data_table: Any = dash_table.DataTable  # type: ignore[attr-defined]
+    return html.Div(
+        style={"flex": "2"},
+        children=[
+            html.H3("Before your rating"),
+            data_table(id="before", columns=PICK_COLUMNS, **TABLE_STYLE),
+            html.H3("After your rating"),
+            data_table(id="after", columns=PICK_COLUMNS, **TABLE_STYLE),
+            html.P(id="left", style={"color": "#6b7280"}),
+        ],
+    )
+
+
+def _outbox_tab() -> Any:
+    from dash import dash_table, dcc, html
+
+    data_table: Any = dash_table.DataTable  # type: ignore[attr-defined]
+    return dcc.Tab(
+        label="Outbox",
+        value="outbox",
+        children=[
+            html.Div(
+                style={"margin": "16px 0"},
+                children=[
+                    html.Button("Refresh", id="outbox-refresh"),
+                    data_table(
+                        id="outbox",
+                        row_selectable="single",
+                        page_action="custom",  # a page at a time, from the index
+                        page_current=0,
+                        page_size=OUTBOX_PAGE_SIZE,
+                        columns=[
+                            {"name": n.title(), "id": n} for n in ("received", "to", "subject")
+                        ],
+                        **TABLE_STYLE,
+                    ),
+                    html.Iframe(
+                        id="email-view",
+                        sandbox="",  # no scripts, no forms, no same origin
+                        style={
+                            "width": "100%",
+                            "height": "700px",
+                            "border": "1px solid #ddd",
+                            "marginTop": "12px",
+                        },
+                    ),
+                ],
+            ),
+        ],
+    )
+
+
 def create_app(
     client: ReviewApiClient,
     catalog: list[Title],
     outbox_dir: Path,
     *,
     allowed_hosts: frozenset[str] = LOCAL_HOSTS,
+    past_ratings: dict[str, list[dict[str, Any]]] | None = None,
 ) -> Any:
-    from dash import Dash, Input, Output, State, dash_table, dcc, html, no_update
-
-    data_table: Any = dash_table.DataTable  # type: ignore[attr-defined]
+    from dash import Dash, Input, Output, State, dcc, html, no_update
 
     app = Dash(__name__, title="WatchNext", suppress_callback_exceptions=True)
     outbox = Outbox(outbox_dir)
-    table_style = {
-        "style_cell": {"textAlign": "left", "fontFamily": "sans-serif", "fontSize": "14px"},
-        "style_header": {"fontWeight": "600"},
-    }
-    rows = [t.__dict__ for t in catalog]
+    rows = [{"id": t.item_id} | t.__dict__ for t in catalog]  # rows are selected by id
+    titles = {t.item_id: t.title for t in catalog}
+    past = past_ratings or {}
     app.layout = html.Div(
         style={"maxWidth": "1100px", "margin": "0 auto", "fontFamily": "sans-serif"},
         children=[
             html.H1("WatchNext"),
+            html.P(INTRO, style={"color": "#374151"}),
+            dcc.Store(id="rated-here", data={}),
             dcc.Tabs(
                 id="tabs",
                 value="rate",
@@ -140,197 +333,110 @@ def create_app(
                         label="Rate titles",
                         value="rate",
                         children=[
-                            html.Div(
-                                style={"display": "flex", "gap": "12px", "margin": "16px 0"},
-                                children=[
-                                    dcc.Input(
-                                        id="user-id",
-                                        placeholder="viewer id",
-                                        value="196",
-                                        debounce=True,
-                                    ),
-                                    dcc.Input(
-                                        id="email",
-                                        placeholder="email address",
-                                        value="viewer@example.com",
-                                        type="email",
-                                        style={"width": "260px"},
-                                    ),
-                                    html.Button("Show my recommendations", id="refresh"),
-                                ],
-                            ),
+                            _viewer_bar(),
                             html.Div(
                                 style={"display": "flex", "gap": "24px"},
-                                children=[
-                                    html.Div(
-                                        style={"flex": "3"},
-                                        children=[
-                                            dcc.Input(
-                                                id="search",
-                                                placeholder="search titles…",
-                                                debounce=False,
-                                                style={"width": "100%", "marginBottom": "8px"},
-                                            ),
-                                            data_table(
-                                                id="catalog",
-                                                data=rows,
-                                                page_size=12,
-                                                row_selectable="single",
-                                                columns=[
-                                                    {"name": n.title(), "id": n}
-                                                    for n in ("title", "genres", "year")
-                                                ],
-                                                **table_style,
-                                            ),
-                                            html.Div(
-                                                style={"margin": "12px 0"},
-                                                children=[
-                                                    html.Label("Your rating"),
-                                                    dcc.Slider(
-                                                        id="rating",
-                                                        min=1,
-                                                        max=5,
-                                                        step=1,
-                                                        value=5,
-                                                        marks={i: str(i) for i in range(1, 6)},
-                                                    ),
-                                                    html.Button(
-                                                        "Rate the selected title",
-                                                        id="rate",
-                                                        style={"marginTop": "8px"},
-                                                    ),
-                                                ],
-                                            ),
-                                            html.Div(
-                                                id="status",
-                                                role="status",
-                                                style={"padding": "8px", "minHeight": "24px"},
-                                            ),
-                                        ],
-                                    ),
-                                    html.Div(
-                                        style={"flex": "2"},
-                                        children=[
-                                            html.H3("Before your rating"),
-                                            data_table(
-                                                id="before",
-                                                columns=[
-                                                    {"name": n, "id": n}
-                                                    for n in ("rank", "title", "score")
-                                                ],
-                                                **table_style,
-                                            ),
-                                            html.H3("After your rating"),
-                                            data_table(
-                                                id="after",
-                                                columns=[
-                                                    {"name": n, "id": n}
-                                                    for n in ("rank", "title", "score")
-                                                ],
-                                                **table_style,
-                                            ),
-                                        ],
-                                    ),
-                                ],
+                                children=[_catalog_panel(rows), _picks_panel()],
                             ),
                         ],
                     ),
-                    dcc.Tab(
-                        label="Outbox",
-                        value="outbox",
-                        children=[
-                            html.Div(
-                                style={"margin": "16px 0"},
-                                children=[
-                                    html.Button("Refresh", id="outbox-refresh"),
-                                    data_table(
-                                        id="outbox",
-                                        row_selectable="single",
-                                        page_action="custom",  # a page at a time, from the index
-                                        page_current=0,
-                                        page_size=OUTBOX_PAGE_SIZE,
-                                        columns=[
-                                            {"name": n.title(), "id": n}
-                                            for n in ("received", "to", "subject")
-                                        ],
-                                        **table_style,
-                                    ),
-                                    html.Iframe(
-                                        id="email-view",
-                                        sandbox="",  # no scripts, no forms, no same origin
-                                        style={
-                                            "width": "100%",
-                                            "height": "700px",
-                                            "border": "1px solid #ddd",
-                                            "marginTop": "12px",
-                                        },
-                                    ),
-                                ],
-                            ),
-                        ],
-                    ),
+                    _outbox_tab(),
                 ],
             ),
         ],
     )
 
-    @app.callback(Output("catalog", "data"), Input("search", "value"))
-    def filter_catalog(text: str | None) -> list[dict[str, Any]]:
-        if not text:
-            return rows
-        needle = text.casefold()
-        return [
+    @app.callback(
+        Output("catalog", "data"),
+        Output("catalog", "selected_rows"),
+        Input("search", "value"),
+        State("catalog", "selected_row_ids"),
+    )
+    def filter_catalog(
+        text: str | None, selected: list[str] | None
+    ) -> tuple[list[dict[str, Any]], list[int]]:
+        # The table selects by position: keep the selected title selected wherever it moves,
+        # or select nothing if the search hides it, so a rating never goes to another title.
+        needle = (text or "").casefold()
+        shown = [
             r for r in rows if needle in r["title"].casefold() or needle in r["genres"].casefold()
         ]
+        positions = {r["id"]: i for i, r in enumerate(shown)}
+        return shown, [positions[i] for i in (selected or []) if i in positions]
 
     @app.callback(
         Output("before", "data"),
+        Output("after", "data", allow_duplicate=True),
+        Output("left", "children", allow_duplicate=True),
         Output("status", "children", allow_duplicate=True),
         Input("refresh", "n_clicks"),
         Input("user-id", "value"),
         prevent_initial_call="initial_duplicate",
     )
-    def show_recommendations(_: int | None, user_id: str | None) -> tuple[Any, Any]:
+    def show_recommendations(_: int | None, user_id: str | None) -> tuple[Any, ...]:
+        # Another viewer: the previous viewer's "after" list and its changes go.
         if not user_id:
-            return [], "Enter a viewer id."
+            return [], [], "", "Enter a viewer id."
         result = client.recommendations(user_id)
         if not result.ok:
-            return [], html.Span(result.message, className="error", style={"color": "#b91c1c"})
-        return _recommendation_rows(result.body), ""
+            error = html.Span(result.message, className="error", style={"color": "#b91c1c"})
+            return [], [], "", error
+        return _recommendation_rows(result.body), [], "", ""
+
+    @app.callback(
+        Output("history", "data"),
+        Input("user-id", "value"),
+        Input("rated-here", "data"),
+    )
+    def show_history(user_id: str | None, rated_here: dict[str, list[Any]]) -> list[Any]:
+        if not user_id:
+            return []
+        here = [
+            {"title": titles.get(item, item), "rating": f"{rating} (here)"}
+            for item, rating in reversed(rated_here.get(user_id, []))
+        ]
+        earlier = [
+            {"title": titles.get(r["item_id"], r["item_id"]), "rating": r["rating"]}
+            for r in past.get(user_id, [])
+        ]
+        return here + earlier
 
     @app.callback(
         Output("after", "data"),
+        Output("left", "children"),
         Output("status", "children"),
         Output("before", "data", allow_duplicate=True),
+        Output("rated-here", "data"),
         Input("rate", "n_clicks"),
         State("user-id", "value"),
         State("email", "value"),
-        State("catalog", "derived_virtual_data"),
         State("catalog", "selected_rows"),
+        State("catalog", "data"),
         State("rating", "value"),
+        State("before", "data"),
         State("after", "data"),
+        State("rated-here", "data"),
         prevent_initial_call=True,
     )
     def rate(
         _: int,
         user_id: str,
         email: str,
-        visible: list[dict[str, Any]] | None,
         selected: list[int] | None,
+        shown: list[dict[str, Any]] | None,
         rating: int,
+        before: list[dict[str, Any]] | None,
         previous_after: list[dict[str, Any]] | None,
-    ) -> tuple[Any, Any, Any]:
-        if not selected or not visible or selected[0] >= len(visible):
-            return (
-                no_update,
-                html.Span("Select a title to rate first.", style={"color": "#b91c1c"}),
-                no_update,
-            )
-        title = visible[selected[0]]
+        rated_here: dict[str, list[Any]],
+    ) -> tuple[Any, ...]:
+        if not selected or not shown or selected[0] >= len(shown):
+            message = html.Span("Select a title to rate first.", style={"color": "#b91c1c"})
+            return no_update, no_update, message, no_update, no_update
+        item_id = str(shown[selected[0]]["id"])  # positions in `data`, kept by filter_catalog
         result = client.review(
             {
                 "user_id": user_id or "",
-                "item_id": title["item_id"],
+                "item_id": item_id,
                 "event_rating": rating,
                 "event_verified_purchase": "Y",
                 "event_type": "RATING",
@@ -339,20 +445,23 @@ def create_app(
             }
         )
         if not result.ok:
-            return (
-                no_update,
-                html.Span(result.message, className="error", style={"color": "#b91c1c"}),
-                no_update,
-            )
+            error = html.Span(result.message, className="error", style={"color": "#b91c1c"})
+            return no_update, no_update, error, no_update, no_update
+        # The previous "after" is what the viewer saw just before this rating.
+        shown_before = previous_after or before or []
+        after = _recommendation_rows(result.body)
         message = html.Span(
-            f"Rated {title['title']} {rating}/5.{_email_note(result.body)}",
+            f"Rated {titles.get(item_id, item_id)} {rating}/5.{_email_note(result.body)}",
             className="success",
             style={"color": "#166534"},
         )
+        mine = [*rated_here.get(user_id, []), [item_id, rating]]
         return (
-            _recommendation_rows(result.body),
+            _marked_after(after, shown_before),
+            _left(after, shown_before),
             message,
-            previous_after if previous_after else no_update,
+            shown_before,
+            rated_here | {user_id: mine},
         )
 
     @app.callback(
