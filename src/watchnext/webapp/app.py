@@ -53,13 +53,18 @@ def load_past_ratings(dataset: Path) -> dict[str, list[dict[str, Any]]]:
             by_user.setdefault(row["USER_ID"], []).append(
                 {
                     "item_id": row["ITEM_ID"],
-                    "rating": row.get("EVENT_VALUE") or "",
+                    "rating": _stars(row.get("EVENT_VALUE") or ""),
                     "at": int(row.get("TIMESTAMP") or 0),
                 }
             )
     for ratings in by_user.values():
         ratings.sort(key=lambda r: -r["at"])
     return by_user
+
+
+def _stars(value: str) -> str:
+    """A rating as written in the dataset, without a float's trailing ``.0``."""
+    return value[:-2] if value.endswith(".0") else value
 
 
 def _email_note(accepted: dict[str, Any]) -> str:
