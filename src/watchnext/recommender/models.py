@@ -370,24 +370,38 @@ class _Scorer:
         ages = np.arange(len(self.items) - 1, -1, -1, dtype=np.float32)  # newest: age 0
         self.weights = confidences * np.float32(recency.decay) ** ages
         self._cholesky: Any = None
-        model_scores = self._model_scores()
-        self.model_scale = _scale(model_scores, self.items)
-        self.scores = model_scores / self.model_scale
-        self._last_similarity: np.ndarray | None = None
-        if owner.similarity is not None and recency.blend > 0:
-            last_items, last_weights = self.items[-recency.last :], self.weights[-recency.last :]
-            self._last_similarity = owner.similarity[last_items].toarray()
-            blend_scores = last_weights @ self._last_similarity
-            self.blend_scale = _scale(blend_scores, self.items)
-            self.scores += recency.blend * blend_scores / self.blend_scale
+        self.scores = self._model_scores()
         self.scores[self.items] = -np.inf
+        self.model_scale = _scale(self.scores)
+        self.scores /= self.model_scale
+        self._neighbours: list[tuple[np.ndarray, np.ndarray]] = []
+        if owner.similarity is not None and recency.blend > 0:
+            self._blend(owner.similarity, recency)
+
+    def _blend(self, similarity: csr_matrix, recency: Recency) -> None:
+        """Add item-item similarity to the last few events, read straight from the CSR
+        arrays (scipy's indexing costs more than the arithmetic at this size)."""
+        last = self.items[-recency.last :]
+        self._neighbours = [
+            (similarity.indices[start:end], similarity.data[start:end])
+            for start, end in zip(similarity.indptr[last], similarity.indptr[last + 1], strict=True)
+        ]
+        weights = self.weights[-len(last) :]
+        columns = np.concatenate([indices for indices, _ in self._neighbours])
+        values = np.concatenate(
+            [w * data for w, (_, data) in zip(weights, self._neighbours, strict=True)]
+        )
+        items, position = np.unique(columns, return_inverse=True)
+        summed = np.bincount(position, weights=values).astype(np.float32)
+        unseen = ~np.isin(items, self.items)
+        self.blend_scale = _scale(summed[unseen])
+        self.scores[items[unseen]] += recency.blend * summed[unseen] / self.blend_scale
 
     def top(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        candidates = np.flatnonzero(np.isfinite(self.scores))
-        n = min(n, len(candidates))
-        if n == 0:
+        n = min(n, len(self.scores) - len(self.items))
+        if n <= 0:
             return np.array([], dtype=np.int64), np.array([], dtype=np.float32)
-        part = candidates[np.argpartition(-self.scores[candidates], n - 1)[:n]]
+        part = np.argpartition(-self.scores, n - 1)[:n]
         top = part[np.lexsort((part, -self.scores[part]))]
         return top, self.scores[top]
 
@@ -395,11 +409,13 @@ class _Scorer:
         """Each history item's share (rows) of each pick's score (columns); a column adds up
         to the pick's score."""
         shares = self._model_shares(picks) / self.model_scale
-        if self._last_similarity is not None:
-            recency = self.owner.recency
-            last = self._last_similarity.shape[0]
-            blend = self.weights[-last:, None] * self._last_similarity[:, picks]
-            shares[-last:] += recency.blend * blend / self.blend_scale
+        if self._neighbours:
+            blend = self.owner.recency.blend / self.blend_scale
+            last = len(self._neighbours)
+            for row, (indices, data) in enumerate(self._neighbours, start=len(self.items) - last):
+                similar = dict(zip(indices.tolist(), data.tolist(), strict=True))
+                column = np.array([similar.get(p, 0.0) for p in picks.tolist()], np.float32)
+                shares[row] += blend * self.weights[row] * column
         return shares
 
     def strongest_contributor(self, picks: np.ndarray) -> list[int | None]:
@@ -426,7 +442,8 @@ class _Scorer:
             )
             self._cholesky = scipy.linalg.cho_factor(system)
             user = scipy.linalg.cho_solve(self._cholesky, liked.T @ self.weights)
-            return np.asarray(factors @ user, dtype=np.float32)
+            # float32 on both sides: a float64 user would copy the whole factor matrix
+            return np.asarray(factors @ user.astype(factors.dtype), dtype=np.float32)
         if kind == "bpr":
             factors = np.asarray(model.item_factors)
             user = np.average(factors[self.items, :-1], axis=0, weights=self.weights)
@@ -451,9 +468,8 @@ class _Scorer:
         return np.asarray(self.weights[:, None] * neighbours)
 
 
-def _scale(scores: np.ndarray, seen: np.ndarray) -> float:
-    """The largest score among unseen items (1 when none is positive): puts the model and
-    the blend on one scale."""
-    unseen = np.delete(scores, seen) if len(seen) else scores
-    largest = float(unseen.max()) if len(unseen) else 0.0
+def _scale(scores: np.ndarray) -> float:
+    """The largest score (1 when none is positive): puts the model and the blend on one
+    scale. Seen items are -inf, or left out, by then."""
+    largest = float(scores.max()) if len(scores) else 0.0
     return largest if largest > 0 else 1.0
