@@ -253,3 +253,15 @@ def test_recent_events_weigh_more_than_old_ones(clusters: Interactions) -> None:
         return sum(item.startswith("B") for item in model.recommend("a1", 5).item_ids)
 
     assert b_picks(recent) > b_picks(equal)
+
+
+def test_tuning_is_judged_on_users_no_evaluation_split_tests(clusters: Interactions) -> None:
+    from watchnext.recommender.evaluate import personalize_split, tuning_users
+
+    reserved = set(tuning_users(clusters, 42).tolist())
+    evaluated = np.setdiff1d(np.arange(len(clusters.user_ids)), list(reserved))
+    for seed in range(42, 52):
+        split = personalize_split(clusters, seed, candidates=evaluated)
+        tested = {int(clusters.users[inputs[0]]) for inputs in split.inputs if len(inputs)}
+        assert tested
+        assert not tested & reserved

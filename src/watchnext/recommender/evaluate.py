@@ -43,13 +43,30 @@ class Split:
     held_out: list[set[int]]  # per test user: item indexes to find
 
 
+def tuning_users(data: Interactions, seed: int, share: float = 0.1) -> np.ndarray:
+    """Users set aside for tuning: never test users of the evaluation splits."""
+    counts = np.bincount(data.users, minlength=len(data.user_ids))
+    eligible = np.flatnonzero(counts >= 2)
+    n = min(len(eligible), max(1, round(share * len(data.user_ids))))
+    rng = np.random.default_rng(seed + VALIDATION_SEED_OFFSET)
+    return np.sort(rng.choice(eligible, size=n, replace=False))
+
+
 def personalize_split(
-    data: Interactions, seed: int, test_share: float = 0.1, holdout_share: float = 0.1
+    data: Interactions,
+    seed: int,
+    test_share: float = 0.1,
+    holdout_share: float = 0.1,
+    *,
+    candidates: np.ndarray | None = None,
 ) -> Split:
+    """A random user split; test users are drawn from ``candidates`` when given."""
     rng = np.random.default_rng(seed)
     n_users = len(data.user_ids)
     counts = np.bincount(data.users, minlength=n_users)
     eligible = np.flatnonzero(counts >= 2)
+    if candidates is not None:
+        eligible = np.intersect1d(eligible, candidates)
     n_test = min(len(eligible), max(1, round(test_share * n_users)))
     test_users = np.sort(rng.choice(eligible, size=n_test, replace=False))
     is_test = np.zeros(n_users, dtype=bool)
@@ -110,10 +127,12 @@ def evaluate_candidate(
     seeds: Iterable[int],
     rule: ConfidenceRule,
     on_split: Callable[[], None] = lambda: None,
+    *,
+    test_candidates: np.ndarray | None = None,
 ) -> list[dict[str, float]]:
     results = []
     for seed in seeds:
-        split = personalize_split(data, seed)
+        split = personalize_split(data, seed, candidates=test_candidates)
         model = LocalRecommender.fit(
             data,
             candidate.kind,
@@ -134,8 +153,10 @@ def tune(
     seeds: list[int],
     on_split: Callable[[], None],
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Grid search on validation splits (seeds apart from the evaluation's): best params."""
+    """Grid search on validation splits whose test users are the tuning users, never an
+    evaluation split's: best params."""
     grid = TUNING_GRID.get(kind, {})
+    reserved = tuning_users(data, seeds[0])
     trials: list[tuple[float, dict[str, Any]]] = []
     for values in itertools.product(*grid.values()):
         params = dict(zip(grid, values, strict=True))
@@ -145,6 +166,7 @@ def tune(
             [s + VALIDATION_SEED_OFFSET for s in seeds],
             rule,
             on_split,
+            test_candidates=reserved,
         )
         trials.append((statistics.fmean(s[TUNING_METRIC] for s in per_split), params))
     best = max(trials, key=lambda trial: trial[0])[1] if trials else {}
@@ -166,7 +188,8 @@ def personalize_row(path: Path) -> dict[str, Any]:
 
 PROTOCOL = (
     "90% of users train; for the other 10%, the oldest 90% of each user's interactions are "
-    "the input and the most recent 10% are held out; top 25 recommendations compared"
+    "the input and the most recent 10% are held out; top 25 recommendations compared; "
+    "tuning is judged on a separate 10% of users that are never evaluation test users"
 )
 
 
@@ -211,13 +234,17 @@ def run_evaluation(
         "models": {},
         "tuning": {},
     }
+    # Evaluation test users never include the users tuning is judged on.
+    evaluated = np.setdiff1d(np.arange(len(data.user_ids)), tuning_users(data, seeds[0]))
     with tqdm(total=steps, desc="evaluating", disable=not show_progress, unit="fit") as bar:
         for kind in kinds:
             params: dict[str, Any] = {}
             if do_tune and kind in TUNING_GRID:
                 params, trials = tune(data, kind, rule, seeds, bar.update)
                 results["tuning"][kind] = {"best": params, "trials": trials}
-            per_split = evaluate_candidate(data, Candidate(kind, params), seeds, rule, bar.update)
+            per_split = evaluate_candidate(
+                data, Candidate(kind, params), seeds, rule, bar.update, test_candidates=evaluated
+            )
             effective, _, _ = split_params(kind, params)
             results["models"][kind] = {"params": effective, "metrics": summarise(per_split)}
     if personalize_metrics_file is not None:
