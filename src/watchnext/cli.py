@@ -330,7 +330,7 @@ def _model_kind(name: str) -> ModelKind:
 @app.command()
 def train(
     data: Annotated[Path, typer.Option(help="A prepared dataset folder.")],
-    model: Annotated[str, typer.Option(help="als, bpr, itemknn or popularity.")] = "als",
+    model: Annotated[str, typer.Option(help="als, ease, bpr, itemknn or popularity.")] = "als",
     param: Annotated[
         list[str] | None,
         typer.Option(
@@ -370,7 +370,7 @@ def evaluate(
     out: Annotated[Path, typer.Option(help="Where to write the report.")],
     models: Annotated[
         str, typer.Option(help="Comma-separated models.")
-    ] = "popularity,als,bpr,itemknn",
+    ] = "popularity,als,ease,bpr,itemknn",
     splits: Annotated[int, typer.Option(min=1, help="Random user splits to average over.")] = 5,
     seed: Annotated[int, typer.Option(help="First split's seed.")] = 42,
     tune: Annotated[

@@ -160,7 +160,7 @@ def test_save_and_load_give_the_same_recommendations(
     assert meta["data"]["checksum"] == clusters.checksum
 
 
-@pytest.mark.parametrize("kind", ["als", "bpr", "itemknn"])
+@pytest.mark.parametrize("kind", ["als", "ease", "bpr", "itemknn"])
 def test_the_same_seed_trains_the_same_model(clusters: Interactions, kind: ModelKind) -> None:
     first, second = fit(clusters, kind), fit(clusters, kind)
     assert first.recommend("a2", 8).item_ids == second.recommend("a2", 8).item_ids
@@ -219,7 +219,7 @@ def test_the_split_holds_out_the_most_recent_tenth_of_a_tenth_of_users(
     assert [p.tolist() for p in other.inputs] != [p.tolist() for p in split.inputs]
 
 
-@pytest.mark.parametrize("kind", ["als", "bpr", "itemknn"])
+@pytest.mark.parametrize("kind", ["als", "ease", "bpr", "itemknn"])
 def test_each_picks_reason_is_the_largest_share_of_its_computed_score(
     clusters: Interactions, kind: ModelKind
 ) -> None:
@@ -265,3 +265,13 @@ def test_tuning_is_judged_on_users_no_evaluation_split_tests(clusters: Interacti
         tested = {int(clusters.users[inputs[0]]) for inputs in split.inputs if len(inputs)}
         assert tested
         assert not tested & reserved
+
+
+def test_ease_refuses_a_catalog_too_large_to_invert_and_says_what_to_use(
+    clusters: Interactions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from watchnext.recommender import ease
+
+    monkeypatch.setattr(ease, "MAX_ITEMS", 10)
+    with pytest.raises(RecommenderError, match="use --model als"):
+        fit(clusters, "ease")

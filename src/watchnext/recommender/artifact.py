@@ -136,6 +136,10 @@ def load(folder: Path, *, expected_checksum: str | None = None) -> LocalRecommen
         if kind == "itemknn":
             cosine = meta["params"].get("similarity") == "cosine"
             loader = CosineRecommender if cosine else BM25Recommender
+        if kind == "ease":
+            from watchnext.recommender.ease import Ease
+
+            loader = Ease
         implicit_model = loader.load(str(folder / "model.npz"))
     return LocalRecommender(
         kind=meta["model"],

@@ -31,6 +31,7 @@ TUNING_GRID: dict[str, dict[str, list[Any]]] = {
     "als": {"factors": [32, 64, 128], "regularization": [0.01, 0.1]},
     "bpr": {"factors": [32, 64], "learning_rate": [0.01, 0.05]},
     "itemknn": {"similarity": ["bm25", "cosine"], "K": [50, 200]},
+    "ease": {"regularization": [100.0, 200.0, 500.0]},
 }
 TUNING_METRIC = "normalized_discounted_cumulative_gain_at_10"
 VALIDATION_SEED_OFFSET = 10_000  # tuning never sees the evaluation splits

@@ -4,5 +4,5 @@ from __future__ import annotations
 
 from typing import Literal
 
-ModelKind = Literal["popularity", "als", "bpr", "itemknn"]
-MODEL_KINDS: tuple[ModelKind, ...] = ("popularity", "als", "bpr", "itemknn")
+ModelKind = Literal["popularity", "als", "bpr", "itemknn", "ease"]
+MODEL_KINDS: tuple[ModelKind, ...] = ("popularity", "als", "bpr", "itemknn", "ease")

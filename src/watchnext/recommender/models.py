@@ -37,6 +37,7 @@ DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
         "num_threads": 1,
     },
     "itemknn": {"similarity": "bm25", "K": 100, "K1": 1.2, "B": 0.75},
+    "ease": {"regularization": 200.0},
 }
 
 
@@ -80,6 +81,7 @@ DEFAULT_RECENCY: dict[str, Recency] = {
     "als": Recency(decay=0.8, blend=2.0, last=5),
     "bpr": Recency(decay=0.8),
     "itemknn": Recency(decay=0.8),
+    "ease": Recency(decay=0.8),
     "popularity": Recency(),
 }
 
@@ -117,6 +119,10 @@ def _implicit_model(kind: ModelKind, params: dict[str, Any], random_state: int) 
         from implicit.cpu.bpr import BayesianPersonalizedRanking
 
         return BayesianPersonalizedRanking(random_state=random_state, **params)
+    if kind == "ease":
+        from watchnext.recommender.ease import Ease
+
+        return Ease(regularization=float(params["regularization"]))
     if kind == "itemknn":
         from implicit.nearest_neighbours import BM25Recommender, CosineRecommender
 
@@ -448,6 +454,8 @@ class _Scorer:
             factors = np.asarray(model.item_factors)
             user = np.average(factors[self.items, :-1], axis=0, weights=self.weights)
             return np.asarray(factors[:, :-1] @ user + factors[:, -1], dtype=np.float32)
+        if kind == "ease":
+            return np.asarray(self.weights @ model.weights[self.items], dtype=np.float32)
         # itemknn: the weighted sum of the history items' neighbour rows
         neighbours = model.similarity[self.items].toarray()
         return np.asarray(self.weights @ neighbours, dtype=np.float32)
@@ -464,6 +472,8 @@ class _Scorer:
             factors = np.asarray(model.item_factors)
             share = self.weights / self.weights.sum()
             return np.asarray(share[:, None] * (factors[self.items, :-1] @ factors[picks, :-1].T))
+        if kind == "ease":
+            return np.asarray(self.weights[:, None] * model.weights[np.ix_(self.items, picks)])
         neighbours = model.similarity[self.items][:, picks].toarray()
         return np.asarray(self.weights[:, None] * neighbours)
 
