@@ -81,7 +81,7 @@ DEFAULT_RECENCY: dict[str, Recency] = {
     "als": Recency(decay=0.8, blend=2.0, last=5),
     "bpr": Recency(decay=0.8),
     "itemknn": Recency(decay=0.8),
-    "ease": Recency(decay=0.8),
+    "ease": Recency(decay=0.8, blend=1.0, last=5),
     "popularity": Recency(),
 }
 
