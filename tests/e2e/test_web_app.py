@@ -7,6 +7,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -125,6 +126,15 @@ def launch(playwright: object) -> object:
     )
 
 
+def rate_as(page: Any, stack: LocalStack, viewer: str, search: str) -> None:
+    """Open the app as ``viewer``, select the first title ``search`` finds."""
+    page.goto(stack.config.web_url)
+    page.fill("#user-id", viewer)
+    page.press("#user-id", "Enter")
+    page.fill("#search", search)
+    page.locator("#catalog input[type=radio]").first.check()
+
+
 def test_a_rating_goes_to_the_selected_title_even_after_the_search_changes(
     stack: LocalStack,
 ) -> None:
@@ -135,11 +145,7 @@ def test_a_rating_goes_to_the_selected_title_even_after_the_search_changes(
     with sync_playwright() as playwright:
         browser = launch(playwright)
         page = browser.new_page()  # type: ignore[attr-defined]
-        page.goto(stack.config.web_url)
-        page.fill("#user-id", "searcher")
-        page.press("#user-id", "Enter")
-        page.fill("#search", "Title B3")
-        page.locator("#catalog input[type=radio]").first.check()
+        rate_as(page, stack, "searcher", "Title B3")
         page.fill("#search", "Title B")  # B3 is now the fourth row, not the first
         expect(page.locator("#catalog tbody tr").nth(5)).to_be_visible()
         page.click("#rate")
@@ -158,11 +164,7 @@ def test_another_viewer_does_not_see_the_previous_viewers_after_list(stack: Loca
     with sync_playwright() as playwright:
         browser = launch(playwright)
         page = browser.new_page()  # type: ignore[attr-defined]
-        page.goto(stack.config.web_url)
-        page.fill("#user-id", "first-viewer")
-        page.press("#user-id", "Enter")
-        page.fill("#search", "Title B3")
-        page.locator("#catalog input[type=radio]").first.check()
+        rate_as(page, stack, "first-viewer", "Title B3")
         page.click("#rate")
         expect(page.locator("#status")).to_contain_text("Rated Title B3", timeout=15_000)
         expect(page.locator("#after tbody tr").nth(1)).to_be_visible()

@@ -302,22 +302,13 @@ def write_replay(out: Path, results: dict[str, Any], dataset: str) -> Path:
 
 
 def _chart(path: Path, rows: dict[str, Any]) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from watchnext.recommender.report import bar_chart
 
     labels = list(rows)
-    width = 0.8 / len(GROUPS)
-    positions = np.arange(len(labels))
-    plt.figure(figsize=(1.8 * len(labels) + 3, 4))
-    for i, group in enumerate(GROUPS):
-        values = [rows[label]["metrics"][group]["hit_rate_at_10"] for label in labels]
-        plt.bar(positions + i * width, values, width, label=group)
-    plt.xticks(positions + width, labels, rotation=15)
-    plt.ylabel("next-item HitRate@10")
-    plt.legend()
-    plt.title("Replay: the picks shown just before each rating")
-    plt.tight_layout()
-    plt.savefig(path, dpi=110)
-    plt.close()
+    bar_chart(
+        path,
+        labels,
+        {g: [rows[label]["metrics"][g]["hit_rate_at_10"] for label in labels] for g in GROUPS},
+        ylabel="next-item HitRate@10",
+        title="Replay: the picks shown just before each rating",
+    )

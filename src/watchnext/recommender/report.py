@@ -81,24 +81,49 @@ def write_evaluation(out: Path, results: dict[str, Any]) -> Path:
 
 
 def _chart(path: Path, rows: dict[str, Any]) -> None:
+    labels = list(rows)
+    bar_chart(
+        path,
+        labels,
+        {
+            SHORT[m]: [rows[label]["metrics"].get(m, {}).get("mean", 0.0) for label in labels]
+            for m in CHARTED
+        },
+        ylabel="score (mean ± std over splits)",
+        title="Offline metrics, Personalize's protocol",
+        errors={
+            SHORT[m]: [rows[label]["metrics"].get(m, {}).get("std", 0.0) for label in labels]
+            for m in CHARTED
+        },
+    )
+
+
+def bar_chart(
+    path: Path,
+    labels: list[str],
+    series: dict[str, list[float]],
+    *,
+    ylabel: str,
+    title: str,
+    errors: dict[str, list[float]] | None = None,
+) -> None:
+    """Grouped bars: one group per label, one bar per series, written as a PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
-    labels = list(rows)
-    width = 0.8 / len(CHARTED)
+    width = 0.8 / len(series)
     positions = np.arange(len(labels))
-    plt.figure(figsize=(1.6 * len(labels) + 3, 4))
-    for i, metric in enumerate(CHARTED):
-        means = [rows[label]["metrics"].get(metric, {}).get("mean", 0.0) for label in labels]
-        errors = [rows[label]["metrics"].get(metric, {}).get("std", 0.0) for label in labels]
-        plt.bar(positions + i * width, means, width, yerr=errors, capsize=3, label=SHORT[metric])
-    plt.xticks(positions + width * (len(CHARTED) - 1) / 2, labels, rotation=15)
-    plt.ylabel("score (mean ± std over splits)")
+    plt.figure(figsize=(1.7 * len(labels) + 3, 4))
+    for i, (name, values) in enumerate(series.items()):
+        spread = (errors or {}).get(name)
+        plt.bar(positions + i * width, values, width, yerr=spread, capsize=3, label=name)
+    plt.xticks(positions + width * (len(series) - 1) / 2, labels, rotation=15)
+    plt.ylabel(ylabel)
     plt.legend()
-    plt.title("Offline metrics, Personalize's protocol")
+    plt.title(title)
     plt.tight_layout()
     plt.savefig(path, dpi=110)
     plt.close()
