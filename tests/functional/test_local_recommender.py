@@ -275,3 +275,48 @@ def test_ease_refuses_a_catalog_too_large_to_invert_and_says_what_to_use(
     monkeypatch.setattr(ease, "MAX_ITEMS", 10)
     with pytest.raises(RecommenderError, match="use --model als"):
         fit(clusters, "ease")
+
+
+def test_bounded_als_scoring_ranks_exactly_as_scoring_the_whole_catalog(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Large catalogs are scored in blocks of falling factor norm and stop early; the picks,
+    scores and reasons must be those of scoring every title."""
+    import scipy.sparse as sp
+    from implicit.cpu.als import AlternatingLeastSquares
+
+    from watchnext.recommender import models
+    from watchnext.recommender.data import ConfidenceRule
+    from watchnext.recommender.models import Recency
+
+    rng = np.random.default_rng(3)
+    items, users = 30_000, 500
+    als = AlternatingLeastSquares(factors=4, regularization=0.05)
+    # Few factors and a narrow spread of norms: a well-aligned title of a smaller norm often
+    # beats a larger one, so the early stop is tested where it could go wrong.
+    directions = rng.standard_normal((items, 4))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    als.item_factors = (directions * rng.uniform(0.2, 1.0, (items, 1))).astype(np.float32)
+    train = sp.csr_matrix(
+        (np.ones(users * 3, np.float32), (rng.integers(0, users, users * 3),
+         rng.integers(0, items, users * 3))), shape=(users, items),
+    )  # fmt: skip
+    rows = np.repeat(np.arange(items), 20)
+    similarity = sp.csr_matrix(
+        (rng.random(len(rows)).astype(np.float32), (rows, rng.integers(0, items, len(rows)))),
+        shape=(items, items),
+    )
+    model = LocalRecommender(
+        kind="als", params={}, rule=ConfidenceRule(), user_ids=[str(u) for u in range(users)],
+        item_ids=[str(i) for i in range(items)], train=train, model=als,
+        recency=Recency(decay=0.8, blend=2.0, last=5), similarity=similarity,
+    )  # fmt: skip
+
+    monkeypatch.setattr(models, "BLOCK", 64)  # many blocks, so stopping early matters
+    bounded = [model.recommend(str(u), 10).items for u in range(60)]
+    monkeypatch.setattr(models, "PRUNE_ABOVE_ITEMS", items)  # now every title is scored
+    exhaustive = [model.recommend(str(u), 10).items for u in range(60)]
+
+    for fast, full in zip(bounded, exhaustive, strict=True):
+        assert [(i.item_id, i.because) for i in fast] == [(i.item_id, i.because) for i in full]
+        assert [i.score for i in fast] == pytest.approx([i.score for i in full], rel=1e-4)

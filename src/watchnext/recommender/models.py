@@ -174,6 +174,7 @@ class LocalRecommender:
         self._live_rows: OrderedDict[str, dict[int, float]] = OrderedDict()
         self._lock = threading.RLock()
         self._gram: np.ndarray | None = None
+        self._norm_index: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     @classmethod
     def fit(
@@ -267,7 +268,7 @@ class LocalRecommender:
             seen = np.fromiter(history, dtype=np.int32, count=len(history))
             top, scores = self._popularity_excluding(seen, n)
             return top, scores, [None] * len(top)
-        scorer = _Scorer(self, history)
+        scorer = _Scorer(self, history, n)
         top, scores = scorer.top(n)
         because: list[int | None] = [None] * len(top)
         if explain:
@@ -334,6 +335,16 @@ class LocalRecommender:
             row = self._live_row(user_id) or self._trained_row(user_id)
         return [self.item_ids[i] for i in reversed(row)]
 
+    def norm_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Item indexes by falling factor norm, their factors in that order, and the norms:
+        built once, for bounded ALS scoring."""
+        if self._norm_index is None:
+            factors = np.asarray(self.model.item_factors, dtype=np.float32)
+            norms = np.linalg.norm(factors, axis=1)
+            order = np.argsort(-norms, kind="stable")
+            self._norm_index = (order, np.ascontiguousarray(factors[order]), norms[order])
+        return self._norm_index
+
     def gram(self) -> np.ndarray:
         """YᵀY of the item factors, computed once (implicit recomputes it on every call)."""
         if self._gram is None:
@@ -364,11 +375,19 @@ def item_similarity(matrix: csr_matrix, neighbours: int = 100) -> csr_matrix:
     return similarity
 
 
-class _Scorer:
-    """One user's scores over the catalog, from the model and the recency blend, and each
-    history item's share of a pick's score: the same numbers rank and explain."""
+PRUNE_ABOVE_ITEMS = 20_000
+"""ALS scores catalogs larger than this in blocks of falling factor norm, and stops once no
+unscored title could reach the top (exact: a title's score is at most its factor's norm
+times the user's)."""
+BLOCK = 4096
 
-    def __init__(self, owner: LocalRecommender, history: dict[int, float]) -> None:
+
+class _Scorer:
+    """One user's scores, from the model and the recency blend, over the candidate titles
+    (the whole catalog, or what the ALS norm bound leaves), and each history item's share of
+    a pick's score: the same numbers rank and explain."""
+
+    def __init__(self, owner: LocalRecommender, history: dict[int, float], n: int = 10) -> None:
         self.owner = owner
         self.items = np.fromiter(history, dtype=np.int32, count=len(history))
         confidences = np.fromiter(history.values(), dtype=np.float32, count=len(history))
@@ -376,17 +395,29 @@ class _Scorer:
         ages = np.arange(len(self.items) - 1, -1, -1, dtype=np.float32)  # newest: age 0
         self.weights = confidences * np.float32(recency.decay) ** ages
         self._cholesky: Any = None
-        self.scores = self._model_scores()
-        self.scores[self.items] = -np.inf
-        self.model_scale = _scale(self.scores)
-        self.scores /= self.model_scale
         self._neighbours: list[tuple[np.ndarray, np.ndarray]] = []
-        if owner.similarity is not None and recency.blend > 0:
-            self._blend(owner.similarity, recency)
+        blend_items, blend_values = self._blend(owner.similarity, recency)
+        if owner.kind == "als" and len(owner.item_ids) > PRUNE_ABOVE_ITEMS:
+            candidates, raw = self._als_bounded(n, blend_items, blend_values)
+        else:
+            candidates = np.arange(len(owner.item_ids))
+            raw = self._model_scores()
+        unseen = ~np.isin(candidates, self.items)
+        self.candidates, raw = candidates[unseen], raw[unseen]
+        self.model_scale = _scale(raw)
+        self.values = raw / self.model_scale
+        if len(blend_items):
+            where = np.searchsorted(self.candidates, blend_items)
+            self.values[where] += blend_values
 
-    def _blend(self, similarity: csr_matrix, recency: Recency) -> None:
-        """Add item-item similarity to the last few events, read straight from the CSR
-        arrays (scipy's indexing costs more than the arithmetic at this size)."""
+    def _blend(
+        self, similarity: csr_matrix | None, recency: Recency
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Item-item similarity to the last few events, scaled and weighted: (unseen items,
+        what it adds to their scores). Read straight from the CSR arrays."""
+        empty = np.array([], dtype=np.int32), np.array([], dtype=np.float32)
+        if similarity is None or recency.blend <= 0:
+            return empty
         last = self.items[-recency.last :]
         self._neighbours = [
             (similarity.indices[start:end], similarity.data[start:end])
@@ -401,15 +432,45 @@ class _Scorer:
         summed = np.bincount(position, weights=values).astype(np.float32)
         unseen = ~np.isin(items, self.items)
         self.blend_scale = _scale(summed[unseen])
-        self.scores[items[unseen]] += recency.blend * summed[unseen] / self.blend_scale
+        return items[unseen], recency.blend * summed[unseen] / self.blend_scale
+
+    def _als_bounded(
+        self, n: int, blend_items: np.ndarray, blend_values: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The raw ALS scores of every title that could be in the top ``n``, sorted by id."""
+        user = self._als_user()
+        order, factors, norms = self.owner.norm_index()
+        reach = float(np.linalg.norm(user))
+        scored_items = [blend_items.astype(np.int64)]
+        scored_raw = [np.asarray(self.owner.model.item_factors)[blend_items] @ user]
+        start = 0
+        while start < len(order):
+            block = slice(start, start + BLOCK)
+            scored_items.append(order[block])
+            scored_raw.append(factors[block] @ user)
+            start += BLOCK
+            if start >= len(order):
+                break
+            items, raw = np.concatenate(scored_items), np.concatenate(scored_raw)
+            unseen = ~np.isin(items, self.items)
+            largest = float(raw[unseen].max()) if unseen.any() else 0.0
+            bound = float(norms[start]) * reach  # no unscored title can score above this
+            if largest <= 0 or bound >= largest:
+                continue
+            final = raw[unseen] / largest + _added(items[unseen], blend_items, blend_values)
+            if len(final) >= n and bound / largest < np.partition(final, -n)[-n]:
+                break
+        items, raw = np.concatenate(scored_items), np.concatenate(scored_raw)
+        items, first = np.unique(items, return_index=True)
+        return items, raw[first].astype(np.float32)
 
     def top(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        n = min(n, len(self.scores) - len(self.items))
+        n = min(n, len(self.values))
         if n <= 0:
             return np.array([], dtype=np.int64), np.array([], dtype=np.float32)
-        part = np.argpartition(-self.scores, n - 1)[:n]
-        top = part[np.lexsort((part, -self.scores[part]))]
-        return top, self.scores[top]
+        part = np.argpartition(-self.values, n - 1)[:n]
+        part = part[np.lexsort((self.candidates[part], -self.values[part]))]
+        return self.candidates[part], self.values[part]
 
     def shares(self, picks: np.ndarray) -> np.ndarray:
         """Each history item's share (rows) of each pick's score (columns); a column adds up
@@ -438,18 +499,7 @@ class _Scorer:
     def _model_scores(self) -> np.ndarray:
         model, kind = self.owner.model, self.owner.kind
         if kind == "als":
-            factors = np.asarray(model.item_factors)
-            liked = factors[self.items]
-            # implicit's user_linear_equation, for one row at once: (YtCuY + λI) x = YtCu p
-            system = (
-                self.owner.gram()
-                + model.regularization * np.eye(factors.shape[1])
-                + liked.T @ ((self.weights - 1)[:, None] * liked)
-            )
-            self._cholesky = scipy.linalg.cho_factor(system)
-            user = scipy.linalg.cho_solve(self._cholesky, liked.T @ self.weights)
-            # float32 on both sides: a float64 user would copy the whole factor matrix
-            return np.asarray(factors @ user.astype(factors.dtype), dtype=np.float32)
+            return np.asarray(np.asarray(model.item_factors) @ self._als_user(), np.float32)
         if kind == "bpr":
             factors = np.asarray(model.item_factors)
             user = np.average(factors[self.items, :-1], axis=0, weights=self.weights)
@@ -459,6 +509,22 @@ class _Scorer:
         # itemknn: the weighted sum of the history items' neighbour rows
         neighbours = model.similarity[self.items].toarray()
         return np.asarray(self.weights @ neighbours, dtype=np.float32)
+
+    def _als_user(self) -> np.ndarray:
+        """The user's factors from the weighted history: implicit's user_linear_equation for
+        one row, (YtCuY + λI) x = YtCu p, solved by Cholesky (kept for the shares)."""
+        model = self.owner.model
+        factors = np.asarray(model.item_factors)
+        liked = factors[self.items]
+        system = (
+            self.owner.gram()
+            + model.regularization * np.eye(factors.shape[1])
+            + liked.T @ ((self.weights - 1)[:, None] * liked)
+        )
+        self._cholesky = scipy.linalg.cho_factor(system)
+        user = scipy.linalg.cho_solve(self._cholesky, liked.T @ self.weights)
+        # float32 on both sides: a float64 user would copy the whole factor matrix
+        return np.asarray(user, dtype=factors.dtype)
 
     def _model_shares(self, picks: np.ndarray) -> np.ndarray:
         """Each history item's part (rows) of the model's score for each pick (columns)."""
@@ -476,6 +542,14 @@ class _Scorer:
             return np.asarray(self.weights[:, None] * model.weights[np.ix_(self.items, picks)])
         neighbours = model.similarity[self.items][:, picks].toarray()
         return np.asarray(self.weights[:, None] * neighbours)
+
+
+def _added(items: np.ndarray, to: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """For each of ``items``, the value ``to`` (sorted, unique) gives it, else 0."""
+    if not len(to):
+        return np.zeros(len(items), dtype=np.float32)
+    position = np.minimum(np.searchsorted(to, items), len(to) - 1)
+    return np.where(to[position] == items, values[position], 0.0).astype(np.float32)
 
 
 def _scale(scores: np.ndarray) -> float:
