@@ -17,7 +17,7 @@ from watchnext.recommender.data import Interactions, load_interactions
 from watchnext.recommender.errors import ArtifactMismatchError, RecommenderError
 from watchnext.recommender.evaluate import personalize_split
 from watchnext.recommender.kinds import MODEL_KINDS, ModelKind
-from watchnext.recommender.models import LocalRecommender, split_params
+from watchnext.recommender.models import LocalRecommender, Recency, split_params
 
 PERSONALIZED: tuple[ModelKind, ...] = ("als", "bpr", "itemknn")
 # Two taste clusters need few factors; more would mix them on 80 users.
@@ -287,7 +287,6 @@ def test_bounded_als_scoring_ranks_exactly_as_scoring_the_whole_catalog(
 
     from watchnext.recommender import models
     from watchnext.recommender.data import ConfidenceRule
-    from watchnext.recommender.models import Recency
 
     rng = np.random.default_rng(3)
     items, users = 30_000, 500
@@ -313,6 +312,7 @@ def test_bounded_als_scoring_ranks_exactly_as_scoring_the_whole_catalog(
     )  # fmt: skip
 
     monkeypatch.setattr(models, "BLOCK", 64)  # many blocks, so stopping early matters
+    monkeypatch.setattr(models, "MAX_SCANNED_BLOCKS", items)  # the bound alone decides
     bounded = [model.recommend(str(u), 10).items for u in range(60)]
     monkeypatch.setattr(models, "PRUNE_ABOVE_ITEMS", items)  # now every title is scored
     exhaustive = [model.recommend(str(u), 10).items for u in range(60)]
@@ -320,3 +320,33 @@ def test_bounded_als_scoring_ranks_exactly_as_scoring_the_whole_catalog(
     for fast, full in zip(bounded, exhaustive, strict=True):
         assert [(i.item_id, i.because) for i in fast] == [(i.item_id, i.because) for i in full]
         assert [i.score for i in fast] == pytest.approx([i.score for i in full], rel=1e-4)
+
+
+def test_a_flat_user_is_ranked_among_the_strongest_titles_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The one approximation: a user whose scores are flat everywhere is ranked among the
+    MAX_SCANNED_BLOCKS * BLOCK titles of largest norm, not over the long tail's noise."""
+    import scipy.sparse as sp
+    from implicit.cpu.als import AlternatingLeastSquares
+
+    from watchnext.recommender import models
+    from watchnext.recommender.data import ConfidenceRule
+
+    rng = np.random.default_rng(5)
+    items = 30_000
+    als = AlternatingLeastSquares(factors=8, regularization=0.05)
+    als.item_factors = (rng.standard_normal((items, 8)) * 1e-4).astype(np.float32)  # flat
+    model = LocalRecommender(
+        kind="als", params={}, rule=ConfidenceRule(), user_ids=["u"],
+        item_ids=[str(i) for i in range(items)], train=sp.csr_matrix((1, items), dtype=np.float32),
+        model=als, recency=Recency(decay=0.8),
+    )  # fmt: skip
+    monkeypatch.setattr(models, "BLOCK", 100)
+    monkeypatch.setattr(models, "MAX_SCANNED_BLOCKS", 3)
+    model.record(event("u", "17"))
+
+    strongest = set(model.norm_index()[0][:300].tolist())
+    picks = [int(item) for item in model.recommend("u", 10).item_ids]
+    assert len(picks) == 10
+    assert set(picks) <= strongest
