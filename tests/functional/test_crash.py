@@ -65,13 +65,14 @@ class Demo:
             f"http://127.0.0.1:{self.api_port}/openapi.json", headers={"x-api-key": API_KEY}
         )
         deadline = time.monotonic() + 45
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, (self.data_dir / "demo.log").read_text()[-2000:]
+        while time.monotonic() < deadline and self.process.poll() is None:
             with suppress(OSError):
                 urllib.request.urlopen(ready, timeout=1)
                 return
             time.sleep(0.2)
-        raise AssertionError("the demo did not answer within 45 s")
+        self.stop()  # never leave a demo running behind a failed test
+        output = (self.data_dir / "demo.log").read_text()[-2000:]
+        raise AssertionError(f"the demo did not answer within 45 s:\n{output}")
 
     def kill(self) -> None:
         assert self.process is not None
@@ -85,6 +86,8 @@ class Demo:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+        if self.process is not None:
+            self.process.wait(timeout=10)  # reaped: no zombie outlives the test
 
 
 @dataclass
@@ -141,8 +144,8 @@ def test_a_killed_demo_loses_no_acknowledged_review_and_sends_each_email_once(
 ) -> None:
     artifact, dataset = model
     demo = Demo(tmp_path, artifact, dataset)
-    demo.start()
     try:
+        demo.start()
         load = Load(demo.api_port)
         threads = load.run()
         kill_after = 20 + 25 * run  # a different moment of the load each run
