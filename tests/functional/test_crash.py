@@ -50,17 +50,17 @@ class Demo:
 
     def start(self) -> None:
         self.api_port = free_port()
-        log = (self.data_dir / "demo.log").open("ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "watchnext", "demo", "--data-dir", str(self.data_dir),
-                "--artifact", str(self.artifact), "--dataset", str(self.dataset),
-                "--api-port", str(self.api_port), "--web-port", str(free_port()),
-                "--smtp-port", str(free_port()), "--api-key", API_KEY,
-                "--send-claim-lease-seconds", "2",
-            ],
-            stdout=log, stderr=log, env={**os.environ, "POWERTOOLS_LOG_LEVEL": "WARNING"},
-        )  # fmt: skip
+        with (self.data_dir / "demo.log").open("ab") as log:  # the child keeps its copy
+            self.process = subprocess.Popen(
+                [
+                    sys.executable, "-m", "watchnext", "demo", "--data-dir", str(self.data_dir),
+                    "--artifact", str(self.artifact), "--dataset", str(self.dataset),
+                    "--api-port", str(self.api_port), "--web-port", str(free_port()),
+                    "--smtp-port", str(free_port()), "--api-key", API_KEY,
+                    "--send-claim-lease-seconds", "2",
+                ],
+                stdout=log, stderr=log, env={**os.environ, "POWERTOOLS_LOG_LEVEL": "WARNING"},
+            )  # fmt: skip
         ready = urllib.request.Request(
             f"http://127.0.0.1:{self.api_port}/openapi.json", headers={"x-api-key": API_KEY}
         )
