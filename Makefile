@@ -20,6 +20,11 @@ DATA := data
 DATASET := $(DATA)/ml100k
 ARTIFACT := artifacts/als
 
+# `make demo API_PORT=3001 WEB_PORT=8081 SMTP_PORT=1026` runs a second demo beside the first.
+API_PORT ?= 3000
+WEB_PORT ?= 8080
+SMTP_PORT ?= 1025
+
 ASL_VALIDATOR := tools/asl-validator/node_modules/.bin/asl-validator
 
 .PHONY: help install install-sam install-scan install-linters security browser lint typecheck unit sam-validate sam-build demo-check test bench demo clean
@@ -56,9 +61,10 @@ install-linters: $(ASL_VALIDATOR) ## asl-validator (npm) for the state machine d
 security: install install-scan ## checkov on template.yaml (suppressions need reasons) and pip-audit.
 	$(BIN)/python security/scan.py --checkov $(SCAN_VENV)/bin/checkov --pip-audit $(BIN)/pip-audit
 
-lint: install ## ruff lint and format check.
-	$(BIN)/ruff check src tests benchmarks security
-	$(BIN)/ruff format --check src tests benchmarks security
+lint: install ## ruff lint and format check, and the import contracts (pyproject.toml).
+	$(BIN)/ruff check src tests benchmarks security .ci
+	$(BIN)/ruff format --check src tests benchmarks security .ci
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install ## mypy --strict over src, tests, benchmarks and security.
 	$(BIN)/mypy
@@ -66,6 +72,7 @@ typecheck: install ## mypy --strict over src, tests, benchmarks and security.
 browser: ## Debian's Chromium for the browser test (Playwright cannot download its own here).
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  { [ -n "$$CI" ] && echo "CI is set and chromium cannot be installed (not root): the browser tier must run" >&2 && exit 1; } || \
 	  echo "chromium is not installed and this is not root: the browser test will be skipped" >&2
 
 unit: install install-linters install-sam browser ## The pytest suite: unit, functional and e2e (browser) tiers.
@@ -88,7 +95,7 @@ $(ARTIFACT)/meta.json: $(DATASET)/manifest.json src/watchnext/recommender/artifa
 
 demo-check: install $(ARTIFACT)/meta.json ## One scripted review end to end over HTTP (watchnext demo --check).
 	rm -rf $(DATA)/demo-check
-	$(BIN)/watchnext demo --check --data-dir $(DATA)/demo-check --artifact $(ARTIFACT) --api-port 3300 --smtp-port 1325
+	$(BIN)/watchnext demo --check --data-dir $(DATA)/demo-check --artifact $(ARTIFACT) --api-port 0 --smtp-port 0
 
 test: lint typecheck unit sam-validate security sam-build demo-check ## Everything CI runs.
 
@@ -96,7 +103,8 @@ bench: install $(ARTIFACT)/meta.json ## Benchmarks: bench/results.json and bench
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m benchmarks.run --out bench/results.json --summary bench/SUMMARY.md
 
 demo: install $(ARTIFACT)/meta.json ## Install, fetch MovieLens, train, and run the local stack (Ctrl-C stops).
-	$(BIN)/watchnext demo --data-dir $(DATA) --artifact $(ARTIFACT) --dataset $(DATASET)
+	$(BIN)/watchnext demo --data-dir $(DATA) --artifact $(ARTIFACT) --dataset $(DATASET) \
+	  --api-port $(API_PORT) --web-port $(WEB_PORT) --smtp-port $(SMTP_PORT)
 
 clean: ## Remove environments and build output.
 	rm -rf $(VENV) $(SAM_VENV) $(SCAN_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache tools/asl-validator/node_modules

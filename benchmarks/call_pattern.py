@@ -22,7 +22,7 @@ from botocore.stub import Stubber
 
 from benchmarks.handler_stack import review_event, stubbed_aws_api
 from benchmarks.stats import summary_ms
-from watchnext.entrypoints.lambda_context import LocalLambdaContext
+from watchnext.adapters.http.lambda_context import LocalLambdaContext
 
 ORIGINAL_SLEEP_SECONDS = 2.0
 ACCOUNT_ARN = "arn:aws:personalize:us-east-1:123456789012"

@@ -26,7 +26,7 @@ def main(mode: str) -> None:
 
     imported = time.perf_counter()
     from benchmarks.handler_stack import review_event, stubbed_aws_api
-    from watchnext.entrypoints.lambda_context import LocalLambdaContext
+    from watchnext.adapters.http.lambda_context import LocalLambdaContext
 
     helpers_ms = (time.perf_counter() - imported) * 1e3
     first_started = time.perf_counter()
@@ -59,7 +59,7 @@ def _breakdown() -> dict[str, float]:
             "aws_lambda_powertools.event_handler.openapi.params",
         ),
         ("powertools idempotency", "aws_lambda_powertools.utilities.idempotency"),
-        ("watchnext (models, adapters, routes)", "watchnext.bootstrap"),
+        ("watchnext (models, adapters, routes)", "watchnext.bootstrap.aws"),
     ):
         started = time.perf_counter()
         __import__(module)

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.handler_stack import AWS_CALLS_PER_REVIEW, fake_api, review_event, stubbed_aws_api
+from benchmarks.in_memory import DiscardingRecorder, FixedRecommender, ListQueue
 from benchmarks.stats import summary_ms
-from watchnext.entrypoints.lambda_context import LocalLambdaContext
+from watchnext.adapters.http.lambda_context import LocalLambdaContext
+from watchnext.adapters.local.catalog import InMemoryCatalog
 
 ROOT = Path(__file__).resolve().parent.parent
 OWN_CODE_TARGET_P99_MS = 1.0
@@ -21,17 +23,13 @@ PER_AWS_CALL_BUDGET_MS = 0.5
 COLD_INIT_TARGET_RATIO = 1.5
 
 
-def _fakes() -> tuple[Any, Any, Any, Any]:
-    sys.path.insert(0, str(ROOT))
-    from tests.fakes import FakeCatalog, FakeEmailQueue, FakeEventRecorder, FakeRecommender
-
-    recorder = FakeEventRecorder()
-    ranking = [f"item-{i}" for i in range(10)]
-    return recorder, FakeRecommender(ranking=ranking), FakeCatalog(), FakeEmailQueue()
+def _in_memory() -> tuple[Any, Any, Any, Any]:
+    ranking = tuple(f"item-{i}" for i in range(10))
+    return DiscardingRecorder(), FixedRecommender(ranking), InMemoryCatalog({}), ListQueue()
 
 
 def warm_with_fakes(reviews: int, warmup: int) -> dict[str, Any]:
-    api = fake_api(_fakes)
+    api = fake_api(_in_memory)
     context = LocalLambdaContext()
     events = [review_event(n) for n in range(warmup + reviews)]
     samples = []

@@ -15,10 +15,10 @@ import boto3
 from botocore.stub import Stubber
 
 from watchnext.adapters.aws.clients import AwsClients
-from watchnext.bootstrap import aws_review_api
-from watchnext.entrypoints.api import ReviewApi
-from watchnext.entrypoints.proxy_events import proxy_event
-from watchnext.service import ReviewService
+from watchnext.adapters.http.proxy_events import proxy_event
+from watchnext.adapters.http.review_api import ReviewApi
+from watchnext.bootstrap.aws import aws_review_api
+from watchnext.service.review import ReviewService
 from watchnext.settings import Settings
 
 CAMPAIGN_ARN = "arn:aws:personalize:us-east-1:123456789012:campaign/watchnext-bench-campaign"

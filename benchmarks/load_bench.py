@@ -3,34 +3,30 @@ check that every accepted review is in the event store and every email in the si
 
 from __future__ import annotations
 
-import socket
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from watchnext.adapters.local.outbox import outbox
+from watchnext.bootstrap.local import LocalConfig
 from watchnext.loadtest import run_load
-from watchnext.local_stack import LocalConfig, build_local_stack
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from watchnext.local_stack import build_local_stack
 
 
 def run(artifact: Path, requests: int = 1000, clients: int = 8) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="watchnext-load-") as scratch:
         config = LocalConfig(
-            data_dir=Path(scratch), artifact=artifact, api_port=_free_port(),
-            smtp_port=_free_port(), web_port=None, api_key="bench",
+            data_dir=Path(scratch), artifact=artifact, api_port=0,
+            smtp_port=0, web_port=None, api_key="bench",
         )  # fmt: skip
         stack = build_local_stack(config)
         stack.start()
         try:
             items = stack.api.service.recommender.item_ids[:500]  # type: ignore[attr-defined]
-            result = run_load(config.api_url, "bench", items, requests=requests, clients=clients)
+            result = run_load(
+                stack.config.api_url, "bench", items, requests=requests, clients=clients
+            )
             load_end = time.monotonic()
             deadline = load_end + 900  # bounded: the mailer drains its durable queue meanwhile
             while stack.queue.pending() and time.monotonic() < deadline:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.stats import summary_ms
-from watchnext.ports import InteractionEvent
+from watchnext.domain.events import InteractionEvent
 from watchnext.recommender.data import load_interactions
 from watchnext.recommender.models import LocalRecommender
 

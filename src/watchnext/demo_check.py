@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from watchnext.adapters.local.outbox import outbox
+from watchnext.domain.events import event_id_for
 from watchnext.domain.review import Review
-from watchnext.service import event_id_for
 from watchnext.webapp.client import ReviewApiClient
 
 CHECK_USER = "demo-check"

@@ -33,7 +33,7 @@ metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 
 class PowertoolsMetrics:
-    """`watchnext.service.MetricsSink` backed by CloudWatch embedded metric format."""
+    """`watchnext.service.ports.MetricsSink` backed by CloudWatch embedded metric format."""
 
     def count(self, name: str, value: int = 1) -> None:
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

@@ -9,6 +9,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from watchnext.errors import WatchNextError
+
 PARAMETER_PATH = "WATCHNEXT_PARAMETER_PATH"
 PARAMETERS_MAX_AGE_SECONDS = "WATCHNEXT_PARAMETERS_MAX_AGE_SECONDS"
 NUM_RESULTS = "WATCHNEXT_NUM_RESULTS"
@@ -33,7 +35,7 @@ NOT_CONFIGURED = "NOT_CONFIGURED"
 """Placeholder value of an SSM parameter that the training pipeline has not published yet."""
 
 
-class SettingsError(ValueError):
+class SettingsError(WatchNextError):
     """An environment variable holds a value WatchNext cannot use."""
 
 

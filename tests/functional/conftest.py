@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.functional.aws_world import AwsWorld, aws_world
-from tests.functional.pipeline_world import PipelineWorld, pipeline_world
-from tests.functional.test_local_recommender import write_clusters
+from tests.support.aws_world import AwsWorld, aws_world
+from tests.support.models import write_clusters
+from tests.support.pipeline_world import PipelineWorld, pipeline_world
 from watchnext.recommender import artifact
 from watchnext.recommender.data import load_interactions
 from watchnext.recommender.models import LocalRecommender

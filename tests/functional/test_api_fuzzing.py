@@ -26,8 +26,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from watchnext.bootstrap.local import LocalConfig, local_components
 from watchnext.entrypoints.gateway import LocalGateway
-from watchnext.local_stack import LocalConfig, build_local_stack
 
 API_KEY = {"x-api-key": "fuzz-key"}
 CASES_PER_MODE = 210  # per operation, valid and invalid data each
@@ -66,7 +66,7 @@ CHECKS = [
 def local_api_schema(tmp_path_factory: pytest.TempPathFactory, trained: Path) -> Iterator[Any]:
     folder = tmp_path_factory.mktemp("fuzz")
     config = LocalConfig(data_dir=folder / "state", artifact=trained, api_key=API_KEY["x-api-key"])
-    stack = build_local_stack(config)  # adapters only: no servers, no mail worker
+    stack = local_components(config)  # adapters only: no servers, no mail worker
     app = LocalGateway(stack.api, stack.api_key)
     try:
         yield schemathesis.openapi.from_wsgi("/openapi.json", app, headers=API_KEY)

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from botocore.stub import ANY
 
-from tests.functional.aws_world import CAMPAIGN_ARN, FILTER_ARN, TRACKING_ID, AwsWorld
 from tests.support import ORIGINAL_REVIEW, body_of, get, header, post_review, sample_event
+from tests.support.aws_world import CAMPAIGN_ARN, FILTER_ARN, TRACKING_ID, AwsWorld
+from watchnext.adapters.http.lambda_context import LocalLambdaContext
+from watchnext.adapters.http.proxy_events import proxy_event
 from watchnext.entrypoints import api as api_module
-from watchnext.entrypoints.lambda_context import LocalLambdaContext
-from watchnext.entrypoints.proxy_events import proxy_event
 from watchnext.observability import PowertoolsMetrics
 
 REVIEW = {**ORIGINAL_REVIEW, "timestamp": "2026-11-01T18:30:00Z"}

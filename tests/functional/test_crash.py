@@ -13,6 +13,7 @@ import http.client
 import itertools
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -27,16 +28,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.functional.test_local_stack import free_port
 from watchnext.adapters.local.outbox import Outbox
+from watchnext.domain.events import event_id_for
 from watchnext.domain.review import Review
 from watchnext.loadtest import review_body
-from watchnext.service import event_id_for
 
 RUNS = 5
 CLIENTS = 4
 MAX_REVIEWS = 400  # the load is bounded even if the kill never came
 API_KEY = "crash-key"
+REVIEW_API = re.compile(r"Review API: http://127\.0\.0\.1:(\d+)")
 ITEMS = [f"A{i}" for i in range(15)]
 
 
@@ -49,29 +50,33 @@ class Demo:
     api_port: int = 0
 
     def start(self) -> None:
-        self.api_port = free_port()
-        with (self.data_dir / "demo.log").open("ab") as log:  # the child keeps its copy
+        log_path = self.data_dir / "demo.log"
+        offset = log_path.stat().st_size if log_path.exists() else 0
+        with log_path.open("ab") as log:  # the child keeps its copy
             self.process = subprocess.Popen(
                 [
                     sys.executable, "-m", "watchnext", "demo", "--data-dir", str(self.data_dir),
                     "--artifact", str(self.artifact), "--dataset", str(self.dataset),
-                    "--api-port", str(self.api_port), "--web-port", str(free_port()),
-                    "--smtp-port", str(free_port()), "--api-key", API_KEY,
-                    "--send-claim-lease-seconds", "2",
+                    "--api-port", "0", "--web-port", "0", "--smtp-port", "0",
+                    "--api-key", API_KEY, "--send-claim-lease-seconds", "2",
                 ],
                 stdout=log, stderr=log, env={**os.environ, "POWERTOOLS_LOG_LEVEL": "WARNING"},
             )  # fmt: skip
-        ready = urllib.request.Request(
-            f"http://127.0.0.1:{self.api_port}/openapi.json", headers={"x-api-key": API_KEY}
-        )
         deadline = time.monotonic() + 45
         while time.monotonic() < deadline and self.process.poll() is None:
-            with suppress(OSError):
-                urllib.request.urlopen(ready, timeout=1)
-                return
+            printed = REVIEW_API.search(log_path.read_bytes()[offset:].decode(errors="replace"))
+            if printed:  # printed once it listens, on the port the system picked
+                self.api_port = int(printed.group(1))
+                with suppress(OSError):
+                    ready = urllib.request.Request(
+                        f"http://127.0.0.1:{self.api_port}/openapi.json",
+                        headers={"x-api-key": API_KEY},
+                    )
+                    urllib.request.urlopen(ready, timeout=1)
+                    return
             time.sleep(0.2)
         self.stop()  # never leave a demo running behind a failed test
-        output = (self.data_dir / "demo.log").read_text()[-2000:]
+        output = log_path.read_text()[-2000:]
         raise AssertionError(f"the demo did not answer within 45 s:\n{output}")
 
     def kill(self) -> None:

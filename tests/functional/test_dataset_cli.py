@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tests.dataset_fixtures import many_reviews, write_amazon_tsv, write_recbole_wheel
+from tests.support.datasets import many_reviews, write_amazon_tsv, write_recbole_wheel
 from watchnext.cli import app
 
 runner = CliRunner()

@@ -16,17 +16,17 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 from botocore.stub import ANY
 
-from tests.fakes import email_job
 from tests.support import body_of, header, sample_event
 from tests.support.aws_account import AwsAccount
 from tests.support.deployment import SECRET_VALUE, deployed, publish, received
+from tests.support.fakes import email_job
 from tests.support.lambda_runtime import invoke
 from tests.support.service_rules import columns_of
 from tests.support.stack import ACCOUNT, REGION, SENDER, STAGE
 from watchnext.adapters.aws.clients import ATTEMPT_SECONDS, DEADLINE_RESERVE_SECONDS
+from watchnext.adapters.http.proxy_events import proxy_event
 from watchnext.datasets.schemas import interactions_schema
 from watchnext.email.unsubscribe import unsubscribe_url
-from watchnext.entrypoints.proxy_events import proxy_event
 
 PERSONALIZE = f"arn:aws:personalize:{REGION}:{ACCOUNT}"
 CAMPAIGN_ARN = f"{PERSONALIZE}:campaign/watchnext-{STAGE}-campaign"

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import InMemoryEmailState
 from tests.support.deployment import deployed
+from tests.support.fakes import InMemoryEmailState
 from watchnext.adapters.aws.email_state import DynamoDbEmailState
 from watchnext.adapters.local.sqlite import Database
 from watchnext.adapters.local.stores import SqliteEmailState
-from watchnext.email.ports import EmailState
+from watchnext.service.ports import EmailState
 
 EXPIRED = -1.0  # a lease that ran out before it was taken: the sender died
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from botocore.stub import ANY
 
-from tests.presigned import presigned_url
 from tests.support.aws_account import AwsAccount
 from tests.support.deployment import deployed
 from tests.support.lambda_runtime import invoke
+from tests.support.presigned import presigned_url
 from watchnext.email.templates import load_template, pinpoint_variant
 
 NAME = "watchnext-test-recommendations"

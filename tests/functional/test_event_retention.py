@@ -9,16 +9,16 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tests.functional.test_local_recommender import write_clusters
-from tests.functional.test_local_stack import config_for
 from tests.support import ORIGINAL_REVIEW
+from tests.support.local import config_for
+from tests.support.models import write_clusters
+from watchnext.bootstrap.local import local_components
 from watchnext.cli import app
+from watchnext.domain.events import interaction_from
 from watchnext.domain.review import Review
-from watchnext.local_stack import build_local_stack
 from watchnext.recommender import artifact
 from watchnext.recommender.data import dataset_checksum, load_interactions
 from watchnext.recommender.models import LocalRecommender
-from watchnext.service import interaction_from
 
 
 def train(dataset: Path, folder: Path) -> Path:
@@ -37,7 +37,7 @@ def test_compacted_events_stay_until_a_model_trained_on_them_is_served(tmp_path:
     dataset = write_clusters(tmp_path / "data")
     before = dataset_checksum(dataset)
     config = config_for(tmp_path / "state", train(dataset, tmp_path / "old-model"))
-    stack = build_local_stack(config)
+    stack = local_components(config)
     for n, item in enumerate(("B1", "B2", "NEW-TITLE")):
         stack.events.record(interaction_from(review("a1", item, 1_700_000_000 + n)))
 
@@ -50,13 +50,13 @@ def test_compacted_events_stay_until_a_model_trained_on_them_is_served(tmp_path:
     with (dataset / "interactions.csv").open() as rows:
         assert sum(1 for row in csv.DictReader(rows) if row["USER_ID"] == "a1") == 8 + 3
 
-    served_old = build_local_stack(config)  # trained before the compaction: still replayed
+    served_old = local_components(config)  # trained before the compaction: still replayed
     assert served_old.events.count() == 3
     assert "B1" not in served_old.api.service.recommender.recommend("a1", 30).item_ids
     served_old.db.close()
 
     config.artifact = train(dataset, tmp_path / "new-model")
-    served_new = build_local_stack(config)  # trained on them: the store lets them go
+    served_new = local_components(config)  # trained on them: the store lets them go
     assert served_new.events.count() == 0
     assert "B1" not in served_new.api.service.recommender.recommend("a1", 30).item_ids
     served_new.db.close()
@@ -71,7 +71,7 @@ def test_the_cli_compacts_and_says_what_to_do_next(tmp_path: Path) -> None:
     assert "no local events" in missing.output
 
     config = config_for(tmp_path, train(dataset, tmp_path / "model"))
-    build_local_stack(config).db.close()
+    local_components(config).db.close()
     result = CliRunner().invoke(
         app,
         ["events", "compact", "--older-than-days", "30", "--data-dir", str(tmp_path),

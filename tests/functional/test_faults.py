@@ -8,25 +8,26 @@ against a loopback server, then 503) and a restart of the local store
 
 from __future__ import annotations
 
+import socket
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.fakes import email_job
-from tests.functional.test_local_stack import config_for
-from tests.functional.test_mailer_lambda import World, mailer_world
 from tests.support import ORIGINAL_REVIEW, post_review
+from tests.support.fakes import email_job
+from tests.support.local import config_for
+from tests.support.mailer_world import World, mailer_world
+from watchnext.adapters.aws.email_jobs import JobHandler, handle_batch
+from watchnext.adapters.http.lambda_context import LocalLambdaContext
 from watchnext.adapters.local import mail_worker
 from watchnext.adapters.local.outbox import outbox
 from watchnext.adapters.local.smtp import SmtpSink
+from watchnext.bootstrap.local import local_components
 from watchnext.domain.email import EmailJob
-from watchnext.entrypoints.lambda_context import LocalLambdaContext
-from watchnext.entrypoints.mailer import JobHandler, handle_batch
-from watchnext.local_stack import build_local_stack
 
 
 def test_with_the_smtp_sink_down_reviews_are_accepted_and_emails_arrive_once_it_is_back(
@@ -35,8 +36,10 @@ def test_with_the_smtp_sink_down_reviews_are_accepted_and_emails_arrive_once_it_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(mail_worker, "backoff_seconds", lambda attempt: 0.0)  # retry at once
-    config = config_for(tmp_path, trained)
-    stack = build_local_stack(config)  # nothing listens on config.smtp_port yet
+    reserved = socket.socket()  # bound, not listening: every connection is refused
+    reserved.bind(("127.0.0.1", 0))
+    config = replace(config_for(tmp_path, trained), smtp_port=reserved.getsockname()[1])
+    stack = local_components(config)
     api = stack.api
     try:
         for user in ("u1", "u2", "u3"):
@@ -46,7 +49,8 @@ def test_with_the_smtp_sink_down_reviews_are_accepted_and_emails_arrive_once_it_
         assert stack.queue.pending() == 3
         assert outbox(config.outbox_dir) == []
 
-        sink = SmtpSink(config.outbox_dir, port=config.smtp_port)
+        reserved.listen()
+        sink = SmtpSink(config.outbox_dir, reserved)  # the sink is back, on the same port
         sink.start()
         try:
             assert stack.worker.drain_once() == 3

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tests.dataset_fixtures import many_reviews, write_amazon_tsv, write_recbole_wheel
+from tests.support.datasets import many_reviews, write_amazon_tsv, write_recbole_wheel
 from watchnext.datasets import fetch
 from watchnext.datasets.errors import DatasetError
 from watchnext.datasets.prepare import Filters, prepare

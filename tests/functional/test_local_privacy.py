@@ -14,7 +14,8 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
-from tests.functional.test_local_stack import config_for
+from tests.support.local import config_for
+from watchnext.bootstrap.local import local_components
 from watchnext.entrypoints import gateway
 from watchnext.local_stack import build_local_stack
 
@@ -33,7 +34,7 @@ def test_the_state_keys_and_emails_are_readable_by_their_owner_only(
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = "a@b.co", "c@d.co", "picks"
         message.set_content("hello")
-        with smtplib.SMTP("127.0.0.1", config.smtp_port, timeout=5) as smtp:
+        with smtplib.SMTP("127.0.0.1", stack.config.smtp_port, timeout=5) as smtp:
             smtp.send_message(message)
         deadline = time.monotonic() + 5
         while not list(config.outbox_dir.glob("*.eml")) and time.monotonic() < deadline:
@@ -60,7 +61,7 @@ def test_the_api_key_is_compared_in_constant_time(
         return bool(real(given, expected))
 
     monkeypatch.setattr(hmac, "compare_digest", spy)
-    stack = build_local_stack(config_for(tmp_path, trained))
+    stack = local_components(config_for(tmp_path, trained))
     api = gateway.LocalGateway(stack.api, "the-key")
     statuses: list[str] = []
     try:

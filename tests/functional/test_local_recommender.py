@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from watchnext.ports import InteractionEvent
+from tests.support.models import write_clusters
+from watchnext.domain.events import InteractionEvent
 from watchnext.recommender import artifact
 from watchnext.recommender.data import Interactions, load_interactions
 from watchnext.recommender.errors import ArtifactMismatchError, RecommenderError
@@ -25,25 +26,6 @@ FAST: dict[str, dict[str, Any]] = {
     "als": {"factors": 4, "iterations": 30},
     "bpr": {"factors": 4, "iterations": 200, "learning_rate": 0.05},
 }
-
-
-def write_clusters(folder: Path) -> Path:
-    rng = np.random.default_rng(0)
-    folder.mkdir(parents=True, exist_ok=True)
-    lines = ["USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE"]
-    for cluster in ("a", "b"):
-        for u in range(40):
-            for item in rng.choice(15, size=8, replace=False):
-                lines.append(
-                    f"{cluster}{u},{cluster.upper()}{item},"
-                    f"{1_600_000_000 + u * 100 + int(item)},RATING,5"
-                )
-    (folder / "interactions.csv").write_text("\n".join(lines) + "\n")
-    (folder / "items.csv").write_text(
-        "ITEM_ID,TITLE,GENRES,YEAR\n"
-        + "".join(f"{c}{i},Title {c}{i},,\n" for c in "AB" for i in range(15))
-    )
-    return folder
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -12,31 +11,16 @@ from typing import Any
 
 import pytest
 
-from tests.fakes import email_job
 from tests.support import ORIGINAL_REVIEW
+from tests.support.fakes import email_job
+from tests.support.local import config_for
 from watchnext.adapters.local.outbox import outbox
 from watchnext.adapters.local.sqlite import Database
 from watchnext.adapters.local.stores import SqliteEmailQueue, SqliteEventStore
+from watchnext.bootstrap.local import local_components
+from watchnext.domain.events import interaction_from
 from watchnext.domain.review import Review
-from watchnext.local_stack import LocalConfig, LocalStack, build_local_stack
-from watchnext.service import interaction_from
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def config_for(tmp_path: Path, trained: Path) -> LocalConfig:
-    return LocalConfig(
-        data_dir=tmp_path,
-        artifact=trained,
-        api_port=free_port(),
-        smtp_port=free_port(),
-        web_port=free_port(),
-        api_key="k",
-    )
+from watchnext.local_stack import LocalStack, build_local_stack
 
 
 @pytest.fixture
@@ -102,7 +86,7 @@ def test_a_review_over_http_changes_the_recommendations_and_emails_the_viewer(
 
 def test_a_restart_keeps_every_accepted_review(tmp_path: Path, trained: Path) -> None:
     config = config_for(tmp_path, trained)
-    first = build_local_stack(config)
+    first = local_components(config)
     for i in range(3):
         review = Review.model_validate(
             {**ORIGINAL_REVIEW, "user_id": f"u{i}", "item_id": "A1", "timestamp": 1_700_000_000 + i}
@@ -110,7 +94,7 @@ def test_a_restart_keeps_every_accepted_review(tmp_path: Path, trained: Path) ->
         first.events.record(interaction_from(review))
     first.db.close()
 
-    second = build_local_stack(config)  # a new process would do the same
+    second = local_components(config)  # a new process would do the same
     try:
         assert second.events.count() == 3
         assert "A1" not in second.api.service.recommender.recommend("u0", 10).item_ids

@@ -6,79 +6,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import ANY, Stubber
-from moto import mock_aws
 
-from tests.fakes import email_job
-from tests.support import resource
-from tests.support.aws_account import AwsAccount
-from tests.support.deployment import sqs_records
-from tests.support.stack import Stack
-from watchnext.adapters.aws.email_state import DynamoDbEmailState
+from tests.support.fakes import email_job
+from tests.support.mailer_world import SENDER, TEMPLATE, World, mailer_world
+from watchnext.adapters.aws.email_jobs import handle_batch
 from watchnext.adapters.aws.mailers import PinpointMailer, SesMailer
+from watchnext.adapters.http.lambda_context import LocalLambdaContext
 from watchnext.domain.email import EmailJob, Recipient
-from watchnext.email.delivery import Delivery
 from watchnext.email.templates import template_data
-from watchnext.entrypoints.lambda_context import LocalLambdaContext
-from watchnext.entrypoints.mailer import JobHandler, backoff_seconds, handle_batch
-
-KEY = b"s" * 32
-SENDER = "picks@watchnext.example.com"
-TEMPLATE = "watchnext-test-recommendations"
-
-
-class World:
-    def __init__(self, account: AwsAccount) -> None:
-        self.account = account
-        admin = boto3.session.Session(region_name="us-east-1")
-        props = resource("EmailStateTable")["Properties"]
-        admin.client("dynamodb").create_table(
-            TableName="EmailStateTable", KeySchema=props["KeySchema"],
-            AttributeDefinitions=props["AttributeDefinitions"], BillingMode="PAY_PER_REQUEST",
-        )  # fmt: skip
-        self.admin_sqs = admin.client("sqs")
-        self.queue_url = self.admin_sqs.create_queue(QueueName="EmailJobQueue")["QueueUrl"]
-        with account.acting_as("MailerFunction"):
-            session = boto3.session.Session(region_name="us-east-1")
-            self.dynamodb = session.client("dynamodb")
-            self.sqs = session.client("sqs")
-            self.ses = session.client("sesv2")
-            self.pinpoint = session.client("pinpoint")
-        self.state = DynamoDbEmailState(self.dynamodb, "EmailStateTable")
-
-    def handler(
-        self, mailer: Any, cooldown: int = 0, claim_lease_seconds: float = 120.0
-    ) -> JobHandler:
-        delivery = Delivery(
-            mailer=mailer, state=self.state, unsubscribe_base_url="https://api.example.com/prod",
-            signing_key=lambda: KEY, cooldown_seconds=cooldown,
-            claim_lease_seconds=claim_lease_seconds,
-        )  # fmt: skip
-        return JobHandler(delivery, self.sqs, self.queue_url)
-
-    def receive(self, bodies: list[str]) -> dict[str, Any]:
-        """Put the bodies on the queue and receive them as the Lambda event would carry them."""
-        for body in bodies:
-            self.admin_sqs.send_message(QueueUrl=self.queue_url, MessageBody=body)
-        messages = self.admin_sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
-        )["Messages"]
-        queue_arn = "arn:aws:sqs:us-east-1:123456789012:EmailJobQueue"
-        return {"Records": sqs_records(messages, queue_arn)}
-
-
-@contextmanager
-def mailer_world(parameters: dict[str, str] | None = None) -> Iterator[World]:
-    """moto with the mailer's role enforced; fails on any call AWS would refuse."""
-    account = AwsAccount(Stack(parameters or {}))
-    with mock_aws(), account.opened():
-        yield World(account)
-        account.assert_allowed()
+from watchnext.service.delivery import backoff_seconds
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.fakes import email_job
+from tests.support.fakes import email_job
 from watchnext.adapters.local.outbox import Outbox
 from watchnext.adapters.local.smtp import SmtpMailer
 from watchnext.email.render import HandlebarsRenderer

@@ -7,8 +7,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.fakes import email_job
 from tests.support.deployment import deployed, received
+from tests.support.fakes import email_job
 from tests.support.iam import Request, evaluate
 from tests.support.lambda_runtime import invoke
 from tests.support.stack import REGION, Stack, template_text

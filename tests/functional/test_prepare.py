@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.dataset_fixtures import (
+from tests.support.datasets import (
     HOSTILE_TITLES,
     amazon_row,
     many_reviews,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tests.functional.test_local_recommender import write_clusters
+from tests.support.models import write_clusters
 from watchnext.cli import app
 
 runner = CliRunner()

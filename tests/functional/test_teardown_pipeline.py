@@ -12,16 +12,16 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.functional.pipeline_world import PipelineWorld
-from tests.functional.step_functions import (
+from tests.support.lambda_runtime import invoke
+from tests.support.pipeline_world import PipelineWorld
+from tests.support.presigned import presigned_url
+from tests.support.step_functions import (
     Run,
     create_machine,
     definition,
     model_errors,
     unused_responses,
 )
-from tests.presigned import presigned_url
-from tests.support.lambda_runtime import invoke
 
 DELETION_ORDER = [
     "deleteCampaign",

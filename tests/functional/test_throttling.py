@@ -14,14 +14,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import boto3
 import pytest
 
-from tests.fakes import FakeCatalog, FakeEmailQueue, FakeEventRecorder
-from tests.functional.aws_world import CAMPAIGN_ARN, FILTER_ARN, TRACKING_ID, AwsWorld
 from tests.support import ORIGINAL_REVIEW, body_of, header, post_review
+from tests.support.aws_world import CAMPAIGN_ARN, FILTER_ARN, TRACKING_ID, AwsWorld
+from tests.support.fakes import FakeCatalog, FakeEmailQueue, FakeEventRecorder
 from watchnext.adapters.aws.clients import CLIENT_CONFIG, MAX_ATTEMPTS
 from watchnext.adapters.aws.parameters import SsmParameters
 from watchnext.adapters.aws.personalize import PersonalizeRecommender
-from watchnext.entrypoints.api import ReviewApi
-from watchnext.service import ReviewService
+from watchnext.adapters.http.review_api import ReviewApi
+from watchnext.service.review import ReviewService
 
 Reply = tuple[int, dict[str, str], dict[str, object]]
 

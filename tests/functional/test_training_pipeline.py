@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 
-from tests.functional.pipeline_world import (
+from tests.support.pipeline_world import (
     BUCKET,
     DATA_PREFIX,
     FAST,
@@ -18,8 +18,8 @@ from tests.functional.pipeline_world import (
     PREFIX,
     PipelineWorld,
 )
-from tests.functional.step_functions import Run, model_errors, unused_responses
 from tests.support.stack import REGION
+from tests.support.step_functions import Run, model_errors, unused_responses
 from watchnext.adapters.aws import parameters
 
 RECIPES = "arn:aws:personalize:::recipe"

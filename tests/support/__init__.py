@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from watchnext.entrypoints.api import ReviewApi
-from watchnext.entrypoints.lambda_context import LocalLambdaContext
-from watchnext.entrypoints.proxy_events import proxy_event
+from watchnext.adapters.http.lambda_context import LocalLambdaContext
+from watchnext.adapters.http.proxy_events import proxy_event
+from watchnext.adapters.http.review_api import ReviewApi
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def running_in_ci() -> bool:
+    """CI=true (GitHub Actions, GitLab, .ci/run's callers): nothing may skip there."""
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
 EVENTS = ROOT / "events"
 
 ORIGINAL_REVIEW: dict[str, Any] = {

@@ -14,7 +14,7 @@ from unittest import mock
 
 from tests.support.aws_account import AwsAccount
 from tests.support.stack import REGION
-from watchnext.entrypoints.lambda_context import LocalLambdaContext
+from watchnext.adapters.http.lambda_context import LocalLambdaContext
 
 # The variables the Lambda runtime sets (Lambda developer guide, "Defined runtime environment
 # variables"); credentials are the test account's. Tracing stays off: X-Ray has no daemon here.

@@ -7,12 +7,12 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from tests.fakes import FakeCatalog, FakeEmailQueue, FakeEventRecorder, FakeRecommender
 from tests.support import EVENTS
+from tests.support.fakes import FakeCatalog, FakeEmailQueue, FakeEventRecorder, FakeRecommender
+from watchnext.adapters.http.review_api import ReviewApi
 from watchnext.cli import app
 from watchnext.entrypoints import api as api_module
-from watchnext.entrypoints.api import ReviewApi
-from watchnext.service import ReviewService
+from watchnext.service.review import ReviewService
 
 runner = CliRunner()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakes import email_job
+from tests.support.fakes import email_job
 from watchnext.email.render import HandlebarsRenderer
 from watchnext.email.templates import (
     load_template,

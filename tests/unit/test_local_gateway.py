@@ -10,9 +10,9 @@ from wsgiref.util import setup_testing_defaults
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from watchnext.entrypoints.api import ReviewApi
+from watchnext.adapters.http.proxy_events import proxy_event
+from watchnext.adapters.http.review_api import ReviewApi
 from watchnext.entrypoints.gateway import LocalGateway
-from watchnext.entrypoints.proxy_events import proxy_event
 
 
 def test_powertools_resolvers_share_the_current_event_which_is_why_the_gateway_serializes() -> None:

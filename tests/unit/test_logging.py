@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from tests.conftest import LogCapture
-from tests.fakes import FakeCatalog, FakeEmailQueue, FakeEventRecorder, FakeRecommender
 from tests.support import ORIGINAL_REVIEW, post_review
-from watchnext.entrypoints.api import ReviewApi
+from tests.support.fakes import FakeCatalog, FakeEmailQueue, FakeEventRecorder, FakeRecommender
+from tests.support.logs import LogCapture
+from watchnext.adapters.http.review_api import ReviewApi
 from watchnext.observability import EMAIL_PATTERN, logger
-from watchnext.service import ReviewService
+from watchnext.service.review import ReviewService
 
 
 def test_an_address_logged_by_accident_is_redacted(captured_logs: LogCapture) -> None:

@@ -10,12 +10,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.fakes import FakeCatalog, FakeEmailQueue, FakeEventRecorder, FakeMetrics, FakeRecommender
 from tests.support import ORIGINAL_REVIEW, body_of, get, header, post_review
-from watchnext.entrypoints.api import ReviewApi
-from watchnext.entrypoints.lambda_context import LocalLambdaContext
-from watchnext.entrypoints.proxy_events import proxy_event
-from watchnext.service import ReviewService
+from tests.support.fakes import (
+    FakeCatalog,
+    FakeEmailQueue,
+    FakeEventRecorder,
+    FakeMetrics,
+    FakeRecommender,
+)
+from watchnext.adapters.http.lambda_context import LocalLambdaContext
+from watchnext.adapters.http.proxy_events import proxy_event
+from watchnext.adapters.http.review_api import ReviewApi
+from watchnext.service.review import ReviewService
 
 
 class World:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.fakes import FakeCatalog, FakeEmailQueue, FakeEventRecorder, FakeRecommender
 from tests.support import ORIGINAL_REVIEW
+from tests.support.fakes import FakeCatalog, FakeEmailQueue, FakeEventRecorder, FakeRecommender
+from watchnext.domain.events import event_id_for
 from watchnext.domain.review import Review
-from watchnext.service import ReviewService, event_id_for
+from watchnext.service.review import ReviewService
 
 REVIEW = Review.model_validate({**ORIGINAL_REVIEW, "timestamp": "2015-08-31T12:00:00Z"})
 

@@ -7,9 +7,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.fakes import FakeMailer, InMemoryEmailState, email_job
+from tests.support.fakes import FakeMailer, InMemoryEmailState, email_job
 from watchnext.domain.email import Recipient
-from watchnext.email.delivery import SEND_CLAIM_LEASE_SECONDS, Delivery, Outcome, RetryLaterError
 from watchnext.email.unsubscribe import (
     InvalidTokenError,
     sign,
@@ -17,6 +16,7 @@ from watchnext.email.unsubscribe import (
     unsubscribe_url,
     verify,
 )
+from watchnext.service.delivery import SEND_CLAIM_LEASE_SECONDS, Delivery, Outcome, RetryLaterError
 
 KEY = b"k" * 32
 

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import re
 
-from tests.fakes import (
+from tests.support import ORIGINAL_REVIEW, body_of, get, header, post_review
+from tests.support.fakes import (
     FakeCatalog,
     FakeEmailQueue,
     FakeEventRecorder,
     FakeRecommender,
     InMemoryEmailState,
 )
-from tests.support import ORIGINAL_REVIEW, body_of, get, header, post_review
+from watchnext.adapters.http.lambda_context import LocalLambdaContext
+from watchnext.adapters.http.proxy_events import proxy_event
+from watchnext.adapters.http.review_api import ReviewApi
 from watchnext.domain.email import Recipient
-from watchnext.email.subscriptions import Subscriptions
 from watchnext.email.unsubscribe import sign, sign_legacy
-from watchnext.entrypoints.api import ReviewApi
-from watchnext.entrypoints.lambda_context import LocalLambdaContext
-from watchnext.entrypoints.proxy_events import proxy_event
-from watchnext.service import ReviewService
+from watchnext.service.review import ReviewService
+from watchnext.service.subscriptions import Subscriptions
 
 KEY = b"u" * 32
 ADDRESS = "viewer@example.com"

@@ -1,1 +1,2 @@
-"""Concrete implementations of the interfaces in `watchnext.ports`."""
+"""Concrete implementations of the ports in `watchnext.service.ports` (AWS, local), and the
+HTTP adapter that drives the service layer."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from watchnext.errors import WatchNextError
 
-class DatasetError(Exception):
+
+class DatasetError(WatchNextError):
     """Input or output that the pipeline cannot use; the message says what to change."""

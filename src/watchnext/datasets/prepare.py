@@ -176,6 +176,26 @@ def _time_range(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
     return {"first": iso(row[0]), "last": iso(row[1])}
 
 
+SOURCE_SHAPES = {
+    "amazon-tsv": "the legacy Amazon review TSV (amazon_reviews_us_*.tsv.gz)",
+    "amazon-2023": "Amazon Reviews 2023 JSONL: one review per line with user_id, parent_asin, "
+    "rating and timestamp",
+    "movielens": "a MovieLens folder",
+}
+
+
+def nothing_read(manifest: Manifest) -> str | None:
+    """Why a dataset came out empty, when no input line was a valid review."""
+    if manifest.counts["rows_read"] > 0:
+        return None
+    names = ", ".join(str(item["path"]) for item in manifest.inputs)
+    return (
+        f"{names}: no valid review line ({manifest.counts['malformed_rows_skipped']:,} malformed "
+        f"lines skipped); --source {manifest.source} reads "
+        f"{SOURCE_SHAPES.get(manifest.source, manifest.source)}. Check the file and --source"
+    )
+
+
 def prepare(
     source: SourceName,
     inputs: Sequence[Path],

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import duckdb
 
-from watchnext.datasets.engine import dataset_csv, run
+from watchnext.datasets.engine import count_of, dataset_csv, run
+from watchnext.datasets.errors import DatasetError
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,9 @@ def write_report(dataset: Path, out: Path) -> Path:
         f"CREATE TEMP TABLE i AS SELECT USER_ID, ITEM_ID, TIMESTAMP::BIGINT AS TIMESTAMP, "
         f"EVENT_VALUE::DOUBLE AS EVENT_VALUE FROM {dataset_csv(dataset / 'interactions.csv')}",
     )
+    if count_of(con, "SELECT count(*) FROM i") == 0:
+        con.close()
+        raise DatasetError(f"{dataset}: no interactions to describe")
     summary = _summary(con)
     plots = _plots(con, out)
     top = []

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,31 @@ def _require(paths: Sequence[Path]) -> None:
     for path in paths:
         if not path.exists():
             raise DatasetError(f"{path}: no such file")
+        if path.is_dir():
+            raise DatasetError(
+                f"{path}: a folder; this source reads files (movielens reads folders)"
+            )
+
+
+def _first_line(path: Path) -> str:
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as stream:
+            return str(stream.readline())
+    except (OSError, EOFError) as error:
+        raise DatasetError(f"{path}: cannot read it ({error})") from None
+
+
+def _require_tsv_header(paths: Sequence[Path]) -> None:
+    """The dumps start with a tab-separated header; a line without a tab is another format."""
+    for path in paths:
+        if "\t" not in _first_line(path):
+            raise DatasetError(
+                f"{path}: not an Amazon review TSV (its first line has no tab; the dumps start "
+                f"with the tab-separated header {', '.join(COLUMNS[:4])}, ...). For Amazon "
+                "Reviews 2023 JSONL pass --source amazon-2023; for MovieLens, --source movielens "
+                "and its folder"
+            )
 
 
 def _catalog_from_events(con: duckdb.DuckDBPyConnection) -> None:
@@ -59,6 +85,7 @@ def read_amazon_tsv(
     """Legacy ``amazon_reviews_us_*.tsv(.gz)``: 15 tab-separated columns, no quoting at all
     (the dumps contain stray '"'), lines with the wrong number of fields skipped and counted."""
     _require(paths)
+    _require_tsv_header(paths)
     columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in COLUMNS) + "}"
     run(
         con,
@@ -196,6 +223,24 @@ def movielens_layout(directory: Path) -> str:
     )
 
 
+MOVIELENS_FILES = {
+    "100k": ("u.data", "u.item", "u.user"),
+    "100k-atomic": ("ml-100k.inter", "ml-100k.item", "ml-100k.user"),
+    "1m": ("ratings.dat", "movies.dat", "users.dat"),
+    "latest": ("ratings.csv", "movies.csv"),
+}
+
+
+def _require_companions(directory: Path, layout: str) -> None:
+    ratings, *companions = MOVIELENS_FILES[layout]
+    missing = [name for name in companions if not (directory / name).exists()]
+    if missing:
+        raise DatasetError(
+            f"{directory}: {', '.join(missing)} missing; a MovieLens folder with {ratings} "
+            f"needs {' and '.join(companions)} beside it (copy the whole release folder)"
+        )
+
+
 def _split_lines(path: Path, encoding: str = "utf-8") -> str:
     """A relation of the '::'-separated fields of each line of a MovieLens 1M file."""
     return (
@@ -281,9 +326,17 @@ def read_movielens(
 ) -> SourceInfo:
     """MovieLens 100K (GroupLens files or RecBole's atomic files), 1M, or the ``latest``
     CSV layout, from the folder given as the input."""
-    if len(paths) != 1 or not paths[0].is_dir():
+    if len(paths) != 1:
         raise DatasetError("movielens takes one input: the folder holding the MovieLens files")
+    if not paths[0].exists():
+        raise DatasetError(
+            f"{paths[0]}: no such folder; movielens takes one input: the folder holding the "
+            "MovieLens files (`watchnext data fetch movielens-100k` downloads one)"
+        )
+    if not paths[0].is_dir():
+        raise DatasetError(f"{paths[0]}: a file; movielens takes the folder holding its files")
     layout = movielens_layout(paths[0])
+    _require_companions(paths[0], layout)
     ratings, movies, users = _movielens_relations(paths[0], layout)
     run(
         con,

@@ -1,2 +1,2 @@
-"""Email delivery: the recommendations template, its local renderer, unsubscribe tokens and
-the mailer use case. AWS and SMTP adapters implement `watchnext.email.ports`."""
+"""Email content: the recommendations template, its local renderer and unsubscribe tokens.
+The mailer use case is `watchnext.service.delivery`."""

@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from watchnext.entrypoints.api import ReviewApi
-from watchnext.entrypoints.lambda_context import LocalLambdaContext
-from watchnext.entrypoints.proxy_events import proxy_event
+from watchnext.adapters.http.lambda_context import LocalLambdaContext
+from watchnext.adapters.http.proxy_events import proxy_event
+from watchnext.adapters.http.review_api import ReviewApi
 
 OPEN_PATHS = frozenset({"/unsubscribe", "/resubscribe"})
 MAX_BODY_BYTES = 1 << 20

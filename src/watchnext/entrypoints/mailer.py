@@ -1,79 +1,16 @@
-"""The mailer Lambda on the email job queue: Powertools batch processing with partial batch
-failures, so one bad message is retried (with backoff, then the DLQ) and the rest are not."""
+"""The mailer's Lambda handler on the email job queue (an SQS batch of email jobs)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from watchnext.adapters.aws.clients import lambda_deadline
-from watchnext.domain.email import EmailJob
-from watchnext.email.delivery import Delivery, RetryLaterError
-from watchnext.observability import PowertoolsMetrics, logger, metrics, tracer
-
-MAX_BACKOFF_SECONDS = 900
-MAX_VISIBILITY_SECONDS = 43_200  # SQS's limit
-
-
-def backoff_seconds(receive_count: int) -> int:
-    """10 s, 20 s, 40 s, … capped at 15 minutes, for the n-th failed receive."""
-    return int(min(MAX_BACKOFF_SECONDS, 10 * 2 ** max(0, receive_count - 1)))
-
-
-class JobHandler:
-    def __init__(self, delivery: Delivery, visibility: Any, queue_url: str) -> None:
-        self.delivery = delivery
-        self._visibility = visibility  # the SQS client: ChangeMessageVisibility
-        self._queue_url = queue_url
-        self._metrics = PowertoolsMetrics()
-
-    def __call__(self, record: SQSRecord) -> str:
-        try:
-            job = EmailJob.model_validate_json(record.body)
-            outcome = self.delivery.deliver(job)
-        except RetryLaterError as wait:
-            self._delay(record, min(wait.seconds, MAX_VISIBILITY_SECONDS))
-            raise
-        except Exception:
-            receives = int(record.attributes.approximate_receive_count or 1)
-            self._delay(record, backoff_seconds(receives))
-            logger.exception("Email job failed", extra={"message_id": record.message_id})
-            raise
-        self._metrics.count(f"Emails_{outcome.value}")
-        logger.info(
-            "Email job done",
-            extra={"job_id": job.job_id, "user_id": job.user_id, "outcome": outcome.value},
-        )
-        return outcome.value
-
-    def _delay(self, record: SQSRecord, seconds: int) -> None:
-        try:
-            self._visibility.change_message_visibility(
-                QueueUrl=self._queue_url,
-                ReceiptHandle=record.receipt_handle,
-                VisibilityTimeout=seconds,
-            )
-        except Exception:
-            logger.warning("Could not delay the retry", extra={"message_id": record.message_id})
-
-
-def handle_batch(event: dict[str, Any], context: Any, job_handler: JobHandler) -> dict[str, Any]:
-    """``{"batchItemFailures": [{"itemIdentifier": <message id>}, ...]}`` for the failed jobs."""
-    return process_partial_response(  # type: ignore[return-value]
-        event=event,
-        record_handler=job_handler,
-        # A batch that failed whole still reports its ids, so each gets our retry delay.
-        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
-        context=context,
-    )
-
+from watchnext.adapters.aws.email_jobs import JobHandler, handle_batch
+from watchnext.bootstrap.aws import aws_job_handler
+from watchnext.observability import logger, metrics, tracer
+from watchnext.settings import Settings
 
 _job_handler: JobHandler | None = None
 
@@ -81,9 +18,6 @@ _job_handler: JobHandler | None = None
 def _aws_job_handler() -> JobHandler:
     global _job_handler
     if _job_handler is None:
-        from watchnext.bootstrap import aws_job_handler
-        from watchnext.settings import Settings
-
         _job_handler = aws_job_handler(Settings.from_env())
     return _job_handler
 
@@ -92,6 +26,5 @@ def _aws_job_handler() -> JobHandler:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Lambda entrypoint: an SQS batch of email jobs."""
     with lambda_deadline(context.get_remaining_time_in_millis()):
         return handle_batch(event, context, _aws_job_handler())

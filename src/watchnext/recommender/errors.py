@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from watchnext.errors import WatchNextError
 
-class RecommenderError(Exception):
+
+class RecommenderError(WatchNextError):
     """A model or artifact that cannot be used; the message says what to do."""
 
 

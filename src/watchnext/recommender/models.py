@@ -16,8 +16,8 @@ import numpy as np
 import scipy.linalg
 from scipy.sparse import csr_matrix
 
+from watchnext.domain.events import InteractionEvent
 from watchnext.domain.recommendation import RecommendationList, ScoredItem
-from watchnext.ports import InteractionEvent
 from watchnext.recommender.data import ConfidenceRule, Interactions
 from watchnext.recommender.errors import RecommenderError
 from watchnext.recommender.kinds import MODEL_KINDS, ModelKind
@@ -99,15 +99,30 @@ def split_params(
     for name, value in given.items():
         if name in CONFIDENCE_PARAMS:
             convert = CONFIDENCE_PARAMS[name]
-            rule_args["min_value" if name == "min_rating" else name] = convert(value)
+            rule_args["min_value" if name == "min_rating" else name] = _converted(
+                name, value, convert
+            )
         elif name in RECENCY_PARAMS:
-            recency[name] = RECENCY_PARAMS[name](value)
+            recency[name] = _converted(name, value, RECENCY_PARAMS[name])
         elif name in params:
-            params[name] = type(params[name])(value)
+            params[name] = _converted(name, value, type(params[name]))
         else:
             known = sorted([*params, *CONFIDENCE_PARAMS, *RECENCY_PARAMS])
             raise RecommenderError(f"{kind} has no parameter {name!r}; known: {', '.join(known)}")
     return params, ConfidenceRule(**rule_args), Recency(**recency)
+
+
+def _converted(name: str, value: Any, convert: Callable[[Any], Any]) -> Any:
+    try:
+        return convert(value)
+    except (TypeError, ValueError):
+        wanted = getattr(convert, "__name__", "another value")
+        raise RecommenderError(
+            f"parameter {name!r} must be {_NOUNS.get(wanted, wanted)}, got {value!r}"
+        ) from None
+
+
+_NOUNS = {"int": "a whole number", "float": "a number", "bool": "true or false"}
 
 
 def _implicit_model(kind: ModelKind, params: dict[str, Any], random_state: int) -> Any:
@@ -138,7 +153,7 @@ def _implicit_model(kind: ModelKind, params: dict[str, Any], random_state: int) 
 
 @dataclass
 class LocalRecommender:
-    """Implements `watchnext.ports.Recommender` and `watchnext.ports.EventRecorder`.
+    """Implements `watchnext.service.ports.Recommender` and `watchnext.service.ports.EventRecorder`.
 
     A viewer's history is kept in the order it happened (training data by time, then every
     recorded event), so that serving can weigh recent events more (`Recency`). Each pick

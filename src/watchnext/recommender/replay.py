@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from watchnext.ports import InteractionEvent
+from watchnext.domain.events import InteractionEvent
 from watchnext.recommender.data import ConfidenceRule, Interactions
 from watchnext.recommender.kinds import ModelKind
 from watchnext.recommender.models import LocalRecommender, Recency

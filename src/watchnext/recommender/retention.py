@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from watchnext.ports import InteractionEvent
+from watchnext.domain.events import InteractionEvent
 from watchnext.recommender.errors import RecommenderError
 
 COLUMNS = ("USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE", "EVENT_VALUE")

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from watchnext.adapters.aws.errors import aws_errors_as_unavailable
 from watchnext.adapters.aws.parameters import CAMPAIGN_ARN, TRACKING_ID, SsmParameters
+from watchnext.domain.events import InteractionEvent
 from watchnext.domain.recommendation import RecommendationList, ScoredItem
-from watchnext.ports import InteractionEvent
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize_events import PersonalizeEventsClient

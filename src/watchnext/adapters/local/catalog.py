@@ -13,8 +13,3 @@ class InMemoryCatalog:
 
     def lookup(self, item_ids: Iterable[str]) -> Mapping[str, CatalogItem]:
         return {i: self._items[i] for i in item_ids if i in self._items}
-
-    def search(self, text: str, limit: int = 50) -> list[CatalogItem]:
-        needle = text.casefold()
-        found = [item for item in self._items.values() if needle in item.title.casefold()]
-        return sorted(found, key=lambda item: item.title)[:limit]

@@ -6,9 +6,13 @@ from __future__ import annotations
 import threading
 
 from watchnext.adapters.local.stores import SqliteEmailQueue
-from watchnext.email.delivery import Delivery, RetryLaterError, queue_lease_seconds
-from watchnext.entrypoints.mailer import backoff_seconds
 from watchnext.observability import logger
+from watchnext.service.delivery import (
+    Delivery,
+    RetryLaterError,
+    backoff_seconds,
+    queue_lease_seconds,
+)
 
 
 class MailWorker:

@@ -3,15 +3,19 @@ stack's mail server, keeping what it receives in an `Outbox`."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import smtplib
+import socket
+import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
+from watchnext.adapters.local.listeners import bound_port
 from watchnext.adapters.local.outbox import Outbox
 from watchnext.domain.email import EmailJob
 from watchnext.email.render import HandlebarsRenderer
@@ -20,7 +24,7 @@ from watchnext.email.templates import template_data
 
 @dataclass
 class SmtpMailer:
-    """`watchnext.email.ports.Mailer` over any SMTP server (the local sink by default)."""
+    """`watchnext.service.ports.Mailer` over any SMTP server (the local sink by default)."""
 
     renderer: HandlebarsRenderer
     sender: str
@@ -70,21 +74,46 @@ class _StoreHandler:
 
 
 class SmtpSink:
-    """A local SMTP server on ``host:port`` that stores what it receives in ``folder``."""
+    """A local SMTP server on a bound socket that stores what it receives in ``folder``.
 
-    def __init__(self, folder: Path, host: str = "127.0.0.1", port: int = 1025) -> None:
-        from aiosmtpd.controller import Controller
+    aiosmtpd's protocol on an asyncio loop of its own thread; the socket comes from
+    `watchnext.adapters.local.listeners.listen`, so port 0 and a taken port are handled
+    before this starts.
+    """
 
+    def __init__(self, folder: Path, listener: socket.socket) -> None:
         self.outbox = Outbox(folder)
-        self._controller = Controller(_StoreHandler(self.outbox), hostname=host, port=port)
+        self._listener = listener
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="smtp-sink", daemon=True
+        )
+        self._server: asyncio.AbstractServer | None = None
 
     @property
     def port(self) -> int:
-        return int(self._controller.port)
+        return bound_port(self._listener)
 
     def start(self) -> None:
+        from aiosmtpd.smtp import SMTP
+
         self.outbox.recover()
-        self._controller.start()
+        self._thread.start()
+        handler = _StoreHandler(self.outbox)
+        serving = self._loop.create_server(lambda: SMTP(handler), sock=self._listener)
+        self._server = asyncio.run_coroutine_threadsafe(serving, self._loop).result(timeout=10)
 
     def stop(self) -> None:
-        self._controller.stop()
+        if self._server is not None:
+            asyncio.run_coroutine_threadsafe(self._close(self._server), self._loop).result(10)
+            self._server = None
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+        self._loop.close()
+        self._listener.close()
+
+    @staticmethod
+    async def _close(server: asyncio.AbstractServer) -> None:
+        server.close()
+        await server.wait_closed()

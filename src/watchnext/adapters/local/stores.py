@@ -11,8 +11,9 @@ from pathlib import Path
 
 from watchnext.adapters.local.sqlite import Database
 from watchnext.domain.email import EmailJob, Recipient
-from watchnext.ports import EventRecorder, InteractionEvent
+from watchnext.domain.events import InteractionEvent
 from watchnext.recommender.retention import Compaction, append_interactions
+from watchnext.service.ports import EventRecorder
 
 SELECT_EVENTS = (
     "SELECT event_id, user_id, item_id, event_type, event_value, timestamp, properties FROM events "
@@ -163,7 +164,7 @@ class SqliteEmailQueue:
 
 
 class SqliteEmailState:
-    """`watchnext.email.ports.EmailState` in the same database."""
+    """`watchnext.service.ports.EmailState` in the same database."""
 
     def __init__(self, db: Database) -> None:
         self._db = db

@@ -6,94 +6,24 @@ on a laptop and in tests.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Protocol
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from watchnext.domain.email import EmailJob, RatedItem
+from watchnext.domain.events import interaction_from
 from watchnext.domain.recommendation import CatalogItem, Recommendation, RecommendationList
+from watchnext.domain.responses import EmailNotQueued, ReviewAccepted, UserRecommendations
 from watchnext.domain.review import Review
-from watchnext.ports import (
+from watchnext.service.ports import (
     Catalog,
     EmailQueue,
     EventRecorder,
-    InteractionEvent,
+    MetricsSink,
+    NullMetrics,
     OptOuts,
     Recommender,
 )
-
-
-class EmailNotQueued(StrEnum):
-    OPTED_OUT = "opted_out"
-    NO_RECOMMENDATIONS = "no_recommendations"
-
-
-class ReviewAccepted(BaseModel):
-    """Response of ``POST /reviews``."""
-
-    model_config = ConfigDict(frozen=True)
-
-    user_id: str
-    recommendation_id: str | None
-    recommendations: tuple[Recommendation, ...]
-    item_known: bool = Field(
-        default=True,
-        description="False when the rated title is not in the catalog: it is recorded and "
-        "kept for the next training, but these picks cannot reflect it yet.",
-    )
-    email_queued: bool
-    email_not_queued_reason: EmailNotQueued | None = Field(
-        default=None,
-        description="Why no email was queued: the address unsubscribed, or nothing to recommend.",
-    )
-
-
-class UserRecommendations(BaseModel):
-    """Response of ``GET /users/{user_id}/recommendations``."""
-
-    model_config = ConfigDict(frozen=True)
-
-    user_id: str
-    recommendation_id: str | None
-    recommendations: tuple[Recommendation, ...]
-
-
-class MetricsSink(Protocol):
-    def count(self, name: str, value: int = 1) -> None: ...
-
-    def milliseconds(self, name: str, value: float) -> None: ...
-
-
-class NullMetrics:
-    def count(self, name: str, value: int = 1) -> None:
-        pass
-
-    def milliseconds(self, name: str, value: float) -> None:
-        pass
-
-
-def event_id_for(review: Review) -> str:
-    """A stable id per (user, item, time): Personalize ignores repeats of an eventId in
-    training, and the mailer uses it to send one email per review."""
-    key = f"{review.user_id}\x1f{review.item_id}\x1f{review.epoch_seconds}"
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def interaction_from(review: Review) -> InteractionEvent:
-    return InteractionEvent(
-        event_id=event_id_for(review),
-        user_id=review.user_id,
-        item_id=review.item_id,
-        event_type=review.event_type.value,
-        event_value=float(review.event_rating),
-        timestamp=review.timestamp,
-        properties={"eventVerifiedPurchase": review.event_verified_purchase},
-    )
 
 
 @dataclass
@@ -157,12 +87,7 @@ class ReviewService:
 
     def recommendations_for(self, user_id: str, n: int | None = None) -> UserRecommendations:
         """The user's current recommendations with titles, recording nothing."""
-        ranked = self._recommend(user_id, n or self.num_results)
-        return UserRecommendations(
-            user_id=user_id,
-            recommendation_id=ranked.recommendation_id,
-            recommendations=titled(ranked, self.catalog.lookup(ids_to_title(ranked))),
-        )
+        return with_titles(user_id, self._recommend(user_id, n or self.num_results), self.catalog)
 
     def _recommend(self, user_id: str, n: int) -> RecommendationList:
         started = time.perf_counter()
@@ -174,6 +99,15 @@ class ReviewService:
 def _title(item_id: str, catalog: Mapping[str, CatalogItem]) -> str:
     entry = catalog.get(item_id)
     return entry.title if entry else item_id
+
+
+def with_titles(user_id: str, ranked: RecommendationList, catalog: Catalog) -> UserRecommendations:
+    """A user's ranked picks with their titles, and the titles that explain them."""
+    return UserRecommendations(
+        user_id=user_id,
+        recommendation_id=ranked.recommendation_id,
+        recommendations=titled(ranked, catalog.lookup(ids_to_title(ranked))),
+    )
 
 
 def ids_to_title(ranked: RecommendationList) -> list[str]:

@@ -1,4 +1,5 @@
-"""Wires concrete adapters into the review API from settings: the one place that knows them all."""
+"""The AWS adapter set, as template.yaml deploys it: the review API on Personalize, DynamoDB,
+SQS and SSM, and the mailer on SES v2 or Pinpoint."""
 
 from __future__ import annotations
 
@@ -6,17 +7,17 @@ from collections.abc import Callable
 
 from watchnext.adapters.aws.catalog import DynamoDBCatalog
 from watchnext.adapters.aws.clients import AwsClients
+from watchnext.adapters.aws.email_jobs import JobHandler
 from watchnext.adapters.aws.email_queue import SqsEmailQueue
 from watchnext.adapters.aws.email_state import DynamoDbEmailState
 from watchnext.adapters.aws.mailers import PinpointMailer, SesMailer
 from watchnext.adapters.aws.parameters import SsmParameters
 from watchnext.adapters.aws.personalize import PersonalizeEventRecorder, PersonalizeRecommender
-from watchnext.email.delivery import Delivery
-from watchnext.email.ports import Mailer
-from watchnext.email.subscriptions import Subscriptions
-from watchnext.entrypoints.api import Idempotency, ReviewApi
-from watchnext.entrypoints.mailer import JobHandler
-from watchnext.service import MetricsSink, NullMetrics, ReviewService
+from watchnext.adapters.http.review_api import Idempotency, ReviewApi
+from watchnext.service.delivery import Delivery
+from watchnext.service.ports import Mailer, MetricsSink, NullMetrics
+from watchnext.service.review import ReviewService
+from watchnext.service.subscriptions import Subscriptions
 from watchnext.settings import (
     EMAIL_QUEUE_URL,
     EMAIL_SENDER,

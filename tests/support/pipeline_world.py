@@ -14,7 +14,10 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
-from tests.functional.step_functions import (
+from tests.support import resource
+from tests.support.aws_account import AwsAccount
+from tests.support.stack import ACCOUNT, REGION, STAGE, Stack
+from tests.support.step_functions import (
     Interpreter,
     Run,
     check_run,
@@ -22,9 +25,6 @@ from tests.functional.step_functions import (
     load_test_case,
     start_and_wait,
 )
-from tests.support import resource
-from tests.support.aws_account import AwsAccount
-from tests.support.stack import ACCOUNT, REGION, STAGE, Stack
 from watchnext.datasets.schemas import interactions_schema, items_schema
 
 PREFIX = f"watchnext-{STAGE}"

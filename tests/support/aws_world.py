@@ -20,10 +20,10 @@ from tests.support import resource, template
 from tests.support.aws_account import AwsAccount
 from tests.support.service_rules import columns_of
 from watchnext.adapters.aws.clients import AwsClients
-from watchnext.bootstrap import aws_review_api
+from watchnext.adapters.http.review_api import ReviewApi
+from watchnext.bootstrap.aws import aws_review_api
 from watchnext.datasets.schemas import interactions_schema
-from watchnext.entrypoints.api import ReviewApi
-from watchnext.service import MetricsSink
+from watchnext.service.ports import MetricsSink
 from watchnext.settings import Settings
 
 STAGE = "test"

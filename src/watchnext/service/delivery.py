@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from watchnext.domain.email import EmailJob
-from watchnext.email.ports import EmailState, Mailer
 from watchnext.email.unsubscribe import unsubscribe_url
+from watchnext.service.ports import EmailState, Mailer
 
 
 class Outcome(StrEnum):
@@ -24,12 +24,18 @@ SEND_CLAIM_LEASE_SECONDS = 120
 than any one send; shorter than the queue's redelivery (template.yaml VisibilityTimeout, the
 local queue's lease from `queue_lease_seconds`), which a test checks."""
 QUEUE_LEASE_FACTOR = 1.5
+MAX_BACKOFF_SECONDS = 900
 
 
 def queue_lease_seconds(claim_lease_seconds: float) -> float:
     """How long a queue hides a job it handed out: longer than the claim, so a job whose
     sender died comes back to find the claim expired (AWS: 120 s claim, 180 s visibility)."""
     return claim_lease_seconds * QUEUE_LEASE_FACTOR
+
+
+def backoff_seconds(receive_count: int) -> int:
+    """10 s, 20 s, 40 s, … capped at 15 minutes, for the n-th failed attempt at a job."""
+    return int(min(MAX_BACKOFF_SECONDS, 10 * 2 ** max(0, receive_count - 1)))
 
 
 class RetryLaterError(Exception):

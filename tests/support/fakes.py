@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from watchnext.domain.email import EmailJob, Recipient
+from watchnext.domain.events import InteractionEvent
 from watchnext.domain.recommendation import CatalogItem, RecommendationList, ScoredItem
 from watchnext.errors import ServiceUnavailableError
-from watchnext.ports import InteractionEvent
 
 
 @dataclass

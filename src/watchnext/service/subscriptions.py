@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from watchnext.domain.email import Recipient
-from watchnext.email.ports import OptOutStore
 from watchnext.email.unsubscribe import verify
+from watchnext.service.ports import OptOutStore
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,128 @@
+"""The local adapter set, the embedded default: the trained local model (updated on every
+event), SQLite (events, email queue, mailer state) and SMTP to a local sink."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchnext.adapters.http.review_api import ReviewApi
+from watchnext.adapters.local.catalog import InMemoryCatalog
+from watchnext.adapters.local.mail_worker import MailWorker
+from watchnext.adapters.local.smtp import SmtpMailer
+from watchnext.adapters.local.sqlite import Database, private_folder
+from watchnext.adapters.local.stores import SqliteEmailQueue, SqliteEmailState, SqliteEventStore
+from watchnext.email.render import HandlebarsRenderer
+from watchnext.email.templates import load_template
+from watchnext.recommender import artifact as artifacts
+from watchnext.recommender.errors import RecommenderError
+from watchnext.service.delivery import SEND_CLAIM_LEASE_SECONDS, Delivery
+from watchnext.service.review import ReviewService
+from watchnext.service.subscriptions import Subscriptions
+
+
+@dataclass
+class LocalConfig:
+    data_dir: Path = Path("data")
+    artifact: Path = Path("artifacts/als")
+    host: str = "127.0.0.1"
+    api_port: int = 3000
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    run_sink: bool = True
+    sender: str = "WatchNext <picks@watchnext.local>"
+    api_key: str | None = None
+    email_cooldown_seconds: int = 0
+    num_results: int = 10
+    dataset: Path = Path("data/ml100k")
+    web_port: int | None = 8080
+    web_hosts: tuple[str, ...] = ()
+    """Host names the web app answers to besides the local ones."""
+    send_claim_lease_seconds: float = SEND_CLAIM_LEASE_SECONDS
+    """After a crash mid-send, how long until the job is sent again (the queue's lease is
+    derived from it)."""
+
+    @property
+    def state_dir(self) -> Path:
+        return self.data_dir / "local"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.state_dir / "outbox"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.host}:{self.web_port}"
+
+
+def _persistent_secret(path: Path, nbytes: int = 32) -> str:
+    """A random value created once and kept (the API key, the unsubscribe signing key)."""
+    if path.exists():
+        return path.read_text().strip()
+    private_folder(path.parent)
+    value = secrets.token_urlsafe(nbytes)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as stream:
+        stream.write(value + "\n")
+    return value
+
+
+@dataclass
+class LocalComponents:
+    """The local adapters, wired and not yet started (`watchnext.local_stack` serves them)."""
+
+    config: LocalConfig
+    api: ReviewApi
+    events: SqliteEventStore
+    queue: SqliteEmailQueue
+    worker: MailWorker
+    api_key: str
+    db: Database
+
+
+def local_components(config: LocalConfig) -> LocalComponents:
+    """Load the model, replay every stored event into it, and wire the adapters."""
+    if not (config.artifact / "meta.json").exists():
+        raise RecommenderError(
+            f"{config.artifact}: no trained model. `make demo` prepares one, or run: "
+            "watchnext data fetch movielens-100k && watchnext prepare data/movielens-100k "
+            "--source movielens --out data/ml100k && watchnext train --data data/ml100k"
+        )
+    model = artifacts.load(config.artifact)
+    db = Database(config.state_dir / "watchnext.db")
+    events = SqliteEventStore(db, forward_to=model)
+    events.forget_trained(artifacts.read_meta(config.artifact)["data"]["checksum"])
+    events.replay_into(model)  # a restart keeps every accepted review in the model too
+    model.history = events.events_of  # rebuilds the live rows it evicts
+    queue = SqliteEmailQueue(db)
+    state = SqliteEmailState(db)
+    unsubscribe_key = _persistent_secret(config.state_dir / "unsubscribe.key").encode()
+
+    def signing_key() -> bytes:
+        return unsubscribe_key
+
+    api_key = config.api_key or _persistent_secret(config.state_dir / "api-key", 24)
+    service = ReviewService(
+        recorder=events, recommender=model, catalog=InMemoryCatalog(model.titles),
+        email_queue=queue, num_results=config.num_results, opt_outs=state,
+    )  # fmt: skip
+    subscriptions = Subscriptions(state, signing_key=signing_key)
+    mailer = SmtpMailer(
+        HandlebarsRenderer(load_template()), sender=config.sender,
+        host=config.smtp_host, port=config.smtp_port,
+    )  # fmt: skip
+    delivery = Delivery(
+        mailer=mailer, state=state, unsubscribe_base_url=config.api_url,
+        signing_key=signing_key, cooldown_seconds=config.email_cooldown_seconds,
+        claim_lease_seconds=config.send_claim_lease_seconds,
+    )  # fmt: skip
+    return LocalComponents(
+        config=config, api=ReviewApi(service, subscriptions=subscriptions), events=events,
+        queue=queue, worker=MailWorker(queue, delivery), api_key=api_key, db=db,
+    )  # fmt: skip

@@ -1,0 +1,49 @@
+"""The ``watchnext`` command line: one module per command group, each a thin shell over the
+package's functions, all sharing one error-to-message mapping (`errors.user_errors`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from watchnext import __version__
+from watchnext.cli import data, demo, emails, events, invoke, models, pipeline
+
+app = typer.Typer(
+    name="watchnext",
+    help="WatchNext: real-time recommendations by email, on AWS or on one laptop.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"watchnext {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    pass
+
+
+app.command()(invoke.invoke)
+app.add_typer(data.app, name="data")
+app.command()(data.prepare)
+app.command()(data.upload)
+app.command()(models.train)
+app.command()(models.evaluate)
+app.add_typer(events.app, name="events")
+app.add_typer(emails.app, name="email")
+app.command()(demo.demo)
+app.add_typer(pipeline.app, name="pipeline")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,83 @@
+"""Every interface the use cases need, in one place: AWS, local and fake adapters implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Protocol
+
+from watchnext.domain.email import EmailJob, Recipient
+from watchnext.domain.events import InteractionEvent
+from watchnext.domain.recommendation import CatalogItem, RecommendationList
+
+
+class EventRecorder(Protocol):
+    def record(self, event: InteractionEvent) -> None:
+        """Store the event so that the next recommendation for its user reflects it."""
+
+
+class Recommender(Protocol):
+    def recommend(self, user_id: str, n: int) -> RecommendationList:
+        """The user's top ``n`` items, best first, excluding items the user already rated."""
+
+
+class Catalog(Protocol):
+    def lookup(self, item_ids: Iterable[str]) -> Mapping[str, CatalogItem]:
+        """The catalog entries that exist for these ids; unknown ids are simply absent."""
+
+
+class EmailQueue(Protocol):
+    def enqueue(self, job: EmailJob) -> None:
+        """Hand the job to the mailer durably, or raise."""
+
+
+class OptOuts(Protocol):
+    def is_opted_out(self, address: str, user_id: str) -> bool:
+        """True if the address opted out, or the user did by a link from before opt-outs
+        were kept by address."""
+
+
+class OptOutStore(OptOuts, Protocol):
+    def opt_out(self, recipient: Recipient) -> None: ...
+
+    def opt_in(self, recipient: Recipient) -> None:
+        """Undo the recipient's opt-out; nothing happens if there is none."""
+
+
+class EmailState(OptOutStore, Protocol):
+    """Opt-outs, which jobs were sent, and each user's latest job (for the cooldown)."""
+
+    def claim(self, job_id: str, lease_seconds: float) -> bool:
+        """True if this caller may send ``job_id``: nobody claimed it, or a claim's sender
+        died (its lease ran out before `mark_sent`). False if it was sent, or is being sent."""
+
+    def was_sent(self, job_id: str) -> bool:
+        """True once `mark_sent` recorded ``job_id`` (a claim still being sent is not)."""
+
+    def mark_sent(self, job_id: str) -> None:
+        """The send succeeded: the job is never sent again."""
+
+    def release(self, job_id: str) -> None:
+        """Undo a claim whose send failed, so a retry can send."""
+
+    def note_latest(self, user_id: str, job_id: str, reviewed_at: datetime) -> str:
+        """Record the job if it is the user's newest; return the newest job id."""
+
+
+class Mailer(Protocol):
+    def send(self, job: EmailJob, unsubscribe_url: str) -> None:
+        """Deliver one recommendations email, or raise."""
+
+
+class MetricsSink(Protocol):
+    def count(self, name: str, value: int = 1) -> None: ...
+
+    def milliseconds(self, name: str, value: float) -> None: ...
+
+
+class NullMetrics:
+    def count(self, name: str, value: int = 1) -> None:
+        pass
+
+    def milliseconds(self, name: str, value: float) -> None:
+        pass
