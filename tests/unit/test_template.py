@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.support import resource, template
-from watchnext import settings
 from watchnext.adapters.aws import parameters
+from watchnext.settings import Settings, SettingsError, env_name
 
 
 def policy_statements(logical_id: str | None = None) -> list[dict[str, Any]]:
@@ -56,15 +58,52 @@ def test_the_function_runs_python_3_12_or_3_13_on_arm64() -> None:
 
 def test_the_function_gets_every_setting_it_reads_by_its_real_name() -> None:
     variables = set(resource("ReviewFunction")["Properties"]["Environment"]["Variables"])
-    known = {
-        value for name, value in vars(settings).items() if name.isupper() and isinstance(value, str)
-    }
+    known = Settings.env_names()
     assert variables <= known
     assert {
-        settings.PARAMETER_PATH,
-        settings.EMAIL_QUEUE_URL,
-        settings.IDEMPOTENCY_TABLE,
+        env_name("parameter_path"),
+        env_name("email_queue_url"),
+        env_name("idempotency_table"),
     } <= variables
+
+
+FUNCTIONS_WITH_SETTINGS = ("ReviewFunction", "MailerFunction", "PipelineStepsFunction")
+
+
+@pytest.mark.parametrize("function", FUNCTIONS_WITH_SETTINGS)
+def test_every_variable_template_yaml_sets_is_a_setting_watchnext_reads(function: str) -> None:
+    """Names in one place: what the template sets is read from template.yaml itself, and
+    every name is ours (WATCHNEXT_, in `Settings`) or Powertools' own (POWERTOOLS_)."""
+    variables = {
+        **template()["Globals"]["Function"].get("Environment", {}).get("Variables", {}),
+        **resource(function)["Properties"]["Environment"]["Variables"],
+    }
+    ours = {name for name in variables if not name.startswith("POWERTOOLS_")}
+    assert ours <= Settings.env_names(), ours - Settings.env_names()
+    settings = Settings.model_validate({})  # defaults: the template's values must parse too
+    assert settings.email_cooldown_seconds == 0
+
+
+def test_a_bad_setting_is_one_error_naming_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WATCHNEXT_NUM_RESULTS", "501")
+    monkeypatch.setenv("WATCHNEXT_EMAIL_CHANNEL", "carrier-pigeon")
+    monkeypatch.setenv("WATCHNEXT_CORS_ALLOWED_ORIGINS", " https://a.example , https://b.example,")
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env()
+    message = str(raised.value)
+    assert "WATCHNEXT_NUM_RESULTS" in message
+    assert "501" in message
+    assert "WATCHNEXT_EMAIL_CHANNEL" in message
+    assert "carrier-pigeon" in message
+
+    monkeypatch.delenv("WATCHNEXT_NUM_RESULTS")
+    monkeypatch.delenv("WATCHNEXT_EMAIL_CHANNEL")
+    monkeypatch.setenv("WATCHNEXT_PARAMETER_PATH", "/watchnext/prod/")
+    monkeypatch.setenv("WATCHNEXT_EMAIL_QUEUE_URL", "")  # empty is unset, as before
+    settings = Settings.from_env()
+    assert settings.cors_allowed_origins == ("https://a.example", "https://b.example")
+    assert settings.parameter_path == "/watchnext/prod"
+    assert settings.email_queue_url is None
 
 
 def test_the_ssm_placeholders_are_the_parameters_the_function_reads() -> None:
@@ -77,7 +116,7 @@ def test_the_ssm_placeholders_are_the_parameters_the_function_reads() -> None:
         parameters.CAMPAIGN_ARN,
         parameters.TRACKING_ID,
         parameters.FILTER_ARN,
-        parameters.CATALOG_TABLE,
+        parameters.CATALOG_TABLE_PARAMETER,
         parameters.EVENT_PROPERTIES,
     }
 

@@ -18,15 +18,7 @@ from watchnext.service.delivery import Delivery
 from watchnext.service.ports import Mailer, MetricsSink, NullMetrics
 from watchnext.service.review import ReviewService
 from watchnext.service.subscriptions import Subscriptions
-from watchnext.settings import (
-    EMAIL_QUEUE_URL,
-    EMAIL_SENDER,
-    EMAIL_STATE_TABLE,
-    PINPOINT_APPLICATION_ID,
-    UNSUBSCRIBE_SECRET,
-    Settings,
-    SettingsError,
-)
+from watchnext.settings import Settings, require
 
 
 def aws_review_api(
@@ -38,8 +30,7 @@ def aws_review_api(
     """The review API on Personalize, DynamoDB, SQS and SSM, as deployed by template.yaml."""
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-    if not settings.email_queue_url:
-        raise SettingsError(f"{EMAIL_QUEUE_URL} is not set: the API needs the email job queue.")
+    queue_url = require(settings.email_queue_url, "email_queue_url", "the API queues email jobs")
     clients = clients or AwsClients.create()
     parameters = SsmParameters(
         settings.parameter_path,
@@ -61,7 +52,7 @@ def aws_review_api(
         ),
         catalog=DynamoDBCatalog(clients.dynamodb, lambda: parameters.current().catalog_table),
         email_queue=SqsEmailQueue(
-            clients.sqs, settings.email_queue_url, retry_after_seconds=settings.retry_after_seconds
+            clients.sqs, queue_url, retry_after_seconds=settings.retry_after_seconds
         ),
         num_results=settings.num_results,
         metrics=metrics_sink or NullMetrics(),
@@ -94,40 +85,37 @@ def unsubscribe_key(settings: Settings, clients: AwsClients) -> Callable[[], byt
     """The HMAC key for unsubscribe links, from Secrets Manager, cached for five minutes."""
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-    if not settings.unsubscribe_secret:
-        raise SettingsError(f"{UNSUBSCRIBE_SECRET} is not set: unsubscribe links need a key.")
+    secret = require(settings.unsubscribe_secret, "unsubscribe_secret", "links need a key")
     provider = SecretsProvider(boto3_client=clients.other("secretsmanager"))
-    secret = settings.unsubscribe_secret
     return lambda: str(provider.get(secret, max_age=300)).encode()
 
 
 def aws_email_state(settings: Settings, clients: AwsClients) -> DynamoDbEmailState:
-    if not settings.email_state_table:
-        raise SettingsError(f"{EMAIL_STATE_TABLE} is not set: the mailer keeps its state there.")
-    return DynamoDbEmailState(clients.dynamodb, settings.email_state_table)
+    table = require(
+        settings.email_state_table, "email_state_table", "opt-outs and sends live there"
+    )
+    return DynamoDbEmailState(clients.dynamodb, table)
 
 
 def aws_job_handler(settings: Settings, clients: AwsClients | None = None) -> JobHandler:
     """The mailer on SES v2 (default) or Pinpoint, as deployed by template.yaml."""
     clients = clients or AwsClients.create()
-    if not settings.email_sender:
-        raise SettingsError(f"{EMAIL_SENDER} is not set: the verified address to send from.")
-    if not settings.email_queue_url:
-        raise SettingsError(f"{EMAIL_QUEUE_URL} is not set: the mailer's own queue.")
+    sender = require(settings.email_sender, "email_sender", "the verified address to send from")
+    queue_url = require(settings.email_queue_url, "email_queue_url", "the mailer's own queue")
     mailer: Mailer
     if settings.email_channel == "pinpoint":
-        if not settings.pinpoint_application_id:
-            raise SettingsError(f"{PINPOINT_APPLICATION_ID} is needed for the pinpoint channel.")
         mailer = PinpointMailer(
             clients.other("pinpoint"),
-            application_id=settings.pinpoint_application_id,
-            sender=settings.email_sender,
+            application_id=require(
+                settings.pinpoint_application_id, "pinpoint_application_id", "the pinpoint channel"
+            ),
+            sender=sender,
             template_name=settings.email_template_name,
         )
     else:
         mailer = SesMailer(
             clients.other("sesv2"),
-            sender=settings.email_sender,
+            sender=sender,
             template_name=settings.email_template_name,
             configuration_set=settings.ses_configuration_set,
         )
@@ -138,4 +126,4 @@ def aws_job_handler(settings: Settings, clients: AwsClients | None = None) -> Jo
         signing_key=unsubscribe_key(settings, clients),
         cooldown_seconds=settings.email_cooldown_seconds,
     )
-    return JobHandler(delivery, clients.sqs, settings.email_queue_url)
+    return JobHandler(delivery, clients.sqs, queue_url)

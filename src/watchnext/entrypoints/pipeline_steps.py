@@ -7,7 +7,6 @@ The catalog table comes from the environment.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import boto3
@@ -19,7 +18,7 @@ from watchnext.pipeline.catalog_loader import load_catalog
 from watchnext.pipeline.config import event_properties, resolve_config
 from watchnext.pipeline.errors import PipelineError
 from watchnext.pipeline.selection import select
-from watchnext.settings import CATALOG_TABLE
+from watchnext.settings import Settings, require
 
 
 def _read_object(bucket: str, key: str) -> str | None:
@@ -39,9 +38,7 @@ def _configure(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load_catalog(event: dict[str, Any]) -> dict[str, Any]:
-    table_name = os.environ.get(CATALOG_TABLE)
-    if not table_name:
-        raise PipelineError(f"{CATALOG_TABLE} is not set")
+    table_name = require(Settings.from_env().catalog_table, "catalog_table", "items load into it")
     s3 = boto3.client("s3", config=CLIENT_CONFIG)
     table = boto3.resource("dynamodb", config=CLIENT_CONFIG).Table(table_name)
     loaded = load_catalog(s3, table, str(event["bucket"]), str(event["key"]))

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 CAMPAIGN_ARN = "campaign-arn"
 TRACKING_ID = "tracking-id"
 FILTER_ARN = "filter-arn"
-CATALOG_TABLE = "catalog-table"
+CATALOG_TABLE_PARAMETER = "catalog-table"
 EVENT_PROPERTIES = "event-properties"
 
 
@@ -61,7 +61,7 @@ class SsmParameters:
             campaign_arn=_configured(values.get(CAMPAIGN_ARN)),
             tracking_id=_configured(values.get(TRACKING_ID)),
             filter_arn=_configured(values.get(FILTER_ARN)),
-            catalog_table=_configured(values.get(CATALOG_TABLE)),
+            catalog_table=_configured(values.get(CATALOG_TABLE_PARAMETER)),
             event_properties=_names(_configured(values.get(EVENT_PROPERTIES))),
         )
 
