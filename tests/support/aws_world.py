@@ -23,6 +23,7 @@ from watchnext.adapters.aws.clients import AwsClients
 from watchnext.adapters.http.review_api import ReviewApi
 from watchnext.bootstrap.aws import aws_review_api
 from watchnext.datasets.schemas import interactions_schema
+from watchnext.pipeline.catalog_loader import catalog_rows
 from watchnext.service.ports import MetricsSink
 from watchnext.settings import Settings
 
@@ -113,10 +114,15 @@ def _create_queue(clients: AwsClients) -> str:
 
 
 def _load_catalog(clients: AwsClients, table: str) -> None:
-    for item_id, title in CATALOG.items():
+    """The catalog as the pipeline's loader writes it, from an items.csv."""
+    from boto3.dynamodb.types import TypeSerializer
+
+    lines = ["ITEM_ID,TITLE,GENRES,YEAR\n"]
+    lines += [f'{item_id},"{title}",Sci-Fi|Drama,\n' for item_id, title in CATALOG.items()]
+    serialize = TypeSerializer().serialize
+    for item in catalog_rows(iter(lines)):
         clients.dynamodb.put_item(
-            TableName=table,
-            Item={"item_id": {"S": item_id}, "title": {"S": title}, "genres": {"SS": ["Sci-Fi"]}},
+            TableName=table, Item={name: serialize(value) for name, value in item.items()}
         )
 
 

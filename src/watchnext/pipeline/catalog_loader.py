@@ -6,43 +6,31 @@ unprocessed writes is not something ASL can express.
 from __future__ import annotations
 
 import codecs
-import csv
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from watchnext.domain.items_file import GENRE_SEPARATOR, ItemsFileError, read_items
 from watchnext.pipeline.errors import PipelineError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
     from mypy_boto3_s3 import S3Client
 
-REQUIRED_COLUMNS = ("ITEM_ID",)
-
 
 def catalog_rows(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
-    """Catalog items from the lines of an ``items.csv`` WatchNext wrote (header first)."""
-    reader = csv.DictReader(lines)
-    missing = [column for column in REQUIRED_COLUMNS if column not in (reader.fieldnames or ())]
-    if missing:
-        raise PipelineError(f"items.csv has no {', '.join(missing)} column: {reader.fieldnames}")
-    for row in reader:
-        item = _catalog_item(row)
-        if item:
+    """Catalog items (DynamoDB attributes) from the lines of an ``items.csv``."""
+    try:
+        for row in read_items(lines):
+            item: dict[str, Any] = {"item_id": row.item_id}
+            if row.title:
+                item["title"] = row.title
+            if row.genres:
+                item["genres"] = GENRE_SEPARATOR.join(row.genres)
+            if row.year is not None:
+                item["year"] = row.year
             yield item
-
-
-def _catalog_item(row: Mapping[str, str | None]) -> dict[str, Any] | None:
-    item_id = (row.get("ITEM_ID") or "").strip()
-    if not item_id:
-        return None
-    item: dict[str, Any] = {"item_id": item_id}
-    if title := (row.get("TITLE") or "").strip():
-        item["title"] = title
-    if genres := (row.get("GENRES") or "").strip():
-        item["genres"] = genres
-    if (year := (row.get("YEAR") or "").strip()).isdigit():
-        item["year"] = int(year)
-    return item
+    except ItemsFileError as error:
+        raise PipelineError(str(error)) from None
 
 
 def load_catalog(s3: S3Client, table: Table, bucket: str, key: str) -> int | None:

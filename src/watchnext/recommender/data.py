@@ -12,6 +12,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from watchnext.datasets.engine import dataset_csv
+from watchnext.domain.items_file import read_items
 from watchnext.recommender.errors import RecommenderError
 
 
@@ -122,13 +123,11 @@ def load_interactions(folder: Path) -> Interactions:
                   AS item, v, t
            FROM latest ORDER BY user, t, item"""
     ).fetchnumpy()
+    con.close()
     titles: dict[str, str] = {}
     if (folder / "items.csv").exists():
-        rows = con.execute(
-            f"SELECT ITEM_ID, TITLE FROM {dataset_csv(folder / 'items.csv')}"
-        ).fetchall()
-        titles = {str(item): str(title) for item, title in rows if title}
-    con.close()
+        with (folder / "items.csv").open(newline="", encoding="utf-8") as stream:
+            titles = {row.item_id: row.title for row in read_items(stream) if row.title}
     if len(user_ids) == 0:
         raise RecommenderError(f"{path}: no interactions to train on")
     return Interactions(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from watchnext.adapters.local.outbox import Outbox
+from watchnext.domain.items_file import read_items
 from watchnext.webapp.client import ReviewApiClient
 
 
@@ -29,13 +29,8 @@ def load_catalog(dataset: Path) -> list[Title]:
         return []
     with path.open(newline="", encoding="utf-8") as stream:
         return [
-            Title(
-                row["ITEM_ID"],
-                row["TITLE"] or row["ITEM_ID"],
-                (row.get("GENRES") or "").replace("|", ", "),
-                row.get("YEAR") or "",
-            )
-            for row in csv.DictReader(stream)
+            Title(row.item_id, row.display_title, ", ".join(row.genres), str(row.year or ""))
+            for row in read_items(stream)
         ]
 
 
@@ -43,28 +38,24 @@ PAST_RATINGS_MAX_BYTES = 64 << 20  # the demo's MovieLens is 2 MB; a large dump 
 
 
 def load_past_ratings(dataset: Path) -> dict[str, list[dict[str, Any]]]:
-    """Each viewer's ratings in the prepared dataset's interactions.csv, newest first."""
+    """Each viewer's latest rating of each title in the prepared dataset, newest first."""
+    from watchnext.recommender.data import load_interactions
+
     path = dataset / "interactions.csv"
     if not path.exists() or path.stat().st_size > PAST_RATINGS_MAX_BYTES:
         return {}
+    data = load_interactions(dataset)
     by_user: dict[str, list[dict[str, Any]]] = {}
-    with path.open(newline="", encoding="utf-8") as stream:
-        for row in csv.DictReader(stream):
-            by_user.setdefault(row["USER_ID"], []).append(
-                {
-                    "item_id": row["ITEM_ID"],
-                    "rating": _stars(row.get("EVENT_VALUE") or ""),
-                    "at": int(row.get("TIMESTAMP") or 0),
-                }
-            )
+    for user, item, value, at in zip(
+        data.users.tolist(), data.items.tolist(), data.values.tolist(), data.timestamps.tolist(),
+        strict=True,
+    ):  # fmt: skip
+        by_user.setdefault(str(data.user_ids[user]), []).append(
+            {"item_id": str(data.item_ids[item]), "rating": f"{value:g}", "at": int(at)}
+        )
     for ratings in by_user.values():
         ratings.sort(key=lambda r: -r["at"])
     return by_user
-
-
-def _stars(value: str) -> str:
-    """A rating as written in the dataset, without a float's trailing ``.0``."""
-    return value[:-2] if value.endswith(".0") else value
 
 
 def _email_note(accepted: dict[str, Any]) -> str:

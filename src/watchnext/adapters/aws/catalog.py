@@ -76,13 +76,8 @@ class DynamoDBCatalog:
 def _catalog_item(row: Mapping[str, Any]) -> CatalogItem:
     item_id = row["item_id"]["S"]
     title = row.get("title", {}).get("S") or item_id
-    genres_attr = row.get("genres", {})
-    if "SS" in genres_attr:
-        genres = tuple(sorted(genres_attr["SS"]))
-    elif "L" in genres_attr:
-        genres = tuple(value["S"] for value in genres_attr["L"] if "S" in value)
-    elif "S" in genres_attr:
-        genres = tuple(part for part in genres_attr["S"].split("|") if part)
-    else:
-        genres = ()
-    return CatalogItem(item_id=item_id, title=title, genres=genres)
+    # The pipeline's catalog loader writes genres as one string, '|'-separated.
+    genres = row.get("genres", {}).get("S", "")
+    return CatalogItem(
+        item_id=item_id, title=title, genres=tuple(part for part in genres.split("|") if part)
+    )
