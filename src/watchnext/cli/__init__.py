@@ -9,12 +9,14 @@ import typer
 
 from watchnext import __version__
 from watchnext.cli import data, demo, emails, events, invoke, models, pipeline
+from watchnext.cli.errors import Command
 
 app = typer.Typer(
     name="watchnext",
     help="WatchNext: real-time recommendations by email, on AWS or on one laptop.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain Click help: no <type> placeholders
 )
 
 
@@ -33,15 +35,15 @@ def _root(
     pass
 
 
-app.command()(invoke.invoke)
+app.command(cls=Command)(invoke.invoke)
 app.add_typer(data.app, name="data")
-app.command()(data.prepare)
-app.command()(data.upload)
-app.command()(models.train)
-app.command()(models.evaluate)
+app.command(cls=Command)(data.prepare)
+app.command(cls=Command)(data.upload)
+app.command(cls=Command)(models.train)
+app.command(cls=Command)(models.evaluate)
 app.add_typer(events.app, name="events")
 app.add_typer(emails.app, name="email")
-app.command()(demo.demo)
+app.command(cls=Command)(demo.demo)
 app.add_typer(pipeline.app, name="pipeline")
 
 

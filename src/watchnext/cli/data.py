@@ -9,17 +9,22 @@ from typing import Annotated
 
 import typer
 
-from watchnext.cli.errors import fail, say, user_errors
+from watchnext.cli.errors import Command, fail, say, user_errors
 
 app = typer.Typer(help="Fetch, synthesise, validate and describe datasets.", no_args_is_help=True)
 
 
-@app.command("fetch")
+@app.command("fetch", cls=Command)
 def data_fetch(
-    dataset: Annotated[str, typer.Argument(help="Only movielens-100k for now.")],
-    data_dir: Annotated[Path, typer.Option(help="Where datasets are cached.")] = Path("data"),
+    dataset: Annotated[str, typer.Argument(metavar="NAME", help="Only movielens-100k for now.")],
+    data_dir: Annotated[
+        Path, typer.Option(metavar="PATH", help="Where datasets are cached.")
+    ] = Path("data"),
     wheel: Annotated[
-        Path | None, typer.Option(help="A recbole-1.2.1 wheel to take the files from (offline).")
+        Path | None,
+        typer.Option(
+            metavar="PATH", help="A recbole-1.2.1 wheel to take the files from (offline)."
+        ),
     ] = None,
     offline: Annotated[bool, typer.Option(help="Use the cache or --wheel only.")] = False,
 ) -> None:
@@ -33,12 +38,14 @@ def data_fetch(
     typer.echo(folder)
 
 
-@app.command("synth")
+@app.command("synth", cls=Command)
 def data_synth(
-    layout: Annotated[str, typer.Argument(help="Only amazon-tsv for now.")],
-    rows: Annotated[int, typer.Option(min=10, help="About how many review lines.")] = 100_000,
-    seed: Annotated[int, typer.Option(help="Same seed, same file.")] = 7,
-    out: Annotated[Path, typer.Option(help="Output file; .gz compresses.")] = Path(
+    layout: Annotated[str, typer.Argument(metavar="LAYOUT", help="Only amazon-tsv for now.")],
+    rows: Annotated[
+        int, typer.Option(metavar="N", min=10, help="About how many review lines.")
+    ] = 100_000,
+    seed: Annotated[int, typer.Option(metavar="N", help="Same seed, same file.")] = 7,
+    out: Annotated[Path, typer.Option(metavar="PATH", help="Output file; .gz compresses.")] = Path(
         "data/synthetic/amazon_reviews_synthetic.tsv.gz"
     ),
 ) -> None:
@@ -53,9 +60,9 @@ def data_synth(
     typer.echo(f"{out}: {lines:,} lines")
 
 
-@app.command("validate")
+@app.command("validate", cls=Command)
 def data_validate(
-    dataset: Annotated[Path, typer.Argument(help="A prepared dataset folder.")],
+    dataset: Annotated[Path, typer.Argument(metavar="DATASET", help="A prepared dataset folder.")],
 ) -> None:
     """Check a dataset folder against Personalize's import rules; exit 1 when it fails."""
     with user_errors():
@@ -74,10 +81,12 @@ def _report_validation(failures: Sequence[object]) -> None:
     typer.secho("valid: meets Personalize's import rules", err=True, fg=typer.colors.GREEN)
 
 
-@app.command("report")
+@app.command("report", cls=Command)
 def data_report(
-    dataset: Annotated[Path, typer.Argument(help="A prepared dataset folder.")],
-    out: Annotated[Path | None, typer.Option(help="Default: DATASET/report.")] = None,
+    dataset: Annotated[Path, typer.Argument(metavar="DATASET", help="A prepared dataset folder.")],
+    out: Annotated[
+        Path | None, typer.Option(metavar="PATH", help="Default: DATASET/report.")
+    ] = None,
 ) -> None:
     """Write an EDA report (Markdown and PNG plots) of a prepared dataset."""
     with user_errors():
@@ -88,25 +97,34 @@ def data_report(
 
 def prepare(
     inputs: Annotated[
-        list[str], typer.Argument(help="Input files or s3:// URIs (MovieLens: its folder).")
+        list[str],
+        typer.Argument(metavar="INPUT", help="Input files or s3:// URIs (MovieLens: its folder)."),
     ],
-    source: Annotated[str, typer.Option(help="amazon-tsv, amazon-2023 or movielens.")],
-    out: Annotated[Path, typer.Option(help="The dataset folder to write.")],
+    source: Annotated[
+        str, typer.Option(metavar="SOURCE", help="amazon-tsv, amazon-2023 or movielens.")
+    ],
+    out: Annotated[Path, typer.Option(metavar="PATH", help="The dataset folder to write.")],
     preset: Annotated[
-        str | None, typer.Option(help="original: the 2020 notebook's choices.")
+        str | None, typer.Option(metavar="PRESET", help="original: the 2020 notebook's choices.")
     ] = None,
     min_year: Annotated[
-        int | None, typer.Option(help="Drop interactions before this year.")
+        int | None, typer.Option(metavar="N", help="Drop interactions before this year.")
     ] = None,
-    min_user_interactions: Annotated[int | None, typer.Option(min=1)] = None,
-    min_item_interactions: Annotated[int | None, typer.Option(min=1)] = None,
-    min_rating: Annotated[float | None, typer.Option(help="Keep ratings at or above this.")] = None,
-    item_key: Annotated[str | None, typer.Option(help="id or title.")] = None,
+    min_user_interactions: Annotated[
+        int | None, typer.Option(metavar="N", min=1, help="Keep viewers with at least N ratings.")
+    ] = None,
+    min_item_interactions: Annotated[
+        int | None, typer.Option(metavar="N", min=1, help="Keep titles with at least N ratings.")
+    ] = None,
+    min_rating: Annotated[
+        float | None, typer.Option(metavar="X", help="Keep ratings at or above this.")
+    ] = None,
+    item_key: Annotated[str | None, typer.Option(metavar="id|title", help="id or title.")] = None,
     collapse: Annotated[
         bool | None, typer.Option("--collapse/--no-collapse", help="One row per (user, item).")
     ] = None,
     memory_limit: Annotated[
-        str, typer.Option(help="DuckDB memory limit; it spills past it.")
+        str, typer.Option(metavar="SIZE", help="DuckDB memory limit; it spills past it.")
     ] = "1GB",
     report: Annotated[bool, typer.Option(help="Also write the EDA report.")] = True,
 ) -> None:
@@ -149,8 +167,8 @@ def prepare(
 
 
 def upload(
-    dataset: Annotated[Path, typer.Argument(help="A prepared dataset folder.")],
-    destination: Annotated[str, typer.Argument(help="s3://bucket/prefix")],
+    dataset: Annotated[Path, typer.Argument(metavar="DATASET", help="A prepared dataset folder.")],
+    destination: Annotated[str, typer.Argument(metavar="S3_URI", help="s3://bucket/prefix")],
     force: Annotated[bool, typer.Option(help="Upload even if validation failed.")] = False,
 ) -> None:
     """Upload a prepared dataset into the S3 layout the training pipeline reads."""

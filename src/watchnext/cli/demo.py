@@ -31,30 +31,34 @@ def _port_errors() -> Iterator[None]:
 
 
 def demo(
-    data_dir: Annotated[Path, typer.Option(help="Datasets and the local stack's state.")] = Path(
-        "data"
-    ),
-    artifact: Annotated[Path, typer.Option(help="The trained model to serve.")] = Path(
-        "artifacts/als"
-    ),
-    dataset: Annotated[Path, typer.Option(help="The prepared dataset: titles, genres.")] = Path(
-        "data/ml100k"
-    ),
+    data_dir: Annotated[
+        Path, typer.Option(metavar="PATH", help="Datasets and the local stack's state.")
+    ] = Path("data"),
+    artifact: Annotated[
+        Path, typer.Option(metavar="PATH", help="The trained model to serve.")
+    ] = Path("artifacts/als"),
+    dataset: Annotated[
+        Path, typer.Option(metavar="PATH", help="The prepared dataset: titles, genres.")
+    ] = Path("data/ml100k"),
     api_port: Annotated[
-        int, typer.Option(help="The review API (like `sam local start-api`).")
+        int, typer.Option(metavar="N", help="The review API (like `sam local start-api`).")
     ] = 3000,
-    web_port: Annotated[int, typer.Option(help="The web app.")] = 8080,
+    web_port: Annotated[int, typer.Option(metavar="N", help="The web app.")] = 8080,
     web_host: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="HOST",
             help="Another host name the web app answers to (repeatable); by default only "
-            "localhost, 127.0.0.1 and ::1, so other sites cannot reach it by DNS rebinding."
+            "localhost, 127.0.0.1 and ::1, so other sites cannot reach it by DNS rebinding.",
         ),
     ] = None,
-    smtp_port: Annotated[int, typer.Option(help="The local SMTP sink.")] = 1025,
-    smtp_host: Annotated[str, typer.Option(help="Send through this SMTP server instead.")] = "",
+    smtp_port: Annotated[int, typer.Option(metavar="N", help="The local SMTP sink.")] = 1025,
+    smtp_host: Annotated[
+        str, typer.Option(metavar="TEXT", help="Send through this SMTP server instead.")
+    ] = "",
     api_key: Annotated[
-        str | None, typer.Option(help="Default: generated once, kept in DATA_DIR/local.")
+        str | None,
+        typer.Option(metavar="TEXT", help="Default: generated once, kept in DATA_DIR/local."),
     ] = None,
     check: Annotated[
         bool, typer.Option(help="Run one scripted review end to end, then exit 0 or 1.")
@@ -62,6 +66,7 @@ def demo(
     send_claim_lease_seconds: Annotated[
         float,
         typer.Option(
+            metavar="X",
             min=1.0,
             help="After a crash mid-send, how long until that email is sent again (the "
             "queue's lease is 1.5 times this).",

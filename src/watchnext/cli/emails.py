@@ -7,22 +7,28 @@ from typing import Annotated
 
 import typer
 
-from watchnext.cli.errors import fail, user_errors
+from watchnext.cli.errors import Command, fail, user_errors
 
 app = typer.Typer(help="The recommendations email.", no_args_is_help=True)
 
 
-@app.command("preview")
+@app.command("preview", cls=Command)
 def email_preview(
-    user: Annotated[str, typer.Option(help="The viewer to render the email for.")],
-    out: Annotated[Path, typer.Option(help="The HTML file to write (the text part goes beside).")],
+    user: Annotated[str, typer.Option(metavar="TEXT", help="The viewer to render the email for.")],
+    out: Annotated[
+        Path,
+        typer.Option(metavar="PATH", help="The HTML file to write (the text part goes beside)."),
+    ],
     artifact: Annotated[
-        Path, typer.Option(help="A trained model (watchnext train) to recommend with.")
+        Path,
+        typer.Option(metavar="PATH", help="A trained model (watchnext train) to recommend with."),
     ] = Path("artifacts/als"),
     rated: Annotated[
-        str | None, typer.Option(help="The title the viewer just rated (item id).")
+        str | None, typer.Option(metavar="TEXT", help="The title the viewer just rated (item id).")
     ] = None,
-    n: Annotated[int, typer.Option(min=1, max=100, help="How many recommendations.")] = 10,
+    n: Annotated[
+        int, typer.Option(metavar="N", min=1, max=100, help="How many recommendations.")
+    ] = 10,
 ) -> None:
     """Render the recommendations email for USER locally, exactly from the SES template files."""
     with user_errors():

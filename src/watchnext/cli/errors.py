@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import typer
+from typer.core import TyperArgument, TyperCommand
 
 from watchnext.errors import WatchNextError
 
@@ -56,4 +58,19 @@ def _foreign(error: Exception) -> str | None:
         if name == "NoCredentialsError":
             return "no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
         return f"AWS: {error}"
+    return None
+
+
+class Command(TyperCommand):
+    """Typer's command, with each argument shown by its name alone in the help: Typer adds
+    the Python type (``<list[str]>``, ``<path>``), which tells a user nothing."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, TyperArgument):
+                param.display_type_rich = _no_type  # type: ignore[method-assign]
+
+
+def _no_type(ctx: Any) -> None:
     return None

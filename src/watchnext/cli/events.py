@@ -7,19 +7,25 @@ from typing import Annotated
 
 import typer
 
-from watchnext.cli.errors import fail, user_errors
+from watchnext.cli.errors import Command, fail, user_errors
 
 app = typer.Typer(help="The local stack's recorded events.", no_args_is_help=True)
 
 
-@app.command("compact")
+@app.command("compact", cls=Command)
 def events_compact(
     older_than_days: Annotated[
-        int, typer.Option(min=1, help="Move events recorded more than this many days ago.")
+        int,
+        typer.Option(metavar="N", min=1, help="Move events recorded more than this many days ago."),
     ],
-    data_dir: Annotated[Path, typer.Option(help="The local stack's data folder.")] = Path("data"),
+    data_dir: Annotated[
+        Path, typer.Option(metavar="PATH", help="The local stack's data folder.")
+    ] = Path("data"),
     dataset: Annotated[
-        Path, typer.Option(help="The prepared dataset to add them to (its interactions.csv).")
+        Path,
+        typer.Option(
+            metavar="PATH", help="The prepared dataset to add them to (its interactions.csv)."
+        ),
     ] = Path("data/ml100k"),
 ) -> None:
     """Move old events into the training data; they leave the local store once a model

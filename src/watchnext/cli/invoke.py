@@ -31,13 +31,18 @@ def load_event(path: Path) -> dict[str, Any]:
 
 def invoke(
     event_file: Annotated[
-        Path, typer.Argument(help="An API Gateway proxy event, e.g. events/review.json")
+        Path,
+        typer.Argument(
+            metavar="EVENT_FILE", help="An API Gateway proxy event, e.g. events/review.json"
+        ),
     ],
     local: Annotated[
         bool, typer.Option(help="Use the local stack's adapters (model, SQLite) instead of AWS.")
     ] = False,
-    data_dir: Annotated[Path, typer.Option(help="With --local: the local state.")] = Path("data"),
-    artifact: Annotated[Path, typer.Option(help="With --local: the model.")] = Path(
+    data_dir: Annotated[
+        Path, typer.Option(metavar="PATH", help="With --local: the local state.")
+    ] = Path("data"),
+    artifact: Annotated[Path, typer.Option(metavar="PATH", help="With --local: the model.")] = Path(
         "artifacts/als"
     ),
 ) -> None:

@@ -34,18 +34,21 @@ def _model_kind(name: str) -> ModelKind:
 
 
 def train(
-    data: Annotated[Path, typer.Option(help="A prepared dataset folder.")],
-    model: Annotated[str, typer.Option(help="als, ease, bpr, itemknn or popularity.")] = "als",
+    data: Annotated[Path, typer.Option(metavar="PATH", help="A prepared dataset folder.")],
+    model: Annotated[
+        str, typer.Option(metavar="MODEL", help="als, ease, bpr, itemknn or popularity.")
+    ] = "als",
     param: Annotated[
         list[str] | None,
         typer.Option(
-            help="name=value, repeatable: model parameters, or alpha, min_rating, binary."
+            metavar="NAME=VALUE",
+            help="name=value, repeatable: model parameters, or alpha, min_rating, binary.",
         ),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Artifact folder; default artifacts/MODEL.")
+        Path | None, typer.Option(metavar="PATH", help="Artifact folder; default artifacts/MODEL.")
     ] = None,
-    seed: Annotated[int, typer.Option(help="random_state for the model.")] = 42,
+    seed: Annotated[int, typer.Option(metavar="N", help="random_state for the model.")] = 42,
 ) -> None:
     """Train a local model on a prepared dataset and save a versioned artifact."""
     kind = _model_kind(model)
@@ -70,27 +73,41 @@ def train(
 
 
 def evaluate(
-    data: Annotated[Path, typer.Option(help="A prepared dataset folder.")],
-    out: Annotated[Path, typer.Option(help="Where to write the report.")],
+    data: Annotated[Path, typer.Option(metavar="PATH", help="A prepared dataset folder.")],
+    out: Annotated[Path, typer.Option(metavar="PATH", help="Where to write the report.")],
     models: Annotated[
-        str, typer.Option(help="Comma-separated models.")
+        str, typer.Option(metavar="MODELS", help="Comma-separated models.")
     ] = "popularity,als,ease,bpr,itemknn",
-    splits: Annotated[int, typer.Option(min=1, help="Random user splits to average over.")] = 5,
-    seed: Annotated[int, typer.Option(help="First split's seed.")] = 42,
+    splits: Annotated[
+        int, typer.Option(metavar="N", min=1, help="Random user splits to average over.")
+    ] = 5,
+    seed: Annotated[int, typer.Option(metavar="N", help="First split's seed.")] = 42,
     tune: Annotated[
         bool, typer.Option(help="Grid-search each model first (like Personalize HPO).")
     ] = False,
     personalize_metrics: Annotated[
-        Path | None, typer.Option(help="A saved GetSolutionMetrics response to show beside ours.")
+        Path | None,
+        typer.Option(
+            metavar="PATH", help="A saved GetSolutionMetrics response to show beside ours."
+        ),
     ] = None,
     protocol: Annotated[
-        str, typer.Option(help="random-users (Personalize's offline metrics) or replay.")
+        str,
+        typer.Option(
+            metavar="PROTOCOL", help="random-users (Personalize's offline metrics) or replay."
+        ),
     ] = "random-users",
     test_share: Annotated[
-        float, typer.Option(min=0.01, max=0.5, help="replay: the share of events after the cut.")
+        float,
+        typer.Option(
+            metavar="X", min=0.01, max=0.5, help="replay: the share of events after the cut."
+        ),
     ] = 0.1,
     viewers: Annotated[
-        int, typer.Option(min=1, help="replay: how many of the most active viewers to replay.")
+        int,
+        typer.Option(
+            metavar="N", min=1, help="replay: how many of the most active viewers to replay."
+        ),
     ] = 80,
 ) -> None:
     """Evaluate local models: Personalize's offline protocol (random users), or a replay of

@@ -8,15 +8,20 @@ from typing import Annotated, Any
 
 import typer
 
-from watchnext.cli.errors import fail, say, user_errors
+from watchnext.cli.errors import Command, fail, say, user_errors
 
 app = typer.Typer(
     help="The AWS training pipeline (Step Functions): start it, tear down, draw it.",
     no_args_is_help=True,
 )
-StackOption = Annotated[str, typer.Option(help="The CloudFormation stack (samconfig.toml's).")]
+StackOption = Annotated[
+    str, typer.Option(metavar="STACK", help="The CloudFormation stack (samconfig.toml's).")
+]
 ArnOption = Annotated[
-    str | None, typer.Option(help="The state machine ARN, instead of reading the stack's outputs.")
+    str | None,
+    typer.Option(
+        metavar="ARN", help="The state machine ARN, instead of reading the stack's outputs."
+    ),
 ]
 WaitOption = Annotated[bool, typer.Option(help="Follow the execution until it ends.")]
 
@@ -40,10 +45,13 @@ def _run_machine(
     typer.echo(json.dumps(result.output, indent=2))
 
 
-@app.command("start")
+@app.command("start", cls=Command)
 def pipeline_start(
     config: Annotated[
-        Path | None, typer.Option(help="A config JSON file (data_pipeline/config.example.json).")
+        Path | None,
+        typer.Option(
+            metavar="PATH", help="A config JSON file (data_pipeline/config.example.json)."
+        ),
     ] = None,
     stack: StackOption = "watchnext",
     state_machine_arn: ArnOption = None,
@@ -57,7 +65,7 @@ def pipeline_start(
         _run_machine("training", checked.as_input(), stack, state_machine_arn, wait)
 
 
-@app.command("teardown")
+@app.command("teardown", cls=Command)
 def pipeline_teardown(
     stack: StackOption = "watchnext",
     state_machine_arn: ArnOption = None,
@@ -71,9 +79,11 @@ def pipeline_teardown(
         _run_machine("teardown", {}, stack, state_machine_arn, wait)
 
 
-@app.command("diagram")
+@app.command("diagram", cls=Command)
 def pipeline_diagram(
-    machine: Annotated[str, typer.Argument(help="training or teardown")] = "training",
+    machine: Annotated[
+        str, typer.Argument(metavar="MACHINE", help="training or teardown")
+    ] = "training",
     phases_only: Annotated[
         bool, typer.Option("--overview", help="Only the phases and the moves between them.")
     ] = False,

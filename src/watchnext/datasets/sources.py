@@ -56,12 +56,15 @@ def _first_line(path: Path) -> str:
 
 
 def _require_tsv_header(paths: Sequence[Path]) -> None:
-    """The dumps start with a tab-separated header; a line without a tab is another format."""
+    """The dumps start with a header of 15 tab-separated columns; anything else is another
+    format, which DuckDB's sniffer would only describe in a 25-line dump."""
     for path in paths:
-        if "\t" not in _first_line(path):
+        fields = _first_line(path).rstrip("\r\n").split("\t")
+        if len(fields) != len(COLUMNS):
+            found = f"{len(fields)} tab-separated columns" if len(fields) > 1 else "no tab"
             raise DatasetError(
-                f"{path}: not an Amazon review TSV (its first line has no tab; the dumps start "
-                f"with the tab-separated header {', '.join(COLUMNS[:4])}, ...). For Amazon "
+                f"{path}: not an Amazon review TSV (its first line has {found}; the dumps start "
+                f"with a header of {len(COLUMNS)}: {', '.join(COLUMNS[:3])}, ...). For Amazon "
                 "Reviews 2023 JSONL pass --source amazon-2023; for MovieLens, --source movielens "
                 "and its folder"
             )
