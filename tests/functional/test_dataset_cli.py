@@ -37,6 +37,12 @@ def test_fetch_then_prepare_movielens_from_a_wheel(tmp_path: Path) -> None:
     assert "1,200 interactions, 40 users, 30 items" in prepared.stdout
     assert (tmp_path / "ml" / "report" / "REPORT.md").exists()
     assert (tmp_path / "ml" / "report" / "long_tail.png").stat().st_size > 1000
+    report = (tmp_path / "ml" / "report" / "REPORT.md").read_text()
+    for section in report.split("\n## ")[1:]:
+        title, _, body = section.partition("\n\n")
+        if "![" in body:  # a plot: a sentence with this dataset's figures comes first
+            commentary = body.split("\n")[0]
+            assert commentary.endswith(".") and any(c.isdigit() for c in commentary), title
 
 
 def test_prepare_with_the_original_preset_and_an_override(tmp_path: Path) -> None:

@@ -59,27 +59,45 @@ def _summary(con: duckdb.DuckDBPyConnection) -> Summary:
     )  # fmt: skip
 
 
-def _plots(con: duckdb.DuckDBPyConnection, out: Path) -> list[tuple[str, str]]:
+def _plots(con: duckdb.DuckDBPyConnection, out: Path) -> list[tuple[str, str, str]]:
+    """The plots, each as (file, title, a sentence on what it shows for this dataset)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     made = []
 
-    def save(name: str, title: str) -> None:
+    def save(name: str, title: str, commentary: str) -> None:
         plt.title(title)
         plt.tight_layout()
         plt.savefig(out / name, dpi=110)
         plt.close()
-        made.append((name, title))
+        made.append((name, title, commentary))
 
+    def readable_log_axes() -> None:
+        """Labels at 1, 2 and 5 times the powers of ten, written as numbers (20, 50, 1,000)."""
+        axes = plt.gca()
+        for axis in (axes.xaxis, axes.yaxis):
+            axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+            axis.set_minor_formatter(NullFormatter())
+
+    total = count_of(con, "SELECT count(*) FROM i")
     ratings = run(con, "SELECT round(EVENT_VALUE * 2) / 2 v, count(*) FROM i GROUP BY v ORDER BY v")
     plt.figure(figsize=(6, 3.5))
-    plt.bar([str(r[0]) for r in ratings], [int(str(r[1])) for r in ratings], color="#3b6ea5")
+    plt.bar([f"{float(str(r[0])):g}" for r in ratings], [int(str(r[1])) for r in ratings],
+            color="#3b6ea5")  # fmt: skip
     plt.xlabel("rating (EVENT_VALUE)")
     plt.ylabel("interactions")
-    save("ratings.png", "Rating histogram")
+    common = max(ratings, key=lambda r: int(str(r[1])))
+    save(
+        "ratings.png",
+        "Rating histogram",
+        f"The most common rating is {float(str(common[0])):g}, given in "
+        f"{int(str(common[1])) / total:.0%} of the interactions.",
+    )
 
     for key, label, name in (
         ("USER_ID", "user", "per_user.png"),
@@ -90,17 +108,22 @@ def _plots(con: duckdb.DuckDBPyConnection, out: Path) -> list[tuple[str, str]]:
             f"SELECT n, count(*) FROM (SELECT count(*) n FROM i GROUP BY {key}) "
             "GROUP BY n ORDER BY n",
         )
+        counts = [int(str(r[0])) for r in rows]
         plt.figure(figsize=(6, 3.5))
-        plt.loglog(
-            [int(str(r[0])) for r in rows],
-            [int(str(r[1])) for r in rows],
-            "o",
-            ms=3,
-            color="#3b6ea5",
+        plt.loglog(counts, [int(str(r[1])) for r in rows], "o", ms=3, color="#3b6ea5")
+        readable_log_axes()
+        plt.xlabel(f"interactions per {label} (log scale)")
+        plt.ylabel(f"{label}s (log scale)")
+        median, most = (
+            count_of(con, f"SELECT median(n) FROM (SELECT count(*) n FROM i GROUP BY {key})"),
+            max(counts),
         )
-        plt.xlabel(f"interactions per {label} (log)")
-        plt.ylabel(f"{label}s (log)")
-        save(name, f"Interactions per {label}")
+        save(
+            name,
+            f"Interactions per {label}",
+            f"Half the {label}s have at most {median:,} interactions; the busiest {label} has "
+            f"{most:,}. Each dot is how many {label}s share one count.",
+        )
 
     months = run(
         con,
@@ -109,8 +132,15 @@ def _plots(con: duckdb.DuckDBPyConnection, out: Path) -> list[tuple[str, str]]:
     )
     plt.figure(figsize=(7, 3.5))
     plt.plot([r[0] for r in months], [int(r[1]) for r in months], color="#3b6ea5")
+    plt.gcf().autofmt_xdate()
     plt.ylabel("interactions per month")
-    save("activity.png", "Activity over time")
+    busiest = max(months, key=lambda r: int(r[1]))
+    save(
+        "activity.png",
+        "Activity over time",
+        f"The busiest month, {busiest[0]:%Y-%m}, holds {int(busiest[1]) / total:.0%} of the "
+        f"interactions, over {len(months)} months in all.",
+    )
 
     shares = run(
         con,
@@ -127,7 +157,13 @@ def _plots(con: duckdb.DuckDBPyConnection, out: Path) -> list[tuple[str, str]]:
     plt.plot([0, 1], [0, 1], "--", color="grey", lw=0.8)
     plt.xlabel("share of items, most popular first")
     plt.ylabel("share of interactions")
-    save("long_tail.png", "Long tail")
+    top_fifth = next(float(str(s[1])) for s in shares if float(str(s[0])) >= 0.2)
+    save(
+        "long_tail.png",
+        "Long tail",
+        f"The most popular 20% of items take {top_fifth:.0%} of the interactions; the dashed "
+        "line is what an even spread would look like.",
+    )
     return made
 
 
@@ -180,8 +216,8 @@ def write_report(dataset: Path, out: Path) -> Path:
         ]
         lines += [f"| {r[0]} | {str(r[1]).replace('|', '/')} | {int(str(r[2])):,} |" for r in top]
         lines.append("")
-    for name, title in plots:
-        lines += [f"## {title}", "", f"![{title}]({name})", ""]
+    for name, title, commentary in plots:
+        lines += [f"## {title}", "", commentary, "", f"![{title}]({name})", ""]
     report = out / "REPORT.md"
     report.write_text("\n".join(lines))
     return report
