@@ -42,7 +42,8 @@ def test_fetch_then_prepare_movielens_from_a_wheel(tmp_path: Path) -> None:
         title, _, body = section.partition("\n\n")
         if "![" in body:  # a plot: a sentence with this dataset's figures comes first
             commentary = body.split("\n")[0]
-            assert commentary.endswith(".") and any(c.isdigit() for c in commentary), title
+            assert commentary.endswith("."), title
+            assert any(c.isdigit() for c in commentary), title
 
 
 def test_prepare_with_the_original_preset_and_an_override(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ def lint_imports(src: Path, project: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(LINT_IMPORTS), "--no-cache", str(project / "pyproject.toml")],
         cwd=project,
-        env={"PYTHONPATH": str(src), "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": f"{src}:{project}", "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         timeout=120,
@@ -28,6 +28,8 @@ def lint_imports(src: Path, project: Path) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "src" / "watchnext", tmp_path / "src" / "watchnext")
+    for package in ("tests", "benchmarks"):  # the contracts cover them too
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.pyc"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     return tmp_path
 
@@ -57,6 +59,8 @@ def test_the_contracts_hold_for_the_code_as_it_is(project_copy: Path) -> None:
         ("recommender/data.py", "import watchnext.service.review", "no layer above the domain"),
         # two sibling modules importing each other
         ("domain/recommendation.py", "import watchnext.domain.email", "no import cycles"),
+        # a benchmark borrowing the tests' fakes
+        ("../../benchmarks/handler.py", "import tests.support.fakes", "only tests import tests"),
     ],
 )
 def test_a_violation_breaks_its_contract(
@@ -68,3 +72,19 @@ def test_a_violation_breaks_its_contract(
     assert result.returncode == 1, result.stdout
     broken_lines = [line for line in result.stdout.splitlines() if line.endswith("BROKEN")]
     assert any(broken in line for line in broken_lines), result.stdout
+
+
+def test_no_module_imports_a_test_module() -> None:
+    """Shared test code lives in tests/support; a test module is never a library."""
+    import grimp
+
+    graph = grimp.build_graph("tests", "benchmarks", "watchnext", cache_dir=None)
+    test_modules = {
+        module for module in graph.modules if module.rpartition(".")[2].startswith("test_")
+    }
+    importers = {
+        (importer, imported)
+        for imported in test_modules
+        for importer in graph.find_modules_that_directly_import(imported)
+    }
+    assert importers == set()
