@@ -35,60 +35,57 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, one_line_error(result.stderr)
 
 
-def test_a_csv_given_as_amazon_tsv_names_the_source_to_use(tmp_path: Path) -> None:
-    (tmp_path / "reviews.csv").write_text("user,item,rating\n1,2,5\n")
-    code, message = run("prepare", str(tmp_path / "reviews.csv"), "--source", "amazon-tsv",
-                        "--out", str(tmp_path / "out"))  # fmt: skip
-    assert code == 2
-    assert "not an Amazon review TSV (its first line has no tab" in message
-    assert "--source amazon-2023" in message
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".gz":
+        with gzip.open(path, "wt") as out:
+            out.write(text)
+    else:
+        path.write_text(text)
+    return path
 
 
-def test_a_tsv_with_other_columns_says_how_many(tmp_path: Path) -> None:
-    (tmp_path / "reviews.tsv").write_text("user\titem\trating\n1\t2\t5\n")
-    code, message = run("prepare", str(tmp_path / "reviews.tsv"), "--source", "amazon-tsv",
-                        "--out", str(tmp_path / "out"))  # fmt: skip
-    assert code == 2
-    assert "its first line has 3 tab-separated columns" in message
+RATINGS_CSV = "userId,movieId,rating,timestamp\n1,2,4.0,964982703\n"
+
+# (input file and its text (None: do not create it), --source, exit code, what the line says)
+PREPARE_CASES = {
+    "a CSV given as amazon-tsv": (
+        "reviews.csv", "user,item,rating\n1,2,5\n", "amazon-tsv", 2,
+        ["not an Amazon review TSV (its first line has no tab", "--source amazon-2023"],
+    ),
+    "a TSV with other columns": (
+        "reviews.tsv", "user\titem\trating\n1\t2\t5\n", "amazon-tsv", 2,
+        ["its first line has 3 tab-separated columns"],
+    ),
+    "a MovieLens folder without movies.csv": (
+        "ml-latest-small/ratings.csv", RATINGS_CSV, "movielens", 2,
+        ["movies.csv missing", "needs movies.csv beside it"],
+    ),
+    "a missing MovieLens folder": ("nowhere", None, "movielens", 2, ["nowhere: no such folder"]),
+    "an amazon-2023 file with no valid line": (
+        "reviews.jsonl", '{"title": "no user, no item"}\nnot json\n', "amazon-2023", 1,
+        ["no valid review line", "--source amazon-2023 reads"],
+    ),
+    "an Amazon dump with a header and no review": (
+        "empty.tsv.gz", "\t".join(COLUMNS) + "\n", "amazon-tsv", 1, ["no valid review line"],
+    ),
+}  # fmt: skip
 
 
-def test_a_movielens_folder_without_movies_csv_names_the_missing_file(tmp_path: Path) -> None:
-    folder = tmp_path / "ml-latest-small"
-    folder.mkdir()
-    (folder / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,2,4.0,964982703\n")
-    code, message = run("prepare", str(folder), "--source", "movielens", "--out",
-                        str(tmp_path / "out"))  # fmt: skip
-    assert code == 2
-    assert "movies.csv missing" in message
-    assert "SELECT" not in message
-
-
-def test_a_missing_movielens_folder_says_it_is_missing(tmp_path: Path) -> None:
-    code, message = run("prepare", str(tmp_path / "nowhere"), "--source", "movielens", "--out",
-                        str(tmp_path / "out"))  # fmt: skip
-    assert code == 2
-    assert "nowhere: no such folder" in message
-
-
-def test_an_amazon_2023_file_with_no_valid_line_says_so_and_writes_no_report(
-    tmp_path: Path,
+@pytest.mark.parametrize("case", PREPARE_CASES)
+def test_an_input_of_the_wrong_shape_is_one_line_naming_what_to_change(
+    case: str, tmp_path: Path
 ) -> None:
-    (tmp_path / "reviews.jsonl").write_text('{"title": "no user, no item"}\nnot json\n')
-    code, message = run("prepare", str(tmp_path / "reviews.jsonl"), "--source", "amazon-2023",
-                        "--out", str(tmp_path / "out"))  # fmt: skip
-    assert code == 1
-    assert "no valid review line" in message
-    assert "--source" in message
+    name, text, source, expected_code, expected = PREPARE_CASES[case]
+    given = write(tmp_path / name, text) if text is not None else tmp_path / name
+    if given.name == "ratings.csv":
+        given = given.parent  # movielens reads the folder
+    code, message = run("prepare", str(given), "--source", source, "--out", str(tmp_path / "out"))
+    assert code == expected_code
+    for part in expected:
+        assert part in message
+    assert "SELECT" not in message
     assert not (tmp_path / "out" / "report").exists()
-
-
-def test_an_empty_gzip_dump_is_the_same_message(tmp_path: Path) -> None:
-    with gzip.open(tmp_path / "empty.tsv.gz", "wt") as out:
-        out.write("\t".join(COLUMNS) + "\n")
-    code, message = run("prepare", str(tmp_path / "empty.tsv.gz"), "--source", "amazon-tsv",
-                        "--out", str(tmp_path / "out"))  # fmt: skip
-    assert code == 1
-    assert "no valid review line" in message
 
 
 def test_a_parameter_of_the_wrong_type_is_named(tmp_path: Path, trained: Path) -> None:
