@@ -1,10 +1,14 @@
-"""Powertools logger, tracer and metrics, configured once; email addresses never reach a log."""
+"""Powertools logger and metrics, configured once; email addresses never reach a log.
+
+No X-Ray SDK tracer: with ``Tracing: Active`` Lambda records each invocation's segments itself,
+and the SDK cost a third of a second of every cold start (docs/deploy.md, "Tracing").
+"""
 
 from __future__ import annotations
 
 import re
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.logging.types import LogRecord
 from aws_lambda_powertools.metrics import MetricUnit
@@ -28,7 +32,6 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
 
 
 logger = Logger(service=SERVICE, logger_formatter=RedactingFormatter())
-tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 

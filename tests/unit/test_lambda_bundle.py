@@ -12,7 +12,7 @@ from tests.support import ROOT, template
 
 HEAVY = (
     "numpy", "pandas", "polars", "duckdb", "implicit", "scipy", "matplotlib",
-    "dash", "flask", "typer",
+    "dash", "flask", "typer", "aws_xray_sdk",
 )  # fmt: skip
 
 

@@ -10,21 +10,33 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from watchnext.adapters.aws.clients import lambda_deadline
 from watchnext.adapters.http.review_api import ReviewApi
 from watchnext.bootstrap.aws import aws_review_api
-from watchnext.observability import PowertoolsMetrics, logger, metrics, tracer
-from watchnext.settings import Settings
+from watchnext.entrypoints import snapstart
+from watchnext.observability import PowertoolsMetrics, logger, metrics
+from watchnext.settings import Settings, SettingsError
 
-_api: ReviewApi | None = None
+snapstart.register()
+
+
+def _build() -> ReviewApi:
+    return aws_review_api(Settings.from_env(), metrics_sink=PowertoolsMetrics())
+
+
+# Built at init, clients included, so that a SnapStart snapshot holds it; without its
+# settings, the first request builds again and answers with the missing one's name.
+try:
+    _api: ReviewApi | None = _build()
+except SettingsError:
+    _api = None
 
 
 def _aws_api() -> ReviewApi:
     global _api
     if _api is None:
-        _api = aws_review_api(Settings.from_env(), metrics_sink=PowertoolsMetrics())
+        _api = _build()
     return _api
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with lambda_deadline(context.get_remaining_time_in_millis()):

@@ -9,21 +9,32 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from watchnext.adapters.aws.clients import lambda_deadline
 from watchnext.adapters.aws.email_jobs import JobHandler, handle_batch
 from watchnext.bootstrap.aws import aws_job_handler
-from watchnext.observability import logger, metrics, tracer
-from watchnext.settings import Settings
+from watchnext.entrypoints import snapstart
+from watchnext.observability import logger, metrics
+from watchnext.settings import Settings, SettingsError
 
-_job_handler: JobHandler | None = None
+snapstart.register()
+
+
+def _build() -> JobHandler:
+    return aws_job_handler(Settings.from_env())
+
+
+# Built at init, clients included, so that a SnapStart snapshot holds it.
+try:
+    _job_handler: JobHandler | None = _build()
+except SettingsError:
+    _job_handler = None
 
 
 def _aws_job_handler() -> JobHandler:
     global _job_handler
     if _job_handler is None:
-        _job_handler = aws_job_handler(Settings.from_env())
+        _job_handler = _build()
     return _job_handler
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with lambda_deadline(context.get_remaining_time_in_millis()):
