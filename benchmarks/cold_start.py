@@ -1,5 +1,20 @@
-"""Child process for the cold-start benchmark: time `import boto3` alone, or the handler's
-import plus its first request (Stubber behind every AWS call). Prints JSON."""
+"""Child process of the cold-start benchmark: one fresh interpreter per measurement. Prints
+one JSON line of milliseconds.
+
+- ``boto3``: a bare ``import boto3``.
+- ``minimal``: the least a Powertools review handler is: Logger, ``APIGatewayRestResolver``
+  (no validation), the same six boto3 clients built at init, and a first request that makes
+  the same AWS calls with the same Stubber answers as ours. Against it, the difference is
+  WatchNext's own overhead.
+- ``watchnext``: everything before our first response leaves: importing the Lambda handler
+  (which at init reads the settings, builds the clients and the review API), then the first
+  request.
+- ``restore``: what a SnapStart restore leaves to do: init untimed (the snapshot holds it),
+  then the after-restore hooks and the first request.
+
+Both request paths attach Stubber to the clients and queue the answers inside the timed
+window: the same harness work on both sides.
+"""
 
 from __future__ import annotations
 
@@ -7,65 +22,152 @@ import json
 import os
 import sys
 import time
+from typing import Any
+
+from benchmarks.review_fixture import (
+    AWS_CALLS_PER_REVIEW,
+    DEPLOYED_ENVIRONMENT,
+    SSM_ANSWER,
+    LambdaContext,
+    review_event,
+)
+
+REVIEW_CLIENTS = ("personalize_events", "personalize_runtime", "dynamodb", "sqs", "ssm")
+SERVICES = {
+    "personalize_events": "personalize-events", "personalize_runtime": "personalize-runtime",
+    "dynamodb": "dynamodb", "sqs": "sqs", "ssm": "ssm", "secretsmanager": "secretsmanager",
+}  # fmt: skip
 
 
-def main(mode: str) -> None:
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+def deployed_environment() -> dict[str, str]:
+    """The variables template.yaml gives the review function (fake credentials)."""
+    return {
+        "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench", "POWERTOOLS_SERVICE_NAME": "watchnext",
+        "POWERTOOLS_METRICS_NAMESPACE": "WatchNext", "POWERTOOLS_LOG_LEVEL": "WARNING",
+        **DEPLOYED_ENVIRONMENT,
+    }  # fmt: skip
+
+
+def _stub(clients: dict[str, Any]) -> list[Any]:
+    from botocore.stub import Stubber
+
+    stubbers = {name: Stubber(clients[name]) for name in REVIEW_CLIENTS}
+    for stubber in stubbers.values():
+        stubber.activate()
+    stubbers["ssm"].add_response("get_parameters_by_path", SSM_ANSWER)
+    for name, operation, response in AWS_CALLS_PER_REVIEW:
+        stubbers[name].add_response(operation, response)
+    return list(stubbers.values())
+
+
+def _context() -> Any:
+    return LambdaContext()
+
+
+def watchnext() -> dict[str, float]:
     started = time.perf_counter()
-    if mode == "boto3":
-        import boto3  # noqa: F401
-
-        print(json.dumps({"import_ms": (time.perf_counter() - started) * 1e3}))
-        return
-    if mode == "breakdown":
-        print(json.dumps({"import_ms": 0.0, **_breakdown()}))
-        return
     from watchnext.entrypoints import api
 
-    imported = time.perf_counter()
-    from benchmarks.handler_stack import review_event, stubbed_aws_api
-    from watchnext.adapters.http.lambda_context import LocalLambdaContext
-
-    helpers_ms = (time.perf_counter() - imported) * 1e3
-    first_started = time.perf_counter()
-    stubbed = stubbed_aws_api()
-    stubbed.queue_one_review()
-    api._api = stubbed.api
-    response = api.handler(review_event(0), LocalLambdaContext())
+    initialised = time.perf_counter()
+    clients = {name: getattr(api.clients, name) for name in REVIEW_CLIENTS}
+    stubbers = _stub(clients)
+    response = api.handler(review_event(0), _context())
     finished = time.perf_counter()
     assert response["statusCode"] == 200, response
-    print(
-        json.dumps(
-            {
-                "import_ms": (imported - started) * 1e3,
-                "first_call_ms": (finished - first_started) * 1e3,
-                "bench_helpers_ms": helpers_ms,
-            }
-        )
+    for stubber in stubbers:
+        stubber.assert_no_pending_responses()
+    return {
+        "init_ms": (initialised - started) * 1e3,
+        "first_call_ms": (finished - initialised) * 1e3,
+    }
+
+
+def restore() -> dict[str, float]:
+    import snapshot_restore_py
+
+    from watchnext.entrypoints import api
+
+    started = time.perf_counter()
+    for hook, args, kwargs in snapshot_restore_py.get_after_restore():
+        hook(*args, **kwargs)
+    hooked = time.perf_counter()
+    stubbers = _stub({name: getattr(api.clients, name) for name in REVIEW_CLIENTS})
+    response = api.handler(review_event(0), _context())
+    finished = time.perf_counter()
+    assert response["statusCode"] == 200, response
+    for stubber in stubbers:
+        stubber.assert_no_pending_responses()
+    return {"hooks_ms": (hooked - started) * 1e3, "first_call_ms": (finished - hooked) * 1e3}
+
+
+def minimal() -> dict[str, float]:
+    started = time.perf_counter()
+    import boto3
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+    from botocore.config import Config
+
+    logger = Logger()
+    resolver = APIGatewayRestResolver()
+    session = boto3.session.Session()
+    config = Config(retries={"mode": "standard", "total_max_attempts": 3})
+    clients = {name: session.client(service, config=config) for name, service in SERVICES.items()}  # type: ignore[call-overload]
+
+    @resolver.post("/reviews")
+    def post_review() -> dict[str, Any]:
+        review = json.loads(resolver.current_event.body or "{}")
+        return _the_same_calls(clients, review)
+
+    @logger.inject_lambda_context
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return resolver.resolve(event, context)
+
+    initialised = time.perf_counter()
+    stubbers = _stub(clients)
+    response = handler(review_event(0), _context())
+    finished = time.perf_counter()
+    assert response["statusCode"] == 200, response
+    for stubber in stubbers:
+        stubber.assert_no_pending_responses()
+    return {
+        "init_ms": (initialised - started) * 1e3,
+        "first_call_ms": (finished - initialised) * 1e3,
+    }
+
+
+def _the_same_calls(clients: dict[str, Any], review: dict[str, Any]) -> dict[str, Any]:
+    """Our review's AWS calls, in our order, with plain boto3 and no validation."""
+    user, table = review["user_id"], {"S": "x"}
+    clients["ssm"].get_parameters_by_path(Path=DEPLOYED_ENVIRONMENT["WATCHNEXT_PARAMETER_PATH"])
+    clients["dynamodb"].put_item(TableName="IdempotencyTable", Item={"id": table})
+    clients["personalize_events"].put_events(
+        trackingId="tracking-bench", sessionId=user,
+        eventList=[{"eventType": "RATING", "sentAt": review["timestamp"]}],
+    )  # fmt: skip
+    ranked = clients["personalize_runtime"].get_recommendations(
+        campaignArn="arn:aws:personalize:us-east-1:123456789012:campaign/c", userId=user
     )
+    ids = [{"item_id": {"S": item["itemId"]}} for item in ranked["itemList"]]
+    clients["dynamodb"].batch_get_item(RequestItems={"CatalogTable": {"Keys": ids}})
+    for key in ("address", "user"):
+        clients["dynamodb"].get_item(TableName="EmailStateTable", Key={"pk": {"S": key}})
+    clients["sqs"].send_message(
+        QueueUrl=DEPLOYED_ENVIRONMENT["WATCHNEXT_EMAIL_QUEUE_URL"], MessageBody="{}"
+    )
+    clients["dynamodb"].update_item(TableName="IdempotencyTable", Key={"id": table})
+    return {"user_id": user, "recommendations": ranked["itemList"]}
 
 
-def _breakdown() -> dict[str, float]:
-    """Where the handler's import time goes, each step on top of the ones before it."""
-    steps = {}
-    for label, module in (
-        ("boto3", "boto3"),
-        ("aws_xray_sdk (Tracer)", "aws_xray_sdk.core"),
-        ("pydantic + email-validator", "email_validator"),
-        (
-            "powertools event handler + OpenAPI",
-            "aws_lambda_powertools.event_handler.openapi.params",
-        ),
-        ("powertools idempotency", "aws_lambda_powertools.utilities.idempotency"),
-        ("watchnext (models, adapters, routes)", "watchnext.bootstrap.aws"),
-    ):
-        started = time.perf_counter()
-        __import__(module)
-        steps[label] = (time.perf_counter() - started) * 1e3
-    return steps
+def boto3_import() -> dict[str, float]:
+    started = time.perf_counter()
+    import boto3  # noqa: F401
 
+    return {"init_ms": (time.perf_counter() - started) * 1e3, "first_call_ms": 0.0}
+
+
+MODES = {"boto3": boto3_import, "minimal": minimal, "watchnext": watchnext, "restore": restore}
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    os.environ.update(deployed_environment())
+    print(json.dumps(MODES[sys.argv[1]]()))

@@ -5,78 +5,60 @@ Shared by the warm benchmark and the cold-start child process.
 
 from __future__ import annotations
 
-import json
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 from botocore.stub import Stubber
 
+from benchmarks.review_fixture import (
+    AWS_CALLS_PER_REVIEW,
+    DEPLOYED_ENVIRONMENT,
+    SSM_ANSWER,
+)
+from benchmarks.review_fixture import review_event as review_event
 from watchnext.adapters.aws.clients import AwsClients
-from watchnext.adapters.http.proxy_events import proxy_event
 from watchnext.adapters.http.review_api import ReviewApi
 from watchnext.bootstrap.aws import aws_review_api
+from watchnext.bootstrap.aws_mailer import aws_job_handler
+from watchnext.service.delivery import Delivery
 from watchnext.service.review import ReviewService
 from watchnext.settings import Settings
 
-CAMPAIGN_ARN = "arn:aws:personalize:us-east-1:123456789012:campaign/watchnext-bench-campaign"
-FILTER_ARN = "arn:aws:personalize:us-east-1:123456789012:filter/watchnext-bench-exclude-rated"
-ITEMS = [f"item-{i}" for i in range(10)]
-
-AWS_CALLS_PER_REVIEW: tuple[tuple[str, str, dict[str, Any]], ...] = (
-    ("dynamodb", "put_item", {}),  # idempotency: claim the key
-    ("personalize_events", "put_events", {}),
-    (
-        "personalize_runtime",
-        "get_recommendations",
-        {
-            "itemList": [{"itemId": i, "score": 0.1} for i in ITEMS],
-            "recommendationId": "RID-bench",
-        },
-    ),
-    (
-        "dynamodb",
-        "batch_get_item",
-        {
-            "Responses": {
-                "CatalogTable": [
-                    {"item_id": {"S": i}, "title": {"S": f"Title of {i}"}} for i in ITEMS
-                ]
-            }
-        },
-    ),
-    ("sqs", "send_message", {"MessageId": "m-1", "MD5OfMessageBody": "0" * 32}),
-    ("dynamodb", "update_item", {}),  # idempotency: store the result
+MAILER_CALLS_PER_EMAIL: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("dynamodb", "get_item", {}),  # opt-outs: by address
+    ("dynamodb", "get_item", {}),  # opt-outs: by user
+    ("dynamodb", "put_item", {}),  # claim the job
+    ("sesv2", "send_email", {"MessageId": "ses-1"}),
+    ("dynamodb", "update_item", {}),  # mark it sent
 )
-"""The synchronous AWS round trips of one review, in order (SSM is cached after the first)."""
+"""What Stubber answers to one email job (cooldown off; the key is read once, then cached)."""
 
-SSM_ANSWER = {
-    "Parameters": [
-        {"Name": f"/watchnext/bench/{name}", "Value": value, "Type": "String"}
-        for name, value in {
-            "campaign-arn": CAMPAIGN_ARN,
-            "tracking-id": "tracking-bench",
-            "filter-arn": FILTER_ARN,
-            "catalog-table": "CatalogTable",
-        }.items()
-    ]
-}
+DEPLOYED = Settings.model_validate(
+    {name.removeprefix("WATCHNEXT_").lower(): value for name, value in DEPLOYED_ENVIRONMENT.items()}
+)
 
 
-def review_event(n: int) -> dict[str, Any]:
-    """A distinct review per ``n`` (distinct idempotency key), as API Gateway would send it."""
-    body = {
-        "user_id": f"user-{n}",
-        "item_id": "Lucy",
-        "event_rating": 5,
-        "event_verified_purchase": "Y",
-        "event_type": "RATING",
-        "email_address": "viewer@example.com",
-        "timestamp": 1_700_000_000 + n,
-    }
-    return proxy_event("POST", "/reviews", body=json.dumps(body))
+@dataclass
+class CallLatency:
+    """Sleeps ``seconds`` before every AWS call of the clients it is attached to, and counts
+    them: the figures report what the code called, whatever Stubber was told to expect."""
+
+    seconds: float = 0.0
+    calls: int = 0
+    names: list[str] = field(default_factory=list)
+
+    def attach(self, client: Any) -> None:
+        client.meta.events.register_first("before-call.*.*", self._before_call)
+
+    def _before_call(self, model: Any, **_: Any) -> None:
+        self.calls += 1
+        self.names.append(model.name)
+        if self.seconds:
+            time.sleep(self.seconds)
 
 
 @dataclass
@@ -101,12 +83,37 @@ def stubbed_aws_api() -> StubbedAws:
         for name in ("personalize_events", "personalize_runtime", "dynamodb", "sqs", "ssm")
     }
     stubbers["ssm"].add_response("get_parameters_by_path", SSM_ANSWER)
-    settings = Settings(
-        parameter_path="/watchnext/bench",
-        email_queue_url="https://sqs.us-east-1.amazonaws.com/123456789012/email-jobs",
-        idempotency_table="IdempotencyTable",
+    return StubbedAws(aws_review_api(DEPLOYED, clients), stubbers, stack)
+
+
+@dataclass
+class StubbedMailer:
+    delivery: Delivery
+    stubbers: dict[str, Stubber]
+    exit_stack: ExitStack
+
+    def queue_one_email(self) -> None:
+        for client, operation, response in MAILER_CALLS_PER_EMAIL:
+            self.stubbers[client].add_response(operation, response)
+
+    def close(self) -> None:
+        self.exit_stack.close()
+
+
+def stubbed_mailer() -> StubbedMailer:
+    """The mailer as deployed (SES v2), every AWS call answered by Stubber."""
+    clients = AwsClients.create(boto3.session.Session(region_name="us-east-1"))
+    stack = ExitStack()
+    stubbers = {
+        "dynamodb": stack.enter_context(Stubber(clients.dynamodb)),
+        "sqs": stack.enter_context(Stubber(clients.sqs)),
+        "sesv2": stack.enter_context(Stubber(clients.other("sesv2"))),
+        "secretsmanager": stack.enter_context(Stubber(clients.other("secretsmanager"))),
+    }
+    stubbers["secretsmanager"].add_response(
+        "get_secret_value", {"SecretString": "k" * 32, "Name": "unsubscribe"}
     )
-    return StubbedAws(aws_review_api(settings, clients), stubbers, stack)
+    return StubbedMailer(aws_job_handler(DEPLOYED, clients).delivery, stubbers, stack)
 
 
 def fake_api(make_fakes: Callable[[], tuple[Any, Any, Any, Any]]) -> ReviewApi:

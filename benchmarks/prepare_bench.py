@@ -78,42 +78,63 @@ def same_rows(ours: Path, baseline: Path) -> dict[str, int]:
     return {"ours": row[0], "baseline": row[1], "only_ours": row[2], "only_baseline": row[3]}
 
 
+def _prepare(dump: Path, out: Path, threads: int) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        "-m",
+        "watchnext",
+        "prepare",
+        str(dump),
+        "--source",
+        "amazon-tsv",
+        "--preset",
+        "original",
+        "--out",
+        str(out),
+        "--no-report",
+        "--threads",
+        str(threads),
+    ]
+    return {**measured(command), "threads": threads}  # fmt: skip
+
+
 def run(rows: int, out: Path) -> dict[str, Any]:
-    """Prepare the dump into ``out`` (kept: the recommender benchmark trains on it)."""
+    """Prepare the dump into ``out`` (kept: the recommender benchmark trains on it), with
+    DuckDB on one thread and on every core, beside zcat and pandas (both single-threaded)."""
     dump = synthetic_dump(rows)
+    cores = os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="watchnext-bench-") as scratch:
         baseline_csv = Path(scratch) / "baseline.csv"
-        floor = measured(["zcat", str(dump)])
-        ours = measured(
-            [sys.executable, "-m", "watchnext", "prepare", str(dump), "--source", "amazon-tsv",
-             "--preset", "original", "--out", str(out), "--no-report"]
-        )  # fmt: skip
-        baseline = measured(
-            [
-                sys.executable,
-                "-m",
-                "benchmarks.baseline_pandas_original",
-                str(dump),
-                str(baseline_csv),
-            ]
-        )
+        floor = {**measured(["zcat", str(dump)]), "threads": 1}
+        one_thread = _prepare(dump, Path(scratch) / "one-thread", 1)
+        ours = _prepare(dump, out, cores)
+        baseline = {
+            **measured([sys.executable, "-m", "benchmarks.baseline_pandas_original", str(dump),
+                        str(baseline_csv)]),
+            "threads": 1,  # pandas' CSV reader and groupby run on one core
+        }  # fmt: skip
         comparison = same_rows(out / "interactions.csv", baseline_csv)
+        same_on_one_thread = same_rows(Path(scratch) / "one-thread" / "interactions.csv", out)
         counts = json.loads((out / "manifest.json").read_text())["counts"]
     speedup = baseline["wall_s"] / ours["wall_s"]
     return {
-        "input": {
-            "rows": rows,
-            "gzip_mb": round(dump.stat().st_size / 2**20, 1),
-        },
+        "input": {"rows": rows, "gzip_mb": round(dump.stat().st_size / 2**20, 1)},
+        "cores": cores,
         "gzip_floor_zcat": floor,
+        "ours_one_thread": one_thread,
         "ours_prepare_original": ours,
         "baseline_pandas": baseline,
         "speedup_vs_pandas": round(speedup, 2),
+        "speedup_vs_pandas_one_thread": round(baseline["wall_s"] / one_thread["wall_s"], 2),
         "ours_vs_gzip_floor": round(ours["wall_s"] / floor["wall_s"], 2),
+        "ours_one_thread_vs_gzip_floor": round(one_thread["wall_s"] / floor["wall_s"], 2),
         "pandas_rss_vs_ours": round(baseline["peak_rss_mb"] / ours["peak_rss_mb"], 2),
         "rows": comparison,
         "identical_rows": comparison["only_ours"] == comparison["only_baseline"] == 0
         and comparison["ours"] == comparison["baseline"],
+        "one_thread_identical": same_on_one_thread["only_ours"]
+        == same_on_one_thread["only_baseline"]
+        == 0,
         "prepared": counts,
         "meets_targets": speedup >= SPEEDUP_TARGET and ours["peak_rss_mb"] <= RSS_TARGET_MB,
         "targets": {

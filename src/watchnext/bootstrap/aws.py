@@ -1,5 +1,6 @@
-"""The AWS adapter set, as template.yaml deploys it: the review API on Personalize, DynamoDB,
-SQS and SSM, and the mailer on SES v2 or Pinpoint."""
+"""The review function's adapter set, as template.yaml deploys it: the review API on
+Personalize, DynamoDB, SQS and SSM. The mailer's is in `aws_mailer` (each Lambda imports only
+its own)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,12 @@ from collections.abc import Callable
 
 from watchnext.adapters.aws.catalog import DynamoDBCatalog
 from watchnext.adapters.aws.clients import AwsClients
-from watchnext.adapters.aws.email_jobs import JobHandler
 from watchnext.adapters.aws.email_queue import SqsEmailQueue
 from watchnext.adapters.aws.email_state import DynamoDbEmailState
-from watchnext.adapters.aws.mailers import PinpointMailer, SesMailer
 from watchnext.adapters.aws.parameters import SsmParameters
 from watchnext.adapters.aws.personalize import PersonalizeEventRecorder, PersonalizeRecommender
 from watchnext.adapters.http.review_api import Idempotency, ReviewApi
-from watchnext.service.delivery import Delivery
-from watchnext.service.ports import Mailer, MetricsSink, NullMetrics
+from watchnext.service.ports import MetricsSink, NullMetrics
 from watchnext.service.review import ReviewService
 from watchnext.service.subscriptions import Subscriptions
 from watchnext.settings import Settings, require
@@ -95,35 +93,3 @@ def aws_email_state(settings: Settings, clients: AwsClients) -> DynamoDbEmailSta
         settings.email_state_table, "email_state_table", "opt-outs and sends live there"
     )
     return DynamoDbEmailState(clients.dynamodb, table)
-
-
-def aws_job_handler(settings: Settings, clients: AwsClients | None = None) -> JobHandler:
-    """The mailer on SES v2 (default) or Pinpoint, as deployed by template.yaml."""
-    clients = clients or AwsClients.create()
-    sender = require(settings.email_sender, "email_sender", "the verified address to send from")
-    queue_url = require(settings.email_queue_url, "email_queue_url", "the mailer's own queue")
-    mailer: Mailer
-    if settings.email_channel == "pinpoint":
-        mailer = PinpointMailer(
-            clients.other("pinpoint"),
-            application_id=require(
-                settings.pinpoint_application_id, "pinpoint_application_id", "the pinpoint channel"
-            ),
-            sender=sender,
-            template_name=settings.email_template_name,
-        )
-    else:
-        mailer = SesMailer(
-            clients.other("sesv2"),
-            sender=sender,
-            template_name=settings.email_template_name,
-            configuration_set=settings.ses_configuration_set,
-        )
-    delivery = Delivery(
-        mailer=mailer,
-        state=aws_email_state(settings, clients),
-        unsubscribe_base_url=settings.unsubscribe_base_url,
-        signing_key=unsubscribe_key(settings, clients),
-        cooldown_seconds=settings.email_cooldown_seconds,
-    )
-    return JobHandler(delivery, clients.sqs, queue_url)

@@ -127,6 +127,10 @@ def prepare(
         str, typer.Option(metavar="SIZE", help="DuckDB memory limit; it spills past it.")
     ] = "1GB",
     report: Annotated[bool, typer.Option(help="Also write the EDA report.")] = True,
+    threads: Annotated[
+        int | None,
+        typer.Option(metavar="N", min=1, help="DuckDB's worker threads; default: every core."),
+    ] = None,
 ) -> None:
     """Turn a review dump or MovieLens into a Personalize dataset folder, validated."""
     if item_key not in (None, "id", "title"):
@@ -148,6 +152,7 @@ def prepare(
             filters,
             preset=preset,
             memory_limit=memory_limit,
+            threads=threads,
             progress=say,
         )
         empty = nothing_read(manifest)

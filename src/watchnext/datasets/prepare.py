@@ -205,6 +205,7 @@ def prepare(
     preset: str | None = None,
     event_type: str = "RATING",
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    threads: int | None = None,
     progress: Progress = lambda message: None,
 ) -> Manifest:
     """Read ``inputs`` as ``source``, apply ``filters``, write and validate the dataset in ``out``.
@@ -220,7 +221,7 @@ def prepare(
         with ThreadPoolExecutor(max_workers=1) as hasher:
             files = [p for p in inputs if p.is_file()]
             digests = hasher.map(sha256_of, files)  # hashing overlaps the DuckDB work
-            con = connect(memory_limit)
+            con = connect(memory_limit, threads)
             progress(f"reading {source}")
             info = READERS[source](con, list(inputs), filters.item_key)
             progress("filtering and de-duplicating")

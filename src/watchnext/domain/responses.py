@@ -38,7 +38,7 @@ class ReviewAccepted(BaseModel):
 class UserRecommendations(BaseModel):
     """Response of ``GET /users/{user_id}/recommendations``."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)  # off the review path
 
     user_id: str
     recommendation_id: str | None

@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from watchnext.adapters.aws.clients import lambda_deadline
+from watchnext.adapters.aws.clients import AwsClients, lambda_deadline
 from watchnext.adapters.http.review_api import ReviewApi
 from watchnext.bootstrap.aws import aws_review_api
 from watchnext.entrypoints import snapstart
@@ -18,11 +18,12 @@ snapstart.register()
 
 
 def _build() -> ReviewApi:
-    return aws_review_api(Settings.from_env(), metrics_sink=PowertoolsMetrics())
+    return aws_review_api(Settings.from_env(), clients, metrics_sink=PowertoolsMetrics())
 
 
-# Built at init, clients included, so that a SnapStart snapshot holds it; without its
+# Built at init, clients included, so that a SnapStart snapshot holds them; without its
 # settings, the first request builds again and answers with the missing one's name.
+clients = AwsClients.create()
 try:
     _api: ReviewApi | None = _build()
 except SettingsError:

@@ -6,9 +6,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from watchnext.adapters.aws.clients import lambda_deadline
+from watchnext.adapters.aws.clients import AwsClients, lambda_deadline
 from watchnext.adapters.aws.email_jobs import JobHandler, handle_batch
-from watchnext.bootstrap.aws import aws_job_handler
+from watchnext.bootstrap.aws_mailer import aws_job_handler
 from watchnext.entrypoints import snapstart
 from watchnext.observability import logger, metrics
 from watchnext.settings import Settings, SettingsError
@@ -17,10 +17,11 @@ snapstart.register()
 
 
 def _build() -> JobHandler:
-    return aws_job_handler(Settings.from_env())
+    return aws_job_handler(Settings.from_env(), clients)
 
 
-# Built at init, clients included, so that a SnapStart snapshot holds it.
+# Built at init, clients included, so that a SnapStart snapshot holds them.
+clients = AwsClients.create()
 try:
     _job_handler: JobHandler | None = _build()
 except SettingsError:

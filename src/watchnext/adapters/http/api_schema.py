@@ -9,24 +9,41 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, SecurityScheme
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.models import SecurityScheme
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 API_KEY_SCHEME = "apiKey"
-SECURITY_SCHEMES: dict[str, SecurityScheme] = {
-    API_KEY_SCHEME: APIKey(
-        name="x-api-key",
-        in_=APIKeyIn.header,
-        description="The stage's API key (a usage plan; `ReviewApiKeyId` in the stack outputs).",
-    )
-}
+
+
+def security_schemes() -> dict[str, SecurityScheme]:
+    """The API key as an OpenAPI security scheme. Powertools' OpenAPI models take about a
+    quarter of a second to import, so only the document's route pays for them."""
+    from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
+
+    return {
+        API_KEY_SCHEME: APIKey(
+            name="x-api-key",
+            in_=APIKeyIn.header,
+            description="The stage's API key (a usage plan; `ReviewApiKeyId` in the outputs).",
+        )
+    }
+
+
 NEEDS_API_KEY: list[dict[str, list[str]]] = [{API_KEY_SCHEME: []}]
 
 
+# The error bodies are written by hand (`review_api._json`); their models only describe them
+# in the OpenAPI document, so they are built when the document is, not at every cold start.
+DOCUMENT_ONLY = ConfigDict(defer_build=True)
+
+
 class FieldProblem(BaseModel):
+    model_config = DOCUMENT_ONLY
     field: str = Field(description="Where: `user_id`, `query.n`, `body`, a header name")
     reason: str
     type: str = Field(description="A stable code, e.g. `missing`, `body_invalid`, `key_reused`")
@@ -36,15 +53,18 @@ class Problem(BaseModel):
     """A refused request: what to change, field by field. The submitted values are not
     echoed back."""
 
+    model_config = DOCUMENT_ONLY
     message: str
     errors: list[FieldProblem]
 
 
 class Message(BaseModel):
+    model_config = DOCUMENT_ONLY
     message: str
 
 
 class Unavailable(BaseModel):
+    model_config = DOCUMENT_ONLY
     message: str
     retry_after_seconds: int = Field(description="Also in the `Retry-After` header")
 

@@ -32,10 +32,10 @@ from pydantic import BaseModel
 from watchnext import __version__
 from watchnext.adapters.http.api_schema import (
     NEEDS_API_KEY,
-    SECURITY_SCHEMES,
     SUBSCRIPTION_RESPONSES,
     recommendation_responses,
     review_responses,
+    security_schemes,
     without_unused_schemas,
 )
 from watchnext.adapters.http.request_body import BodyRejectedError, check_review_body
@@ -177,7 +177,7 @@ class ReviewApi:
             title="WatchNext review API",
             version=__version__,
             summary="Post a review, get recommendations that reflect it, receive them by email.",
-            security_schemes=SECURITY_SCHEMES,
+            security_schemes=security_schemes(),
         ).model_dump(mode="json", by_alias=True, exclude_none=True)
         return json.dumps(without_unused_schemas(document), indent=2)
 
