@@ -114,7 +114,9 @@ def run(rows: int, out: Path) -> dict[str, Any]:
             "threads": 1,  # pandas' CSV reader and groupby run on one core
         }  # fmt: skip
         comparison = same_rows(out / "interactions.csv", baseline_csv)
-        same_on_one_thread = same_rows(Path(scratch) / "one-thread" / "interactions.csv", out)
+        same_on_one_thread = same_rows(
+            Path(scratch) / "one-thread" / "interactions.csv", out / "interactions.csv"
+        )
         counts = json.loads((out / "manifest.json").read_text())["counts"]
     speedup = baseline["wall_s"] / ours["wall_s"]
     return {
