@@ -150,8 +150,8 @@ def _the_same_calls(clients: dict[str, Any], review: dict[str, Any]) -> dict[str
     )
     ids = [{"item_id": {"S": item["itemId"]}} for item in ranked["itemList"]]
     clients["dynamodb"].batch_get_item(RequestItems={"CatalogTable": {"Keys": ids}})
-    for key in ("address", "user"):
-        clients["dynamodb"].get_item(TableName="EmailStateTable", Key={"pk": {"S": key}})
+    opt_out_keys = [{"pk": {"S": key}} for key in ("address", "user")]
+    clients["dynamodb"].batch_get_item(RequestItems={"EmailStateTable": {"Keys": opt_out_keys}})
     clients["sqs"].send_message(
         QueueUrl=DEPLOYED_ENVIRONMENT["WATCHNEXT_EMAIL_QUEUE_URL"], MessageBody="{}"
     )

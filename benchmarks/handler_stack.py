@@ -29,8 +29,7 @@ from watchnext.service.review import ReviewService
 from watchnext.settings import Settings
 
 MAILER_CALLS_PER_EMAIL: tuple[tuple[str, str, dict[str, Any]], ...] = (
-    ("dynamodb", "get_item", {}),  # opt-outs: by address
-    ("dynamodb", "get_item", {}),  # opt-outs: by user
+    ("dynamodb", "batch_get_item", {"Responses": {"EmailStateTable": []}}),  # opt-outs
     ("dynamodb", "put_item", {}),  # claim the job
     ("sesv2", "send_email", {"MessageId": "ses-1"}),
     ("dynamodb", "update_item", {}),  # mark it sent

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from watchnext.adapters.aws.errors import aws_errors_as_unavailable
 from watchnext.domain.email import Recipient
+from watchnext.errors import ServiceUnavailableError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 SENT_RECORD_DAYS = 14  # longer than any SQS redelivery
 SENDING, SENT = "sending", "sent"
 RETRY_SECONDS = 5
+UNPROCESSED_ATTEMPTS = 3
+"""BatchGetItem may leave keys unread under throttling: ask again for those, this often."""
 
 
 def _conditional_failed(error: ClientError) -> bool:
@@ -32,15 +35,30 @@ class DynamoDbEmailState:
         self._table = table
 
     def is_opted_out(self, address: str, user_id: str) -> bool:
-        """On the review path too, where a failure must be a 503 to retry, not a 500."""
+        """Both opt-out keys in one round trip (BatchGetItem), on the review path too, where a
+        failure must be a 503 to retry, not a 500."""
+        keys: list[Any] = [{"pk": {"S": key}} for key in Recipient.keys_for(address, user_id)]
         with aws_errors_as_unavailable("email opt-out table", retry_after_seconds=RETRY_SECONDS):
-            return any(
-                "Item"
-                in self._client.get_item(
-                    TableName=self._table, Key={"pk": {"S": key}}, ConsistentRead=True
+            for _ in range(UNPROCESSED_ATTEMPTS):
+                answer = self._client.batch_get_item(
+                    RequestItems={
+                        self._table: {
+                            "Keys": keys,
+                            "ConsistentRead": True,
+                            "ProjectionExpression": "pk",
+                        }
+                    }
                 )
-                for key in Recipient.keys_for(address, user_id)
-            )
+                if answer.get("Responses", {}).get(self._table):
+                    return True
+                unread = answer.get("UnprocessedKeys", {}).get(self._table)
+                keys = list(unread["Keys"]) if unread else []
+                if not keys:
+                    return False
+        raise ServiceUnavailableError(
+            "The email opt-out table left keys unread; retry later.",
+            retry_after_seconds=RETRY_SECONDS,
+        )
 
     def opt_out(self, recipient: Recipient) -> None:
         with aws_errors_as_unavailable("email opt-out table", retry_after_seconds=RETRY_SECONDS):
