@@ -20,7 +20,7 @@ def hold(port: int) -> socket.socket | None:
         listener.bind(("127.0.0.1", port))
     except OSError as error:
         listener.close()
-        print(f"hold_ports: {port} is already taken ({error.strerror}); it stays taken")
+        print(f"hold_ports: {port} is already taken ({error.strerror}); it stays taken", flush=True)
         return None
     listener.listen(16)
 
@@ -44,7 +44,10 @@ def main(argv: list[str]) -> int:
     ports = [int(port) for port in argv[:split]]
     held = [hold(port) for port in ports]
     command = argv[split + 1 :]
-    print(f"hold_ports: {', '.join(map(str, ports))} are taken while `{' '.join(command)}` runs")
+    print(
+        f"hold_ports: {', '.join(map(str, ports))} are taken while `{' '.join(command)}` runs",
+        flush=True,
+    )
     env = {**os.environ, "WATCHNEXT_HELD_PORTS": ",".join(map(str, ports))}
     try:
         return subprocess.call(command, env=env)  # noqa: S603 - CI's own command line

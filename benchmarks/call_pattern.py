@@ -26,9 +26,8 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
-from benchmarks.handler_stack import CallLatency, review_event, stubbed_aws_api, stubbed_mailer
+from benchmarks.handler_stack import CallLatency, stubbed_mailer, timed_reviews
 from benchmarks.stats import summary_ms
-from watchnext.adapters.http.lambda_context import LocalLambdaContext
 from watchnext.domain.email import EmailJob, RatedItem
 from watchnext.domain.recommendation import Recommendation
 
@@ -39,24 +38,7 @@ SLEEPING_CONCURRENCY = 10
 
 
 def _ours(latency: CallLatency, reviews: int) -> dict[str, Any]:
-    stubbed = stubbed_aws_api()
-    for stubber in stubbed.stubbers.values():
-        latency.attach(stubber.client)
-    context = LocalLambdaContext(timeout_seconds=3600)
-    samples, calls = [], []
-    try:
-        for n in range(reviews + 1):
-            stubbed.queue_one_review()
-            before = latency.calls
-            started = time.perf_counter()
-            response = stubbed.api.handle(review_event(n), context)
-            elapsed = time.perf_counter() - started
-            assert response["statusCode"] == 200, response
-            if n:  # the first review also reads the SSM parameters (cached afterwards)
-                samples.append(elapsed)
-                calls.append(latency.calls - before)
-    finally:
-        stubbed.close()
+    samples, calls = timed_reviews(latency, reviews, skip=1)
     return {"aws_calls_per_review": max(calls), "requests": len(samples), **summary_ms(samples)}
 
 

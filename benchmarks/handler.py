@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.handler_stack import CallLatency, fake_api, review_event, stubbed_aws_api
+from benchmarks.handler_stack import CallLatency, fake_api, review_event, timed_reviews
 from benchmarks.in_memory import DiscardingRecorder, FixedRecommender, ListQueue
 from benchmarks.stats import summary_ms
 from watchnext.adapters.http.lambda_context import LocalLambdaContext
@@ -49,28 +49,7 @@ def warm_with_fakes(reviews: int, warmup: int) -> dict[str, Any]:
 
 
 def warm_with_stubber(reviews: int, warmup: int) -> dict[str, Any]:
-    stubbed = stubbed_aws_api()
-    counter = CallLatency()
-    for stubber in stubbed.stubbers.values():
-        counter.attach(stubber.client)
-    context = LocalLambdaContext(timeout_seconds=3600)
-    samples, calls = [], []
-    try:
-        for n in range(warmup + reviews):
-            event = review_event(n)
-            stubbed.queue_one_review()
-            before = counter.calls
-            started = time.perf_counter()
-            response = stubbed.api.handle(event, context)
-            elapsed = time.perf_counter() - started
-            assert response["statusCode"] == 200, response
-            if n >= warmup:
-                samples.append(elapsed)
-                calls.append(counter.calls - before)
-        for stubber in stubbed.stubbers.values():
-            stubber.assert_no_pending_responses()
-    finally:
-        stubbed.close()
+    samples, calls = timed_reviews(CallLatency(), reviews, skip=warmup)
     target = OWN_CODE_TARGET_P99_MS + PER_AWS_CALL_BUDGET_MS * max(calls)
     result = summary_ms(samples)
     result.update(aws_calls_per_review=max(calls), target_p99_ms=target)

@@ -21,6 +21,7 @@ from benchmarks.review_fixture import (
 )
 from benchmarks.review_fixture import review_event as review_event
 from watchnext.adapters.aws.clients import AwsClients
+from watchnext.adapters.http.lambda_context import LocalLambdaContext
 from watchnext.adapters.http.review_api import ReviewApi
 from watchnext.bootstrap.aws import aws_review_api
 from watchnext.bootstrap.aws_mailer import aws_job_handler
@@ -72,6 +73,32 @@ class StubbedAws:
 
     def close(self) -> None:
         self.exit_stack.close()
+
+
+def timed_reviews(latency: CallLatency, reviews: int, skip: int) -> tuple[list[float], list[int]]:
+    """Seconds and AWS calls of each review through the stubbed API, after the first ``skip``
+    (the very first also reads the SSM parameters, cached afterwards)."""
+    stubbed = stubbed_aws_api()
+    for stubber in stubbed.stubbers.values():
+        latency.attach(stubber.client)
+    context = LocalLambdaContext(timeout_seconds=3600)
+    samples, calls = [], []
+    try:
+        for n in range(skip + reviews):
+            stubbed.queue_one_review()
+            before = latency.calls
+            started = time.perf_counter()
+            response = stubbed.api.handle(review_event(n), context)
+            elapsed = time.perf_counter() - started
+            assert response["statusCode"] == 200, response
+            if n >= skip:
+                samples.append(elapsed)
+                calls.append(latency.calls - before)
+        for stubber in stubbed.stubbers.values():
+            stubber.assert_no_pending_responses()
+    finally:
+        stubbed.close()
+    return samples, calls
 
 
 def stubbed_aws_api() -> StubbedAws:
