@@ -60,8 +60,7 @@ class LocalStack(LocalComponents):
     def stop(self) -> None:
         for server in self._servers:
             server.close()
-        for listener in self.listeners.values():  # bound, never served
-            listener.close()
+        _close(self.listeners)  # bound, never served
         self.worker.stop()
         if self.sink is not None:
             self.sink.stop()
@@ -83,8 +82,7 @@ def build_local_stack(config: LocalConfig) -> LocalStack:
         )
         components = local_components(config)
     except BaseException:
-        for listener in listeners.values():
-            listener.close()
+        _close(listeners)
         raise
     smtp = listeners.pop("smtp", None)
     return LocalStack(
@@ -105,7 +103,11 @@ def _bind(config: LocalConfig) -> dict[str, socket.socket]:
         for server, (host, port) in wanted.items():
             bound[server] = listen(server, host, port)
     except BaseException:
-        for listener in bound.values():
-            listener.close()
+        _close(bound)
         raise
     return bound
+
+
+def _close(listeners: dict[str, socket.socket]) -> None:
+    for listener in listeners.values():
+        listener.close()

@@ -49,8 +49,8 @@ def user_errors() -> Iterator[None]:
 def _foreign(error: Exception) -> str | None:
     module = type(error).__module__
     if module.startswith(("duckdb", "_duckdb")):
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
-        return f"could not read the input: {first_line}"
+        lines = str(error).strip().splitlines()
+        return f"could not read the input: {lines[0] if lines else type(error).__name__}"
     if module.startswith("botocore"):
         name = type(error).__name__
         if name == "NoRegionError":
