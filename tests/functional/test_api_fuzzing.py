@@ -131,7 +131,7 @@ def test_every_generated_request_gets_a_documented_answer(local_api_schema: Any)
 
     assert {
         "POST /reviews", "GET /users/{user_id}/recommendations",
-        "GET /unsubscribe", "POST /unsubscribe", "POST /resubscribe",
+        "GET /unsubscribe", "POST /unsubscribe", "POST /resubscribe", "GET /r/{token}",
     } <= {operation.label for operation in operations}  # fmt: skip
     print(f"schemathesis: {sum(sent.values())} cases, statuses {dict(sorted(statuses.items()))}")
     assert sum(sent.values()) >= MINIMUM_CASES, sent

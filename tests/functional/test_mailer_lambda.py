@@ -7,17 +7,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from botocore.stub import ANY, Stubber
 
 from tests.support.fakes import email_job
-from tests.support.mailer_world import SENDER, TEMPLATE, World, mailer_world
+from tests.support.mailer_world import KEY, SENDER, TEMPLATE, World, mailer_world
 from watchnext.adapters.aws.email_jobs import handle_batch
 from watchnext.adapters.aws.mailers import PinpointMailer, SesMailer
 from watchnext.adapters.http.lambda_context import LocalLambdaContext
 from watchnext.domain.email import EmailJob, Recipient
-from watchnext.email.templates import template_data
+from watchnext.email.click_links import verify_click
 from watchnext.service.delivery import backoff_seconds
 
 
@@ -81,7 +82,15 @@ def test_ses_gets_the_template_data_and_a_one_click_unsubscribe_header(world: Wo
     template = sent[0]["Content"]["Template"]
     data = json.loads(template["TemplateData"])
     url = template["Headers"][0]["Value"].strip("<>")
-    assert data == template_data(job, url)
+    assert data["unsubscribe_url"] == url
+    picks = data["recommendations"]
+    assert [pick["title"] for pick in picks] == [r.title for r in job.recommendations]
+    clicks = [verify_click(unquote(pick["url"].rpartition("/r/")[2]), KEY) for pick in picks]
+    assert all(pick["url"].startswith("https://api.example.com/prod/r/") for pick in picks)
+    assert [(c.position, c.item_id) for c in clicks] == list(
+        enumerate((r.item_id for r in job.recommendations), start=1)
+    )
+    assert {c.recommendation_id for c in clicks} == {job.recommendation_id}
     assert data["recommendations"][0]["title"] == "Tom & Jerry <Classic>"
     assert url.startswith("https://api.example.com/prod/unsubscribe?token=")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from tests.support.fakes import email_job
 from watchnext.adapters.local.outbox import Outbox
 from watchnext.adapters.local.smtp import SmtpMailer
+from watchnext.domain.email import EmailLinks
 from watchnext.email.render import HandlebarsRenderer
 from watchnext.email.templates import load_template
 from watchnext.webapp.app import OUTBOX_PAGE_SIZE, create_app
@@ -17,7 +18,9 @@ MAILER = SmtpMailer(HandlebarsRenderer(load_template()), sender="WatchNext <pick
 
 
 def message_for(job_id: str) -> bytes:
-    return MAILER.message(email_job(job_id), "http://127.0.0.1:1/unsubscribe?token=t").as_bytes()
+    return MAILER.message(
+        email_job(job_id), EmailLinks("http://127.0.0.1:1/unsubscribe?token=t")
+    ).as_bytes()
 
 
 def test_a_message_sent_again_is_kept_once_and_counted_as_a_resend(tmp_path: Path) -> None:
@@ -32,9 +35,13 @@ def test_a_message_sent_again_is_kept_once_and_counted_as_a_resend(tmp_path: Pat
 
 
 def test_each_job_has_its_own_message_id_on_the_senders_domain() -> None:
-    first = MAILER.message(email_job("job-1"), "u")["Message-ID"]
-    assert first == MAILER.message(email_job("job-1"), "u")["Message-ID"] == "<job-1@example.org>"
-    assert MAILER.message(email_job("job-2"), "u")["Message-ID"] != first
+    first = MAILER.message(email_job("job-1"), EmailLinks("u"))["Message-ID"]
+    assert (
+        first
+        == MAILER.message(email_job("job-1"), EmailLinks("u"))["Message-ID"]
+        == "<job-1@example.org>"
+    )
+    assert MAILER.message(email_job("job-2"), EmailLinks("u"))["Message-ID"] != first
 
 
 def test_pages_come_newest_first_from_the_index(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from watchnext.domain.email import EmailJob, Recipient
+from watchnext.domain.email import EmailJob, EmailLinks, Recipient
 from watchnext.domain.events import InteractionEvent
 from watchnext.domain.recommendation import CatalogItem, RecommendationList, ScoredItem
 from watchnext.errors import ServiceUnavailableError
@@ -82,14 +82,14 @@ class FakeMetrics:
 
 @dataclass
 class FakeMailer:
-    sent: list[tuple[EmailJob, str]] = field(default_factory=list)
+    sent: list[tuple[EmailJob, EmailLinks]] = field(default_factory=list)
     failures_left: int = 0
 
-    def send(self, job: EmailJob, unsubscribe_url: str) -> None:
+    def send(self, job: EmailJob, links: EmailLinks) -> None:
         if self.failures_left:
             self.failures_left -= 1
             raise ConnectionError("mail server down")
-        self.sent.append((job, unsubscribe_url))
+        self.sent.append((job, links))
 
 
 @dataclass
@@ -97,6 +97,7 @@ class InMemoryEmailState:
     opted_out: set[str] = field(default_factory=set)
     claimed: dict[str, float | None] = field(default_factory=dict)  # lease end; None: sent
     latest: dict[str, tuple[float, str]] = field(default_factory=dict)
+    clicks: dict[str, float] = field(default_factory=dict)  # click id → link expiry
     clock: Callable[[], float] = time.time
 
     def is_opted_out(self, address: str, user_id: str) -> bool:
@@ -124,6 +125,15 @@ class InMemoryEmailState:
 
     def release(self, job_id: str) -> None:
         self.claimed.pop(job_id, None)
+
+    def first_use(self, click_id: str, expires_at: float) -> bool:
+        if self.clicks.get(click_id, 0.0) > self.clock():
+            return False
+        self.clicks[click_id] = expires_at
+        return True
+
+    def forget_use(self, click_id: str) -> None:
+        self.clicks.pop(click_id, None)
 
     def note_latest(self, user_id: str, job_id: str, reviewed_at: datetime) -> str:
         current = self.latest.get(user_id)

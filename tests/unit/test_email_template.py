@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.fakes import email_job
+from watchnext.domain.email import EmailLinks
 from watchnext.email.render import HandlebarsRenderer
 from watchnext.email.templates import (
     load_template,
@@ -26,7 +27,7 @@ def renderer() -> HandlebarsRenderer:
 @pytest.mark.parametrize("count", [1, 5, 25])
 def test_every_recommendation_is_shown(renderer: HandlebarsRenderer, count: int) -> None:
     titles = tuple(f"Film number {i}" for i in range(count))
-    email = renderer.render(template_data(email_job(titles=titles), UNSUBSCRIBE))
+    email = renderer.render(template_data(email_job(titles=titles), EmailLinks(UNSUBSCRIBE)))
 
     for title in titles:
         assert f'<span class="title">{title}</span>' in email.html
@@ -47,7 +48,7 @@ def test_each_pick_shows_the_reason_its_recommender_computed_and_no_other(
         job.recommendations[2],  # the recommender gave no reason
     )
     email = renderer.render(
-        template_data(job.model_copy(update={"recommendations": picks}), UNSUBSCRIBE)
+        template_data(job.model_copy(update={"recommendations": picks}), EmailLinks(UNSUBSCRIBE))
     )
 
     assert "- Arrival (2016) (Because you rated Contact (1997))" in email.text
@@ -61,8 +62,8 @@ def test_a_title_not_in_the_catalog_is_said_so(renderer: HandlebarsRenderer) -> 
     job = email_job()
     unknown = job.model_copy(update={"rated": job.rated.model_copy(update={"known": False})})
 
-    email = renderer.render(template_data(unknown, UNSUBSCRIBE))
-    known = renderer.render(template_data(job, UNSUBSCRIBE))
+    email = renderer.render(template_data(unknown, EmailLinks(UNSUBSCRIBE)))
+    known = renderer.render(template_data(job, EmailLinks(UNSUBSCRIBE)))
 
     assert "We don't know this title yet" in email.text
     assert "know this title yet" in email.html
@@ -70,7 +71,9 @@ def test_a_title_not_in_the_catalog_is_said_so(renderer: HandlebarsRenderer) -> 
 
 
 def test_hostile_titles_are_escaped_in_html_and_plain_in_text(renderer: HandlebarsRenderer) -> None:
-    email = renderer.render(template_data(email_job(titles=HOSTILE, rated=HOSTILE[0]), UNSUBSCRIBE))
+    email = renderer.render(
+        template_data(email_job(titles=HOSTILE, rated=HOSTILE[0]), EmailLinks(UNSUBSCRIBE))
+    )
 
     assert "<Classic>" not in email.html
     assert "<script>" not in email.html
@@ -81,7 +84,7 @@ def test_hostile_titles_are_escaped_in_html_and_plain_in_text(renderer: Handleba
 
 
 def test_the_unsubscribe_link_is_in_both_parts(renderer: HandlebarsRenderer) -> None:
-    email = renderer.render(template_data(email_job(), UNSUBSCRIBE))
+    email = renderer.render(template_data(email_job(), EmailLinks(UNSUBSCRIBE)))
     assert f'href="{UNSUBSCRIBE}"' in email.html
     assert f"Unsubscribe: {UNSUBSCRIBE}" in email.text
 
@@ -93,7 +96,7 @@ def test_the_pinpoint_variant_reads_endpoint_attributes_and_shows_every_title() 
     assert "recommendations" not in variant.html
 
     email = HandlebarsRenderer(variant).render(
-        {"User": {"UserAttributes": pinpoint_attributes(job, UNSUBSCRIBE)}}
+        {"User": {"UserAttributes": pinpoint_attributes(job, EmailLinks(UNSUBSCRIBE))}}
     )
 
     assert email.html.count('class="item"') == len(HOSTILE)
@@ -107,7 +110,7 @@ def test_pinpoint_attributes_fit_its_100_character_values_and_render_whole() -> 
     job = email_job(titles=(long_title, "Her"))
     job = job.model_copy(update={"rated": job.rated.model_copy(update={"title": long_title})})
     url = UNSUBSCRIBE + "&padding=" + "x" * 150
-    attributes = pinpoint_attributes(job, url)
+    attributes = pinpoint_attributes(job, EmailLinks(url))
 
     assert all(len(value) <= 100 for values in attributes.values() for value in values)
     email = HandlebarsRenderer(pinpoint_variant(load_template())).render(

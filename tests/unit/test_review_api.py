@@ -166,6 +166,7 @@ def test_the_openapi_document_describes_the_routes(world: World) -> None:
     assert document["openapi"].startswith("3.")
     assert set(document["paths"]) == {
         "/reviews", "/users/{user_id}/recommendations", "/unsubscribe", "/resubscribe",
+        "/r/{token}",
     }  # fmt: skip
     review_schema = document["components"]["schemas"]["Review"]
     assert review_schema["additionalProperties"] is False
@@ -198,6 +199,8 @@ def test_the_openapi_document_declares_what_each_route_answers(world: World) -> 
     assert document["components"]["securitySchemes"]["apiKey"]["name"] == "x-api-key"
     assert paths["/reviews"]["post"]["security"] == [{"apiKey": []}]
     assert "security" not in paths["/unsubscribe"]["post"]
+    assert "security" not in paths["/r/{token}"]["get"]
+    assert set(paths["/r/{token}"]["get"]["responses"]) >= {"302", "400", "409", "410"}
     assert "HTTPValidationError" not in schemas  # Powertools' shape, never returned
     assert ">>>" not in json.dumps(document)  # no doctest in a description
 

@@ -76,8 +76,8 @@ def test_a_job_is_sent_once_with_a_working_unsubscribe_link() -> None:
     assert service.deliver(email_job()) is Outcome.SENT
     assert service.deliver(email_job()) is Outcome.DUPLICATE
 
-    ((job, url),) = mailer.sent
-    token = parse_qs(urlparse(url).query)["token"][0]
+    ((job, links),) = mailer.sent
+    token = parse_qs(urlparse(links.unsubscribe).query)["token"][0]
     assert verify(token, KEY) == Recipient(address=job.email_address)
 
 

@@ -13,11 +13,18 @@ from watchnext.adapters.local.catalog import InMemoryCatalog
 from watchnext.adapters.local.mail_worker import MailWorker
 from watchnext.adapters.local.smtp import SmtpMailer
 from watchnext.adapters.local.sqlite import Database, private_folder
-from watchnext.adapters.local.stores import SqliteEmailQueue, SqliteEmailState, SqliteEventStore
+from watchnext.adapters.local.stores import (
+    SqliteEmailQueue,
+    SqliteEmailState,
+    SqliteEngagementLog,
+    SqliteEventStore,
+)
+from watchnext.domain.events import DEFAULT_CLICK_WEIGHT
 from watchnext.email.render import HandlebarsRenderer
 from watchnext.email.templates import load_template
 from watchnext.recommender import artifact as artifacts
 from watchnext.recommender.errors import RecommenderError
+from watchnext.service.clicks import Clicks
 from watchnext.service.delivery import SEND_CLAIM_LEASE_SECONDS, Delivery
 from watchnext.service.review import ReviewService
 from watchnext.service.subscriptions import Subscriptions
@@ -43,6 +50,10 @@ class LocalConfig:
     send_claim_lease_seconds: float = SEND_CLAIM_LEASE_SECONDS
     """After a crash mid-send, how long until the job is sent again (the queue's lease is
     derived from it)."""
+    title_url_template: str | None = None
+    """Where a followed pick link leads, with ``{item_id}``; the web app's title page by
+    default (the API's own when there is no web app)."""
+    click_weight: float = DEFAULT_CLICK_WEIGHT
 
     @property
     def state_dir(self) -> Path:
@@ -59,6 +70,12 @@ class LocalConfig:
     @property
     def web_url(self) -> str:
         return f"http://{self.host}:{self.web_port}"
+
+    @property
+    def title_url(self) -> str:
+        if self.title_url_template:
+            return self.title_url_template
+        return f"{self.web_url if self.web_port is not None else self.api_url}/titles/{{item_id}}"
 
 
 def _persistent_secret(path: Path, nbytes: int = 32) -> str:
@@ -84,6 +101,7 @@ class LocalComponents:
     worker: MailWorker
     api_key: str
     db: Database
+    engagement: SqliteEngagementLog
 
 
 def local_components(config: LocalConfig) -> LocalComponents:
@@ -95,6 +113,7 @@ def local_components(config: LocalConfig) -> LocalComponents:
             "--source movielens --out data/ml100k && watchnext train --data data/ml100k"
         )
     model = artifacts.load(config.artifact)
+    model.click_weight = config.click_weight
     db = Database(config.state_dir / "watchnext.db")
     events = SqliteEventStore(db, forward_to=model)
     events.forget_trained(artifacts.read_meta(config.artifact)["data"]["checksum"])
@@ -102,6 +121,7 @@ def local_components(config: LocalConfig) -> LocalComponents:
     model.history = events.events_of  # rebuilds the live rows it evicts
     queue = SqliteEmailQueue(db)
     state = SqliteEmailState(db)
+    engagement = SqliteEngagementLog(db)
     unsubscribe_key = _persistent_secret(config.state_dir / "unsubscribe.key").encode()
 
     def signing_key() -> bytes:
@@ -120,9 +140,14 @@ def local_components(config: LocalConfig) -> LocalComponents:
     delivery = Delivery(
         mailer=mailer, state=state, unsubscribe_base_url=config.api_url,
         signing_key=signing_key, cooldown_seconds=config.email_cooldown_seconds,
-        claim_lease_seconds=config.send_claim_lease_seconds,
+        claim_lease_seconds=config.send_claim_lease_seconds, engagement=engagement,
+    )  # fmt: skip
+    clicks = Clicks(
+        recorder=events, ledger=state, signing_key=signing_key,
+        title_url_template=config.title_url, engagement=engagement,
     )  # fmt: skip
     return LocalComponents(
-        config=config, api=ReviewApi(service, subscriptions=subscriptions), events=events,
-        queue=queue, worker=MailWorker(queue, delivery), api_key=api_key, db=db,
+        config=config, api=ReviewApi(service, subscriptions=subscriptions, clicks=clicks),
+        events=events, queue=queue, worker=MailWorker(queue, delivery), api_key=api_key, db=db,
+        engagement=engagement,
     )  # fmt: skip

@@ -35,7 +35,7 @@ def email_preview(
         from datetime import UTC, datetime
 
         from watchnext.adapters.local.catalog import InMemoryCatalog
-        from watchnext.domain.email import EmailJob, RatedItem
+        from watchnext.domain.email import EmailJob, EmailLinks, RatedItem
         from watchnext.email.render import HandlebarsRenderer
         from watchnext.email.templates import load_template, template_data
         from watchnext.recommender import artifact as artifacts
@@ -61,7 +61,7 @@ def email_preview(
             reviewed_at=datetime.now(UTC),
         )
         email = HandlebarsRenderer(load_template()).render(
-            template_data(job, "http://127.0.0.1:3000/unsubscribe?token=preview")
+            template_data(job, EmailLinks("http://127.0.0.1:3000/unsubscribe?token=preview"))
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(email.html, encoding="utf-8")

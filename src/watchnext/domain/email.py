@@ -32,6 +32,16 @@ class EmailJob(BaseModel):
     recommendations: tuple[Recommendation, ...]
     recommendation_id: str | None
     reviewed_at: datetime
+    model_id: str | None = None
+    """The model that ranked the picks (a local artifact's id, or the solution version)."""
+
+
+@dataclass(frozen=True)
+class EmailLinks:
+    """The links an email carries: one tracked link per pick, in order, and unsubscribe."""
+
+    unsubscribe: str
+    picks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

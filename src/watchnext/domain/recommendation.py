@@ -25,6 +25,8 @@ class RecommendationList:
 
     items: tuple[ScoredItem, ...]
     recommendation_id: str | None = None
+    model_id: str | None = None
+    """Which model ranked the list, where the recommender says (a local artifact's id)."""
 
     @property
     def item_ids(self) -> list[str]:

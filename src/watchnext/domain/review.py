@@ -78,6 +78,14 @@ class EventType(StrEnum):
     PURCHASE = "PURCHASE"
 
 
+class EventSource(StrEnum):
+    """Where an interaction came from: MetricAttribution reports per source."""
+
+    API = "api"
+    WEBAPP = "webapp"
+    EMAIL = "email"
+
+
 class Review(BaseModel):
     """A viewer's rating of one title, the body of ``POST /reviews``."""
 
@@ -91,6 +99,14 @@ class Review(BaseModel):
     event_verified_purchase: Literal["Y", "N"]
     event_type: EventType = EventType.RATING
     email_address: EmailStr
+    recommendation_id: Identifier | None = Field(
+        default=None,
+        description="The recommendationId of the list the viewer rated this title from, when "
+        "it was one of their picks: Personalize learns from what was shown and chosen.",
+    )
+    event_source: EventSource = Field(
+        default=EventSource.API, description="Where the review was made: webapp, api or email."
+    )
     timestamp: datetime = Field(
         default_factory=lambda: datetime.now(UTC),
         description="When the viewer rated: ISO-8601 (UTC if no offset) or epoch seconds.",

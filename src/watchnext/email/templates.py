@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from watchnext.domain.email import EmailJob
+from watchnext.domain.email import EmailJob, EmailLinks
 from watchnext.domain.recommendation import Recommendation
 
 TEMPLATE_NAME = "watchnext-recommendations"
@@ -56,8 +56,9 @@ def load_template(root: Path | None = None, name: str = "recommendations") -> Em
     return EmailTemplate(subject=parts["subject"].strip(), html=parts["html"], text=parts["text"])
 
 
-def template_data(job: EmailJob, unsubscribe_url: str) -> dict[str, Any]:
+def template_data(job: EmailJob, links: EmailLinks) -> dict[str, Any]:
     """The variables the template uses, from an email job (the SES ``TemplateData``)."""
+    urls = links.picks or ("",) * len(job.recommendations)
     return {
         "count": len(job.recommendations),
         "rated": {
@@ -66,10 +67,16 @@ def template_data(job: EmailJob, unsubscribe_url: str) -> dict[str, Any]:
             "note": "" if job.rated.known else UNKNOWN_TITLE_NOTE,
         },
         "recommendations": [
-            {"rank": rank, "item_id": r.item_id, "title": r.title, "reason": reason_for(r)}
-            for rank, r in enumerate(job.recommendations, start=1)
+            {
+                "rank": rank,
+                "item_id": r.item_id,
+                "title": r.title,
+                "reason": reason_for(r),
+                "url": url,
+            }
+            for rank, (r, url) in enumerate(zip(job.recommendations, urls, strict=True), start=1)
         ],
-        "unsubscribe_url": unsubscribe_url,
+        "unsubscribe_url": links.unsubscribe,
     }
 
 
@@ -125,6 +132,7 @@ def pinpoint_variant(template: EmailTemplate) -> EmailTemplate:
             body = re.sub(r"\{\{(\{?)\s*title\s*(\}?)\}\}", r"{{\g<1>this\g<2>}}", match.group(1))
             body = re.sub(r"\{\{#if reason\}\}.*?\{\{/if\}\}", "", body, flags=re.DOTALL)
             body = re.sub(r"\{\{rank\}\}\.?", "", body)
+            body = re.sub(r"\{\{#if url\}\}(.*?)\{\{/if\}\}", "", body, flags=re.DOTALL)
             return "{{#each User.UserAttributes.recommended_titles}}" + body + "{{/each}}"
 
         return loop.sub(per_title, text)
@@ -132,15 +140,16 @@ def pinpoint_variant(template: EmailTemplate) -> EmailTemplate:
     return EmailTemplate(convert(template.subject), convert(template.html), convert(template.text))
 
 
-def pinpoint_attributes(job: EmailJob, unsubscribe_url: str) -> dict[str, list[str]]:
-    """The endpoint user attributes the Pinpoint variant reads."""
+def pinpoint_attributes(job: EmailJob, links: EmailLinks) -> dict[str, list[str]]:
+    """The endpoint user attributes the Pinpoint variant reads. Its loop runs over titles
+    alone (one attribute value each), so the picks carry no tracked links there."""
     return {
         "recommended_titles": [_shortened(r.title) for r in job.recommendations],
         "rated_title": _pieces(job.rated.title),
         **({} if job.rated.known else {"rated_note": _pieces(UNKNOWN_TITLE_NOTE)}),
         "rated_rating": [str(job.rated.rating)],
         "recommendation_count": [str(len(job.recommendations))],
-        "unsubscribe_url": _pieces(unsubscribe_url),
+        "unsubscribe_url": _pieces(links.unsubscribe),
     }
 
 

@@ -4,58 +4,31 @@ were kept by address carry a user id instead; they still work."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import time
 from urllib.parse import urlencode
 
 from watchnext.domain.email import Recipient, address_key
+from watchnext.email.signed import InvalidTokenError, read_claims, sign_claims
 
 MAX_AGE_SECONDS = 400 * 86_400  # a link in an old email keeps working for over a year
+LINK = "unsubscribe link"
 
-
-class InvalidTokenError(ValueError):
-    """The token is malformed, forged or too old."""
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+__all__ = ["InvalidTokenError", "sign", "sign_legacy", "unsubscribe_url", "verify"]
 
 
 def sign(address: str, key: bytes, *, now: float | None = None) -> str:
-    return _signed({"a": address_key(address), "t": int(now or time.time())}, key)
+    return sign_claims({"a": address_key(address), "t": int(now or time.time())}, key)
 
 
 def sign_legacy(user_id: str, key: bytes, *, now: float | None = None) -> str:
     """A link as earlier mailers signed it, over the user id (for tests of old links)."""
-    return _signed({"u": user_id, "t": int(now or time.time())}, key)
-
-
-def _signed(claims: dict[str, object], key: bytes) -> str:
-    payload = json.dumps(claims, separators=(",", ":")).encode()
-    signature = hmac.new(key, payload, hashlib.sha256).digest()
-    return f"{_b64(payload)}.{_b64(signature)}"
+    return sign_claims({"u": user_id, "t": int(now or time.time())}, key)
 
 
 def verify(token: str, key: bytes, *, now: float | None = None) -> Recipient:
     """The recipient a valid token names; `InvalidTokenError` otherwise."""
+    claims = read_claims(token, key, LINK)
     try:
-        payload_part, signature_part = token.split(".")
-        payload = _unb64(payload_part)
-        signature = _unb64(signature_part)
-    except (ValueError, TypeError):
-        raise InvalidTokenError("the unsubscribe link is malformed") from None
-    expected = hmac.new(key, payload, hashlib.sha256).digest()
-    if not hmac.compare_digest(expected, signature):
-        raise InvalidTokenError("the unsubscribe link's signature does not match")
-    try:
-        claims = json.loads(payload)
         issued = int(claims["t"])
         recipient = (
             Recipient(address=str(claims["a"]))

@@ -2,7 +2,7 @@
 
 The no-Docker stand-in for `sam local start-api`: each HTTP request becomes an API Gateway
 REST proxy event, the API key is enforced as a usage plan would (403 ``Forbidden`` without
-it; the unsubscribe link needs none), and the handler's proxy response becomes the HTTP
+it; the links in an email need none), and the handler's proxy response becomes the HTTP
 response. Served by waitress, a production WSGI server, with a thread pool.
 """
 
@@ -20,6 +20,7 @@ from watchnext.adapters.http.proxy_events import proxy_event
 from watchnext.adapters.http.review_api import ReviewApi
 
 OPEN_PATHS = frozenset({"/unsubscribe", "/resubscribe"})
+OPEN_PREFIXES = ("/r/",)  # a pick's link in an email
 MAX_BODY_BYTES = 1 << 20
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -50,7 +51,7 @@ class LocalGateway:
         }
         if environ.get("CONTENT_TYPE"):
             headers["Content-Type"] = str(environ["CONTENT_TYPE"])
-        if path not in OPEN_PATHS and not _same_key(headers.get("X-Api-Key"), self.api_key):
+        if not _open(path) and not _same_key(headers.get("X-Api-Key"), self.api_key):
             return _reply(start_response, 403, {"message": "Forbidden"})
         length = int(environ.get("CONTENT_LENGTH") or 0)
         if length > MAX_BODY_BYTES:
@@ -97,6 +98,11 @@ def _reply(start_response: StartResponse, status: int, body: dict[str, Any]) -> 
         [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
     )
     return [payload]
+
+
+def _open(path: str) -> bool:
+    """Paths an email's links reach, which carry their own signed token instead of a key."""
+    return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
 
 
 def _same_key(given: str | None, expected: str) -> bool:

@@ -9,6 +9,7 @@ similarity the recency blend uses;
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import tempfile
@@ -87,6 +88,13 @@ def read_meta(folder: Path) -> dict[str, Any]:
     return meta
 
 
+def artifact_id(folder: Path) -> str:
+    """A short, stable id of a trained artifact: its kind and a hash of its meta.json (which
+    holds the data's checksum, the parameters and the library versions)."""
+    meta = (folder / "meta.json").read_bytes()
+    return f"{read_meta(folder)['model']}-{hashlib.sha256(meta).hexdigest()[:12]}"
+
+
 def check_compatible(meta: dict[str, Any], folder: Path, expected_checksum: str | None) -> None:
     """Refuse an artifact this installation or this dataset cannot use, saying why."""
     if meta.get("format") != FORMAT:
@@ -154,7 +162,8 @@ def load(folder: Path, *, expected_checksum: str | None = None) -> LocalRecommen
         recency=Recency(**meta["recency"]),
         times=times,
         similarity=similarity,
+        model_id=artifact_id(folder),
     )
 
 
-__all__ = ["check_compatible", "load", "read_meta", "save"]
+__all__ = ["artifact_id", "check_compatible", "load", "read_meta", "save"]

@@ -12,6 +12,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from watchnext.datasets.engine import dataset_csv
+from watchnext.domain.events import CLICK, DEFAULT_CLICK_WEIGHT, TOP_RATING
 from watchnext.domain.items_file import read_items
 from watchnext.recommender.errors import RecommenderError
 
@@ -97,8 +98,10 @@ def dataset_checksum(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def load_interactions(folder: Path) -> Interactions:
-    """Read ``interactions.csv`` (and titles from ``items.csv``) of a prepared dataset."""
+def load_interactions(folder: Path, click_weight: float = DEFAULT_CLICK_WEIGHT) -> Interactions:
+    """Read ``interactions.csv`` (and titles from ``items.csv``) of a prepared dataset. A
+    CLICK counts as ``click_weight`` of a top rating, and never outweighs a rating of the
+    same title: a viewer who rated a title and then clicked it keeps their rating."""
     path = folder / "interactions.csv"
     if not path.exists():
         raise RecommenderError(
@@ -109,12 +112,14 @@ def load_interactions(folder: Path) -> Interactions:
     con.execute(
         f"""CREATE TEMP TABLE raw AS
             SELECT USER_ID::VARCHAR u, ITEM_ID::VARCHAR i, TIMESTAMP::BIGINT t,
-                   coalesce(TRY_CAST(EVENT_VALUE AS DOUBLE), 1.0) v
+                   CASE WHEN EVENT_TYPE = '{CLICK}' THEN {click_weight * TOP_RATING}
+                        ELSE coalesce(TRY_CAST(EVENT_VALUE AS DOUBLE), 1.0) END v,
+                   EVENT_TYPE IS DISTINCT FROM '{CLICK}' rated
             FROM {dataset_csv(path)}"""
     ).fetchall()
     con.execute(
         """CREATE TEMP TABLE latest AS
-           SELECT u, i, max(t) t, arg_max(v, t) v FROM raw GROUP BY u, i"""
+           SELECT u, i, max(t) t, arg_max(v, (rated::INT, t)) v FROM raw GROUP BY u, i"""
     ).fetchall()
     user_ids = con.execute("SELECT DISTINCT u FROM latest ORDER BY u").fetchnumpy()["u"]
     item_ids = con.execute("SELECT DISTINCT i FROM latest ORDER BY i").fetchnumpy()["i"]

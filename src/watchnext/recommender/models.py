@@ -16,7 +16,7 @@ import numpy as np
 import scipy.linalg
 from scipy.sparse import csr_matrix
 
-from watchnext.domain.events import InteractionEvent
+from watchnext.domain.events import CLICK, DEFAULT_CLICK_WEIGHT, TOP_RATING, InteractionEvent
 from watchnext.domain.recommendation import RecommendationList, ScoredItem
 from watchnext.recommender.data import ConfidenceRule, Interactions
 from watchnext.recommender.errors import RecommenderError
@@ -179,6 +179,10 @@ class LocalRecommender:
     when ``history`` can rebuild them."""
     history: Callable[[str], Iterable[InteractionEvent]] | None = None
     """A user's recorded events, oldest first (the event store): rebuilds an evicted row."""
+    model_id: str | None = None
+    """The artifact's id (`watchnext.recommender.artifact.artifact_id`), on every list."""
+    click_weight: float = DEFAULT_CLICK_WEIGHT
+    """A live CLICK's weight relative to a top rating (training reads it as data does)."""
 
     def __post_init__(self) -> None:
         counts = np.bincount(self.train.indices, minlength=self.train.shape[1])
@@ -253,6 +257,7 @@ class LocalRecommender:
                 for i, s, b in zip(items, scores, because, strict=True)
             ),
             recommendation_id=f"local-{uuid.uuid4()}",
+            model_id=self.model_id,
         )
 
     def contributions(self, user_id: str, item_id: str) -> dict[str, float]:
@@ -322,8 +327,15 @@ class LocalRecommender:
     def _apply(self, row: dict[int, float], event: InteractionEvent) -> None:
         """The event becomes the newest entry of the row (a re-rating moves the title)."""
         item = self._item_index[event.item_id]
-        row.pop(item, None)
-        row[item] = max(self.rule.weight(event.event_value), float(SEEN_BUT_UNLIKED))
+        earlier = row.pop(item, None)
+        if event.event_type != CLICK:
+            row[item] = max(self.rule.weight(event.event_value), float(SEEN_BUT_UNLIKED))
+        elif earlier is not None:
+            row[item] = earlier  # a click never outweighs what the viewer said of the title
+        else:
+            row[item] = max(
+                self.click_weight * self.rule.weight(TOP_RATING), float(SEEN_BUT_UNLIKED)
+            )
 
     def _keep_live(self, user_id: str, row: dict[int, float]) -> None:
         self._live_rows[user_id] = row

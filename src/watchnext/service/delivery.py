@@ -7,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from watchnext.domain.email import EmailJob
+from watchnext.domain.email import EmailJob, EmailLinks
+from watchnext.email.click_links import pick_links
 from watchnext.email.unsubscribe import unsubscribe_url
-from watchnext.service.ports import EmailState, Mailer
+from watchnext.service.ports import EmailState, EngagementLog, Mailer
 
 
 class Outcome(StrEnum):
@@ -51,10 +52,12 @@ class Delivery:
     mailer: Mailer
     state: EmailState
     unsubscribe_base_url: str
+    """The review API's public URL: it serves the unsubscribe and the pick links."""
     signing_key: Callable[[], bytes]
     cooldown_seconds: int = 0
     clock: Callable[[], float] = field(default=time.time)
     claim_lease_seconds: float = SEND_CLAIM_LEASE_SECONDS
+    engagement: EngagementLog | None = None
 
     def deliver(self, job: EmailJob) -> Outcome:
         """Send ``job`` unless the user opted out, it was sent already, or (with a cooldown)
@@ -74,11 +77,19 @@ class Delivery:
             # Being sent, or its sender died holding the claim: once the lease is over,
             # the redelivered job sends. Acknowledging it now would lose the email.
             raise RetryLaterError(int(self.claim_lease_seconds) + 1, "send claimed elsewhere")
-        url = unsubscribe_url(self.unsubscribe_base_url, job.email_address, self.signing_key())
         try:
-            self.mailer.send(job, url)
+            self.mailer.send(job, self.links(job))
         except Exception:
             self.state.release(job.job_id)
             raise
         self.state.mark_sent(job.job_id)
+        if self.engagement is not None:
+            self.engagement.sent(job, self.clock())
         return Outcome.SENT
+
+    def links(self, job: EmailJob) -> EmailLinks:
+        key, base = self.signing_key(), self.unsubscribe_base_url
+        return EmailLinks(
+            unsubscribe=unsubscribe_url(base, job.email_address, key),
+            picks=pick_links(base, job, key, now=self.clock()),
+        )

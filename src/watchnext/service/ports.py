@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Protocol
 
-from watchnext.domain.email import EmailJob, Recipient
+from watchnext.domain.email import EmailJob, EmailLinks, Recipient
 from watchnext.domain.events import InteractionEvent
 from watchnext.domain.recommendation import CatalogItem, RecommendationList
 
@@ -65,8 +65,27 @@ class EmailState(OptOutStore, Protocol):
 
 
 class Mailer(Protocol):
-    def send(self, job: EmailJob, unsubscribe_url: str) -> None:
+    def send(self, job: EmailJob, links: EmailLinks) -> None:
         """Deliver one recommendations email, or raise."""
+
+
+class ClickLedger(Protocol):
+    """Which pick links were followed, so that each records one click in its lifetime."""
+
+    def first_use(self, click_id: str, expires_at: float) -> bool:
+        """True the first time ``click_id`` is seen before ``expires_at`` (epoch seconds)."""
+
+    def forget_use(self, click_id: str) -> None:
+        """Undo `first_use` when the click could not be recorded, so the viewer can retry."""
+
+
+class EngagementLog(Protocol):
+    """Sent emails and followed links, for the engagement report (the local stack keeps one;
+    on AWS, Personalize's metric attribution counts them)."""
+
+    def sent(self, job: EmailJob, at: float) -> None: ...
+
+    def clicked(self, job_id: str, position: int, item_id: str, at: float) -> None: ...
 
 
 class MetricsSink(Protocol):

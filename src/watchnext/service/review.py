@@ -62,6 +62,7 @@ class ReviewService:
                     recommendations=recommendations,
                     recommendation_id=ranked.recommendation_id,
                     reviewed_at=review.timestamp,
+                    model_id=ranked.model_id,
                 )
             )
             self.metrics.count("EmailsQueued")

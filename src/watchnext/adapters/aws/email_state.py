@@ -1,7 +1,8 @@
 """Mailer state in one DynamoDB table keyed by ``pk``: ``optout-address#<address>`` (and
 ``optout#<user>`` from links sent before opt-outs were kept by address), ``sent#<job>``
-(``sending`` with a lease, then ``sent``), ``latest#<user>``; conditional writes make each
-decision atomic across concurrent mailers."""
+(``sending`` with a lease, then ``sent``), ``latest#<user>``, ``click#<click id>`` (a followed
+pick link, until it expires); conditional writes make each decision atomic across concurrent
+mailers and clicks."""
 
 from __future__ import annotations
 
@@ -114,6 +115,28 @@ class DynamoDbEmailState:
 
     def release(self, job_id: str) -> None:
         self._client.delete_item(TableName=self._table, Key={"pk": {"S": f"sent#{job_id}"}})
+
+    def first_use(self, click_id: str, expires_at: float) -> bool:
+        """A ``click#`` item per followed link; TTL removes it once the link has expired
+        (TTL deletes late, so an expired item counts as absent)."""
+        item = {"pk": {"S": f"click#{click_id}"}, "expires_at": {"N": str(int(expires_at))}}
+        with aws_errors_as_unavailable("email state table", retry_after_seconds=RETRY_SECONDS):
+            try:
+                self._client.put_item(
+                    TableName=self._table,
+                    Item=item,
+                    ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
+                    ExpressionAttributeValues={":now": {"N": str(int(time.time()))}},
+                )
+            except ClientError as error:
+                if _conditional_failed(error):
+                    return False
+                raise
+        return True
+
+    def forget_use(self, click_id: str) -> None:
+        with aws_errors_as_unavailable("email state table", retry_after_seconds=RETRY_SECONDS):
+            self._client.delete_item(TableName=self._table, Key={"pk": {"S": f"click#{click_id}"}})
 
     def note_latest(self, user_id: str, job_id: str, reviewed_at: datetime) -> str:
         at = str(reviewed_at.timestamp())

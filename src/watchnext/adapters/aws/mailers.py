@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from watchnext.domain.email import EmailJob
+from watchnext.domain.email import EmailJob, EmailLinks
 from watchnext.email.templates import pinpoint_attributes, template_data
 
 if TYPE_CHECKING:
@@ -37,15 +37,15 @@ class SesMailer:
         self._template_name = template_name
         self._configuration_set = configuration_set
 
-    def send(self, job: EmailJob, unsubscribe_url: str) -> None:
+    def send(self, job: EmailJob, links: EmailLinks) -> None:
         request: dict[str, Any] = {
             "FromEmailAddress": self._sender,
             "Destination": {"ToAddresses": [str(job.email_address)]},
             "Content": {
                 "Template": {
                     "TemplateName": self._template_name,
-                    "TemplateData": json.dumps(template_data(job, unsubscribe_url)),
-                    "Headers": list_unsubscribe_headers(unsubscribe_url),
+                    "TemplateData": json.dumps(template_data(job, links)),
+                    "Headers": list_unsubscribe_headers(links.unsubscribe),
                 }
             },
             "EmailTags": [{"Name": "kind", "Value": "recommendations"}],
@@ -67,7 +67,7 @@ class PinpointMailer:
         self._sender = sender
         self._template_name = template_name
 
-    def send(self, job: EmailJob, unsubscribe_url: str) -> None:
+    def send(self, job: EmailJob, links: EmailLinks) -> None:
         self._client.update_endpoint(
             ApplicationId=self._application_id,
             EndpointId=job.user_id,
@@ -76,7 +76,7 @@ class PinpointMailer:
                 "Address": str(job.email_address),
                 "User": {
                     "UserId": job.user_id,
-                    "UserAttributes": pinpoint_attributes(job, unsubscribe_url),
+                    "UserAttributes": pinpoint_attributes(job, links),
                 },
             },
         )

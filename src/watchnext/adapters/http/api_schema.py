@@ -134,6 +134,16 @@ SUBSCRIPTION_RESPONSES: dict[int, OpenAPIResponse] = {
     503: UNAVAILABLE,
 }
 
+CLICK_RESPONSES: dict[int, OpenAPIResponse] = {
+    302: _html("The click is recorded: on to the title's page (Location)"),
+    400: _html("The link is malformed or forged; nothing is recorded"),
+    404: _html("Pick links are not configured on this deployment"),
+    409: _html("The link was followed before; nothing is recorded again"),
+    410: _html("The link has expired; nothing is recorded"),
+    422: INVALID,
+    503: UNAVAILABLE,
+}
+
 
 def without_unused_schemas(document: dict[str, Any]) -> dict[str, Any]:
     """The document less the component schemas nothing refers to: Powertools adds its own

@@ -31,6 +31,7 @@ from pydantic import BaseModel
 
 from watchnext import __version__
 from watchnext.adapters.http.api_schema import (
+    CLICK_RESPONSES,
     NEEDS_API_KEY,
     SUBSCRIPTION_RESPONSES,
     recommendation_responses,
@@ -42,9 +43,10 @@ from watchnext.adapters.http.request_body import BodyRejectedError, check_review
 from watchnext.domain.email import Recipient
 from watchnext.domain.responses import ReviewAccepted, UserRecommendations
 from watchnext.domain.review import Review
-from watchnext.email.unsubscribe import InvalidTokenError
+from watchnext.email.signed import ExpiredTokenError, InvalidTokenError
 from watchnext.errors import ServiceUnavailableError
 from watchnext.observability import logger
+from watchnext.service.clicks import Clicks, ReplayedClickError
 from watchnext.service.ports import MetricsSink, NullMetrics
 from watchnext.service.review import ReviewService
 from watchnext.service.subscriptions import Subscriptions
@@ -122,9 +124,11 @@ class ReviewApi:
         metrics_sink: MetricsSink | None = None,
         cors_allowed_origins: tuple[str, ...] = (),
         subscriptions: Subscriptions | None = None,
+        clicks: Clicks | None = None,
         retry_after_seconds: int = 30,
     ) -> None:
         self.service = service
+        self._clicks = clicks
         self.service_retry_after_seconds = retry_after_seconds
         self._subscriptions = subscriptions
         self._subscription_steps: dict[SubscriptionStep, Callable[[str], Recipient]] = (
@@ -253,6 +257,19 @@ class ReviewApi:
         def resubscribe(token: Annotated[str, TOKEN]) -> Response[str]:
             return self._subscription_page(token, "resubscribe")
 
+        @app.get(
+            "/r/<token>",
+            summary="Follow a pick's link from an email: record the click, go to the title",
+            description="Each link records one CLICK, with the email's recommendationId and "
+            "what it showed, then redirects (302) to the title's page. A forged (400), expired "
+            "(410) or already followed (409) link records nothing.",
+            responses=CLICK_RESPONSES,
+        )
+        def follow_pick(
+            token: Annotated[str, Path(min_length=1, max_length=4096)],
+        ) -> Response[str]:
+            return self._follow(token)
+
         @app.get("/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
         def openapi() -> Response[str]:
             return Response(HTTPStatus.OK, "application/json", self.openapi_json())
@@ -269,6 +286,30 @@ class ReviewApi:
         message, button, action = SUBSCRIPTION_PAGES[step]
         form = _button_form(f"{action}?{urlencode({'token': token})}", button)
         return _page(HTTPStatus.OK, message.format(recipient=recipient.label), form)
+
+    def _follow(self, token: str) -> Response[str]:
+        if self._clicks is None:
+            return _page(HTTPStatus.NOT_FOUND, "Pick links are not configured here.")
+        try:
+            destination = self._clicks.follow(token)
+        except ExpiredTokenError:
+            return _page(HTTPStatus.GONE, "This link has expired, so WatchNext counted nothing.")
+        except InvalidTokenError as error:
+            return _page(HTTPStatus.BAD_REQUEST, f"This link does not work: {error}.")
+        except ReplayedClickError as replay:
+            self._metrics.count("ClicksRepeated")
+            return _page(
+                HTTPStatus.CONFLICT,
+                "You followed this link before; WatchNext counts each link once.",
+                _link(replay.title_url, "Go to the title"),
+            )
+        self._metrics.count("ClicksRecorded")
+        return Response(
+            status_code=HTTPStatus.FOUND,
+            content_type="text/html; charset=utf-8",
+            body=_link(destination, "Go to the title"),
+            headers={**PAGE_HEADERS, "Location": destination},
+        )
 
     def _register_error_handlers(self) -> None:
         app = self.resolver
@@ -397,6 +438,10 @@ def _page(status: int, message: str, form: str = "") -> Response[str]:
         body=body,
         headers=PAGE_HEADERS,
     )
+
+
+def _link(url: str, label: str) -> str:
+    return f"<p><a href='{html.escape(url, quote=True)}'>{html.escape(label)}</a></p>"
 
 
 def _button_form(action: str, label: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 from watchnext.adapters.local.listeners import bound_port
 from watchnext.adapters.local.outbox import Outbox
-from watchnext.domain.email import EmailJob
+from watchnext.domain.email import EmailJob, EmailLinks
 from watchnext.email.render import HandlebarsRenderer
 from watchnext.email.templates import template_data
 
@@ -39,14 +39,14 @@ class SmtpMailer:
     def sender_domain(self) -> str:
         return parseaddr(self.sender)[1].rpartition("@")[2] or "watchnext.local"
 
-    def message(self, job: EmailJob, unsubscribe_url: str) -> EmailMessage:
-        rendered = self.renderer.render(template_data(job, unsubscribe_url))
+    def message(self, job: EmailJob, links: EmailLinks) -> EmailMessage:
+        rendered = self.renderer.render(template_data(job, links))
         # Long lines rather than folding: List-Unsubscribe must stay a plain <URL>.
         message = EmailMessage(policy=email.policy.default.clone(max_line_length=998))
         message["From"] = self.sender
         message["To"] = str(job.email_address)
         message["Subject"] = rendered.subject
-        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe"] = f"<{links.unsubscribe}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message["X-WatchNext-Job"] = job.job_id
         # One Message-ID per job: a resend after a crash is the same message to the mailbox.
@@ -55,13 +55,13 @@ class SmtpMailer:
         message.add_alternative(rendered.html, subtype="html")
         return message
 
-    def send(self, job: EmailJob, unsubscribe_url: str) -> None:
+    def send(self, job: EmailJob, links: EmailLinks) -> None:
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as server:
             if self.starttls:
                 server.starttls()
             if self.username:
                 server.login(self.username, self.password or "")
-            server.send_message(self.message(job, unsubscribe_url))
+            server.send_message(self.message(job, links))
 
 
 class _StoreHandler:

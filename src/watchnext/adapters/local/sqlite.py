@@ -23,10 +23,21 @@ CREATE TABLE IF NOT EXISTS email_state (key TEXT PRIMARY KEY, value TEXT, at REA
 CREATE TABLE IF NOT EXISTS compactions (
     seq INTEGER PRIMARY KEY, checksum TEXT NOT NULL, at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS sent_emails (
+    job_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, model_id TEXT,
+    picks INTEGER NOT NULL, sent_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS clicks (
+    job_id TEXT NOT NULL, position INTEGER NOT NULL, item_id TEXT NOT NULL,
+    clicked_at REAL NOT NULL, PRIMARY KEY (job_id, position)
+);
 """
 MIGRATIONS = (
     # (the column it adds, the statements that add it) for databases made before it
     ("events.compaction", "ALTER TABLE events ADD COLUMN compaction INTEGER"),
+    ("events.recommendation_id", "ALTER TABLE events ADD COLUMN recommendation_id TEXT"),
+    ("events.impression", "ALTER TABLE events ADD COLUMN impression TEXT"),
+    ("events.source", "ALTER TABLE events ADD COLUMN source TEXT"),
 )
 INDEXES = "CREATE INDEX IF NOT EXISTS events_by_user ON events (user_id);"
 

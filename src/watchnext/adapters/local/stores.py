@@ -11,12 +11,15 @@ from pathlib import Path
 
 from watchnext.adapters.local.sqlite import Database
 from watchnext.domain.email import EmailJob, Recipient
+from watchnext.domain.engagement import Click, EngagementReport, SentEmail, engagement_report
 from watchnext.domain.events import InteractionEvent
+from watchnext.domain.review import EventSource
 from watchnext.recommender.retention import Compaction, append_interactions
 from watchnext.service.ports import EventRecorder
 
 SELECT_EVENTS = (
-    "SELECT event_id, user_id, item_id, event_type, event_value, timestamp, properties FROM events "
+    "SELECT event_id, user_id, item_id, event_type, event_value, timestamp, properties, "
+    "recommendation_id, impression, source FROM events "
 )
 IN_ORDER = " ORDER BY recorded_at, event_id"
 
@@ -36,11 +39,13 @@ class SqliteEventStore:
         with self._db.transaction() as tx:
             tx.execute(
                 "INSERT OR IGNORE INTO events (event_id, user_id, item_id, event_type, "
-                "event_value, timestamp, properties, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "event_value, timestamp, properties, recorded_at, recommendation_id, impression, "
+                "source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     event.event_id, event.user_id, event.item_id, event.event_type,
                     event.event_value, event.timestamp.isoformat(),
-                    json.dumps(dict(event.properties)), time.time(),
+                    json.dumps(dict(event.properties)), time.time(), event.recommendation_id,
+                    json.dumps(list(event.impression)), event.source,
                 ),
             )  # fmt: skip
         if self._forward_to is not None:
@@ -63,8 +68,13 @@ class SqliteEventStore:
                 event_value=float(str(value)),
                 timestamp=datetime.fromisoformat(str(at)),
                 properties=json.loads(str(props)),
+                recommendation_id=None if rec is None else str(rec),
+                impression=tuple(json.loads(str(shown or "[]"))),
+                source=None if source is None else EventSource(str(source)),
             )
-            for event_id, user, item, kind, value, at, props in self._db.query(sql, parameters)
+            for event_id, user, item, kind, value, at, props, rec, shown, source in self._db.query(
+                sql, parameters
+            )
         ]
 
     def count(self) -> int:
@@ -211,6 +221,20 @@ class SqliteEmailState:
         with self._db.transaction() as tx:
             tx.execute("DELETE FROM email_state WHERE key = ?", (f"sent#{job_id}",))
 
+    def first_use(self, click_id: str, expires_at: float) -> bool:
+        """A ``click#`` row per followed link, kept until the link expires."""
+        key, now = f"click#{click_id}", time.time()
+        with self._db.transaction() as tx:
+            tx.execute("DELETE FROM email_state WHERE key = ? AND at < ?", (key, now))
+            inserted = tx.execute(
+                "INSERT OR IGNORE INTO email_state VALUES (?, 'clicked', ?)", (key, expires_at)
+            ).rowcount
+        return inserted == 1
+
+    def forget_use(self, click_id: str) -> None:
+        with self._db.transaction() as tx:
+            tx.execute("DELETE FROM email_state WHERE key = ?", (f"click#{click_id}",))
+
     def note_latest(self, user_id: str, job_id: str, reviewed_at: datetime) -> str:
         key, at = f"latest#{user_id}", reviewed_at.timestamp()
         with self._db.transaction() as tx:
@@ -219,3 +243,41 @@ class SqliteEmailState:
                 tx.execute("INSERT OR REPLACE INTO email_state VALUES (?, ?, ?)", (key, job_id, at))
                 return job_id
             return str(row[0])
+
+
+class SqliteEngagementLog:
+    """`watchnext.service.ports.EngagementLog`: sent emails and followed links, for
+    `watchnext report engagement` and the web app's Engagement tab."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def sent(self, job: EmailJob, at: float) -> None:
+        with self._db.transaction() as tx:
+            tx.execute(
+                "INSERT OR IGNORE INTO sent_emails VALUES (?, ?, ?, ?, ?)",
+                (job.job_id, job.user_id, job.model_id, len(job.recommendations), at),
+            )
+
+    def clicked(self, job_id: str, position: int, item_id: str, at: float) -> None:
+        with self._db.transaction() as tx:
+            tx.execute(
+                "INSERT OR IGNORE INTO clicks VALUES (?, ?, ?, ?)", (job_id, position, item_id, at)
+            )
+
+    def report(self, confidence: float) -> EngagementReport:
+        sent = [
+            SentEmail(
+                str(job), None if model is None else str(model), int(str(picks)), float(str(at))
+            )
+            for job, model, picks, at in self._db.query(
+                "SELECT job_id, model_id, picks, sent_at FROM sent_emails"
+            )
+        ]
+        clicks = [
+            Click(str(job), int(str(position)), float(str(at)))
+            for job, position, at in self._db.query(
+                "SELECT job_id, position, clicked_at FROM clicks"
+            )
+        ]
+        return engagement_report(sent, clicks, confidence)
