@@ -44,6 +44,7 @@ class LocalStack(LocalComponents):
                 self.config.outbox_dir,
                 allowed_hosts=LOCAL_HOSTS | {self.config.host, *self.config.web_hosts},
                 past_ratings=load_past_ratings(self.config.dataset),
+                engagement=self.engagement.report,
             )
             self._serve("web", web.server)
 

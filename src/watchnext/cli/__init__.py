@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from watchnext import __version__
-from watchnext.cli import data, demo, emails, events, invoke, models, pipeline
+from watchnext.cli import data, demo, emails, engagement, events, invoke, models, pipeline
 from watchnext.cli.errors import Command
 
 app = typer.Typer(
@@ -45,6 +45,8 @@ app.add_typer(events.app, name="events")
 app.add_typer(emails.app, name="email")
 app.command(cls=Command)(demo.demo)
 app.add_typer(pipeline.app, name="pipeline")
+app.add_typer(engagement.report_app, name="report")
+app.command(cls=Command)(engagement.simulate)
 
 
 def main() -> None:

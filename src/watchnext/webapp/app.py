@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from watchnext.adapters.local.outbox import Outbox
 from watchnext.domain.items_file import read_items
 from watchnext.webapp.client import ReviewApiClient
+from watchnext.webapp.engagement import ReportSource, engagement_tab, register_engagement
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,18 @@ def _recommendation_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
             "title": r["title"],
             "why": _why(r),
             "score": round(r["score"], 4) if r.get("score") is not None else "",
+            "recommendation_id": body.get("recommendation_id"),
         }
         for rank, r in enumerate(body.get("recommendations", []), start=1)
     ]
+
+
+def _from_picks(item_id: str, shown: list[dict[str, Any]]) -> dict[str, str]:
+    """The list's ``recommendation_id`` when the rated title is one of the picks shown."""
+    for row in shown:
+        if row.get("item_id") == item_id and row.get("recommendation_id"):
+            return {"recommendation_id": str(row["recommendation_id"])}
+    return {}
 
 
 def _why(pick: dict[str, Any]) -> str:
@@ -131,6 +141,28 @@ def email_html(outbox: Outbox, email_id: str) -> str | None:
     if path.is_symlink() or not path.is_file() or path.resolve().parent != outbox.folder.resolve():
         return None
     return stored.parts()[1]
+
+
+def _title_pages(server: Any, catalog: list[Title]) -> None:
+    """``/titles/<item_id>``: where a followed pick link from an email leads."""
+    import html
+
+    by_id = {title.item_id: title for title in catalog}
+
+    @server.route("/titles/<path:item_id>")  # type: ignore[untyped-decorator]
+    def title_page(item_id: str) -> tuple[str, int, dict[str, str]]:
+        found = by_id.get(item_id)
+        if found is None:
+            body, status = f"<p>{html.escape(item_id)} is not in the catalog.</p>", 404
+        else:
+            details = " · ".join(part for part in (found.year, found.genres) if part)
+            body, status = f"<h1>{html.escape(found.title)}</h1><p>{html.escape(details)}</p>", 200
+        page = (
+            "<!DOCTYPE html><html lang=en><meta charset=utf-8><title>WatchNext</title>"
+            f"<body style='font-family:sans-serif;margin:3em'>{body}"
+            "<p><a href='/'>Rate it in WatchNext</a></p></body></html>"
+        )
+        return page, status, {"Content-Type": "text/html; charset=utf-8"}
 
 
 def _guard(server: Any, allowed_hosts: frozenset[str], policy: str) -> None:
@@ -307,6 +339,7 @@ def create_app(
     *,
     allowed_hosts: frozenset[str] = LOCAL_HOSTS,
     past_ratings: dict[str, list[dict[str, Any]]] | None = None,
+    engagement: ReportSource | None = None,
 ) -> Any:
     from dash import Dash, Input, Output, State, dcc, html, no_update
 
@@ -337,6 +370,7 @@ def create_app(
                         ],
                     ),
                     _outbox_tab(),
+                    *([engagement_tab()] if engagement else []),
                 ],
             ),
         ],
@@ -429,6 +463,8 @@ def create_app(
             message = html.Span("Select a title to rate first.", style={"color": "#b91c1c"})
             return no_update, no_update, message, no_update, no_update
         item_id = str(shown[selected[0]]["id"])  # positions in `data`, kept by filter_catalog
+        # The previous "after" is what the viewer saw just before this rating.
+        shown_before = previous_after or before or []
         result = client.review(
             {
                 "user_id": user_id or "",
@@ -438,13 +474,13 @@ def create_app(
                 "event_type": "RATING",
                 "email_address": email or "",
                 "timestamp": datetime.now(UTC).isoformat(),
+                "event_source": "webapp",
+                **_from_picks(item_id, shown_before),
             }
         )
         if not result.ok:
             error = html.Span(result.message, className="error", style={"color": "#b91c1c"})
             return no_update, no_update, error, no_update, no_update
-        # The previous "after" is what the viewer saw just before this rating.
-        shown_before = previous_after or before or []
         after = _recommendation_rows(result.body)
         message = html.Span(
             f"Rated {titles.get(item_id, item_id)} {rating}/5.{_email_note(result.body)}",
@@ -493,6 +529,9 @@ def create_app(
             return "<p style='font-family:sans-serif;color:#666'>That email is not here.</p>"
         return found
 
+    if engagement is not None:
+        register_engagement(app, engagement)
+    _title_pages(app.server, catalog)
     policy = CONTENT_SECURITY_POLICY.format(hashes=" ".join(app.csp_hashes()))
     _guard(app.server, allowed_hosts, policy)
     return app

@@ -265,13 +265,15 @@ class SqliteEngagementLog:
                 "INSERT OR IGNORE INTO clicks VALUES (?, ?, ?, ?)", (job_id, position, item_id, at)
             )
 
-    def report(self, confidence: float) -> EngagementReport:
+    def report(self, confidence: float, since: float = 0.0) -> EngagementReport:
+        """The report over the emails sent at or after ``since`` (epoch seconds)."""
         sent = [
             SentEmail(
                 str(job), None if model is None else str(model), int(str(picks)), float(str(at))
             )
             for job, model, picks, at in self._db.query(
-                "SELECT job_id, model_id, picks, sent_at FROM sent_emails"
+                "SELECT job_id, model_id, picks, sent_at FROM sent_emails WHERE sent_at >= ?",
+                (since,),
             )
         ]
         clicks = [
