@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     session_window_seconds: int = Field(1800, ge=1)
     retry_after_seconds: int = Field(30, ge=0)
     cors_allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    title_url_template: str | None = Field(
+        None, description="Where a followed pick link leads, with {item_id}; none: a page"
+    )
     # The mailer
     email_channel: Literal["ses", "pinpoint"] = "ses"
     email_sender: str | None = None

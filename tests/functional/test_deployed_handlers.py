@@ -10,6 +10,7 @@ test_email_template_resource.py."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,6 +27,7 @@ from tests.support.stack import ACCOUNT, REGION, SENDER, STAGE
 from watchnext.adapters.aws.clients import ATTEMPT_SECONDS, DEADLINE_RESERVE_SECONDS
 from watchnext.adapters.http.proxy_events import proxy_event
 from watchnext.datasets.schemas import interactions_schema
+from watchnext.email.click_links import ClickClaims, sign_click
 from watchnext.email.unsubscribe import unsubscribe_url
 
 PERSONALIZE = f"arn:aws:personalize:{REGION}:{ACCOUNT}"
@@ -188,3 +190,78 @@ def test_a_review_with_too_little_time_left_answers_503_before_lambda_would_time
         assert response["statusCode"] == 503, response["body"]
         assert header(response, "Retry-After") == "30"
         assert received(account, "EmailJobQueue") == []
+
+
+METRIC_ATTRIBUTION = f"{PERSONALIZE}:metric-attribution/watchnext-{STAGE}-engagement"
+
+
+def test_a_followed_pick_link_reaches_personalize_as_one_click_with_what_was_shown() -> None:
+    """The email's list and impression, and its source for the metric attribution; a second
+    use of the link records nothing (an unexpected PutEvents would fail the test)."""
+    claims = ClickClaims(
+        user_id="37197598", job_id="job-1", item_id="51", position=2,
+        expires_at=int(time.time()) + 600, recommendation_id="RID-1", impression=("50", "51"),
+    )  # fmt: skip
+    link = proxy_event("GET", f"/r/{sign_click(claims, SECRET_VALUE.encode())}")
+    with deployed({"TitleUrlTemplate": "https://watch.example.com/t/{item_id}"}) as account:
+        publish(
+            account, campaign_arn=CAMPAIGN_ARN, tracking_id="tracking-1",
+            metric_attribution_arn=METRIC_ATTRIBUTION,
+        )  # fmt: skip
+        account.expect(
+            "personalize-events",
+            "put_events",
+            {},
+            {
+                "trackingId": "tracking-1", "userId": "37197598", "sessionId": ANY,
+                "eventList": [{
+                    "eventId": claims.click_id, "eventType": "CLICK", "eventValue": 1.0,
+                    "itemId": "51", "sentAt": ANY, "recommendationId": "RID-1",
+                    "impression": ["50", "51"],
+                    "metricAttribution": {"eventAttributionSource": "email"},
+                }],
+            },
+        )  # fmt: skip
+
+        first = invoke(account, "ReviewFunction", link)
+        again = invoke(account, "ReviewFunction", link)
+
+        assert first["statusCode"] == 302, first["body"]
+        assert header(first, "Location") == "https://watch.example.com/t/51"
+        assert again["statusCode"] == 409, again["body"]
+        account.assert_no_pending_responses()
+
+
+def test_a_review_from_the_picks_carries_their_recommendation_id_and_its_source() -> None:
+    review = json.loads(sample_event("review.json")["body"])
+    event = proxy_event(
+        "POST", "/reviews",
+        body=json.dumps({**review, "recommendation_id": "RID-0", "event_source": "webapp"}),
+        headers={"x-api-key": "k"},
+    )  # fmt: skip
+    with deployed() as account:
+        account.personalize.interaction_columns = columns_of(interactions_schema(False))
+        publish(
+            account, campaign_arn=CAMPAIGN_ARN, tracking_id="tracking-1", filter_arn=FILTER_ARN,
+            event_properties="[]", metric_attribution_arn=METRIC_ATTRIBUTION,
+        )  # fmt: skip
+        account.expect(
+            "personalize-events",
+            "put_events",
+            {},
+            {
+                "trackingId": "tracking-1", "userId": review["user_id"], "sessionId": ANY,
+                "eventList": [{
+                    "eventId": ANY, "eventType": "RATING", "eventValue": 5.0,
+                    "itemId": review["item_id"], "sentAt": ANY, "recommendationId": "RID-0",
+                    "metricAttribution": {"eventAttributionSource": "webapp"},
+                }],
+            },
+        )  # fmt: skip
+
+        account.expect("personalize-runtime", "get_recommendations", ANSWER)
+
+        response = invoke(account, "ReviewFunction", event)
+
+        assert response["statusCode"] == 200, response["body"]
+        account.assert_no_pending_responses()

@@ -13,6 +13,7 @@ from watchnext.adapters.aws.email_state import DynamoDbEmailState
 from watchnext.adapters.aws.parameters import SsmParameters
 from watchnext.adapters.aws.personalize import PersonalizeEventRecorder, PersonalizeRecommender
 from watchnext.adapters.http.review_api import Idempotency, ReviewApi
+from watchnext.service.clicks import Clicks
 from watchnext.service.ports import MetricsSink, NullMetrics
 from watchnext.service.review import ReviewService
 from watchnext.service.subscriptions import Subscriptions
@@ -63,11 +64,18 @@ def aws_review_api(
             ),
             expiry_seconds=settings.idempotency_expiry_seconds,
         )
-    subscriptions = None
+    subscriptions = clicks = None
     if settings.unsubscribe_secret and settings.email_state_table:
         state = aws_email_state(settings, clients)
         service.opt_outs = state
-        subscriptions = Subscriptions(state, unsubscribe_key(settings, clients))
+        signing_key = unsubscribe_key(settings, clients)
+        subscriptions = Subscriptions(state, signing_key)
+        clicks = Clicks(
+            recorder=service.recorder,
+            ledger=state,
+            signing_key=signing_key,
+            title_url_template=settings.title_url_template,
+        )
 
     return ReviewApi(
         service,
@@ -75,6 +83,7 @@ def aws_review_api(
         metrics_sink=metrics_sink,
         cors_allowed_origins=settings.cors_allowed_origins,
         subscriptions=subscriptions,
+        clicks=clicks,
         retry_after_seconds=settings.retry_after_seconds,
     )
 

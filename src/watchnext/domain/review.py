@@ -64,6 +64,13 @@ UserId = Annotated[
     AfterValidator(_addressable),
     _documented_as(rf"^[^/{_REFUSED}]*[^/\s{_REFUSED}][^/{_REFUSED}]*$"),
 ]
+RecommendationId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=40),
+    AfterValidator(_printable_identifier),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 40}),
+]
+"""Personalize's recommendationId: at most 40 characters (PutEvents' Event)."""
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 EPOCH_TEXT = re.compile(r"[0-9]{1,20}(\.[0-9]{1,9})?")
@@ -99,7 +106,7 @@ class Review(BaseModel):
     event_verified_purchase: Literal["Y", "N"]
     event_type: EventType = EventType.RATING
     email_address: EmailStr
-    recommendation_id: Identifier | None = Field(
+    recommendation_id: RecommendationId | None = Field(
         default=None,
         description="The recommendationId of the list the viewer rated this title from, when "
         "it was one of their picks: Personalize learns from what was shown and chosen.",

@@ -256,7 +256,7 @@ class LocalRecommender:
                 )
                 for i, s, b in zip(items, scores, because, strict=True)
             ),
-            recommendation_id=f"local-{uuid.uuid4()}",
+            recommendation_id=f"local-{uuid.uuid4().hex}",  # 38 characters: Personalize takes 40
             model_id=self.model_id,
         )
 

@@ -17,7 +17,7 @@ from watchnext.service.ports import ClickLedger, EngagementLog, EventRecorder
 class ReplayedClickError(Exception):
     """The link was followed before: nothing is recorded again."""
 
-    def __init__(self, title_url: str) -> None:
+    def __init__(self, title_url: str | None) -> None:
         super().__init__("this link was followed before")
         self.title_url = title_url
 
@@ -42,17 +42,20 @@ class Clicks:
     recorder: EventRecorder
     ledger: ClickLedger
     signing_key: Callable[[], bytes]
-    title_url_template: str
-    """Where a followed link leads, with ``{item_id}``: the title's page."""
+    title_url_template: str | None
+    """Where a followed link leads, with ``{item_id}``: the title's page (None: nowhere)."""
     engagement: EngagementLog | None = None
     clock: Callable[[], float] = field(default=time.time)
 
-    def follow(self, token: str) -> str:
-        """Record the link's click once and return the title's page. `InvalidTokenError`
-        (`ExpiredTokenError`) for a forged or old link, `ReplayedClickError` for a used one."""
+    def follow(self, token: str) -> str | None:
+        """Record the link's click once and return the title's page, if there is one.
+        `InvalidTokenError` (`ExpiredTokenError`) for a forged or old link,
+        `ReplayedClickError` for a used one."""
         now = self.clock()
         claims = verify_click(token, self.signing_key(), now=now)
-        destination = title_url(self.title_url_template, claims.item_id)
+        destination = (
+            title_url(self.title_url_template, claims.item_id) if self.title_url_template else None
+        )
         if not self.ledger.first_use(claims.click_id, claims.expires_at):
             raise ReplayedClickError(destination)
         try:

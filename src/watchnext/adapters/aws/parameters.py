@@ -24,6 +24,7 @@ TRACKING_ID = "tracking-id"
 FILTER_ARN = "filter-arn"
 CATALOG_TABLE_PARAMETER = "catalog-table"
 EVENT_PROPERTIES = "event-properties"
+METRIC_ATTRIBUTION_ARN = "metric-attribution-arn"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,8 @@ class PersonalizeParameters:
     catalog_table: str | None
     event_properties: frozenset[str] = frozenset()
     """PutEvents property keys the interactions schema has; none until published."""
+    metric_attribution_arn: str | None = None
+    """Set when the pipeline created a metric attribution: events then carry their source."""
 
 
 class SsmParameters:
@@ -63,6 +66,7 @@ class SsmParameters:
             filter_arn=_configured(values.get(FILTER_ARN)),
             catalog_table=_configured(values.get(CATALOG_TABLE_PARAMETER)),
             event_properties=_names(_configured(values.get(EVENT_PROPERTIES))),
+            metric_attribution_arn=_configured(values.get(METRIC_ATTRIBUTION_ARN)),
         )
 
     def require(self, name: str, value: str | None) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from watchnext.adapters.aws.errors import aws_errors_as_unavailable
 from watchnext.adapters.aws.parameters import CAMPAIGN_ARN, TRACKING_ID, SsmParameters
-from watchnext.domain.events import InteractionEvent
+from watchnext.domain.events import MAX_IMPRESSION, InteractionEvent
 from watchnext.domain.recommendation import RecommendationList, ScoredItem
 
 if TYPE_CHECKING:
@@ -60,6 +60,13 @@ class PersonalizeEventRecorder:
         properties = {k: v for k, v in event.properties.items() if k in current.event_properties}
         if properties:
             personalize_event["properties"] = json.dumps(properties)
+        if event.recommendation_id:
+            personalize_event["recommendationId"] = event.recommendation_id
+        if event.impression:
+            personalize_event["impression"] = list(event.impression[:MAX_IMPRESSION])
+        if event.source and current.metric_attribution_arn:
+            # Only a metric attribution reads the source; without one, nothing is sent.
+            personalize_event["metricAttribution"] = {"eventAttributionSource": event.source}
         with aws_errors_as_unavailable(
             "Personalize event tracker", retry_after_seconds=self._retry_after_seconds
         ):

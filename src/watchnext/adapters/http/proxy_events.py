@@ -27,6 +27,8 @@ def resource_for(method: str, path: str) -> tuple[str, dict[str, str] | None]:
         and parts[2] == "recommendations"
     ):
         return "/users/{user_id}/recommendations", {"user_id": parts[1]}
+    if method == "GET" and len(parts) == 2 and parts[0] == "r":
+        return "/r/{token}", {"token": parts[1]}
     return RESOURCES.get((method, path), path), None
 
 

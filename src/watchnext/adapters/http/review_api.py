@@ -298,12 +298,15 @@ class ReviewApi:
             return _page(HTTPStatus.BAD_REQUEST, f"This link does not work: {error}.")
         except ReplayedClickError as replay:
             self._metrics.count("ClicksRepeated")
+            onward = _link(replay.title_url, "Go to the title") if replay.title_url else ""
             return _page(
                 HTTPStatus.CONFLICT,
                 "You followed this link before; WatchNext counts each link once.",
-                _link(replay.title_url, "Go to the title"),
+                onward,
             )
         self._metrics.count("ClicksRecorded")
+        if destination is None:
+            return _page(HTTPStatus.OK, "Thanks: WatchNext noted your interest in this title.")
         return Response(
             status_code=HTTPStatus.FOUND,
             content_type="text/html; charset=utf-8",
