@@ -16,7 +16,7 @@ from tests.support.fakes import InMemoryEmailState
 from watchnext.adapters.aws.email_state import DynamoDbEmailState
 from watchnext.adapters.local.sqlite import Database
 from watchnext.adapters.local.stores import SqliteEmailState
-from watchnext.service.ports import EmailState
+from watchnext.service.ports import ClickLedger, EmailState
 
 EXPIRED = -1.0  # a lease that ran out before it was taken: the sender died
 
@@ -70,3 +70,40 @@ def test_only_a_job_marked_sent_counts_as_sent(state: EmailState) -> None:
     assert state.was_sent("job-1") is False  # being sent: not done
     state.mark_sent("job-1")
     assert state.was_sent("job-1") is True
+
+
+@pytest.fixture(params=["in-memory", "sqlite", "dynamodb"])
+def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ClickLedger]:
+    """Every `ClickLedger`; on DynamoDB as the review function's role, which follows links."""
+    if request.param == "in-memory":
+        yield InMemoryEmailState()
+    elif request.param == "sqlite":
+        db = Database(tmp_path / "state.db")
+        yield SqliteEmailState(db)
+        db.close()
+    else:
+        with deployed() as account:
+            yield DynamoDbEmailState(
+                account.client("dynamodb", "ReviewFunction"), "EmailStateTable"
+            )
+
+
+def test_a_link_counts_once_while_it_lasts(ledger: ClickLedger) -> None:
+    until = time.time() + 600
+    assert ledger.first_use("click-1", until) is True
+    assert ledger.first_use("click-1", until) is False
+    assert ledger.first_use("click-2", until) is True
+
+
+def test_a_click_that_could_not_be_recorded_can_be_tried_again(ledger: ClickLedger) -> None:
+    until = time.time() + 600
+    assert ledger.first_use("click-1", until) is True
+    ledger.forget_use("click-1")
+    assert ledger.first_use("click-1", until) is True
+
+
+def test_a_record_past_its_links_expiry_is_no_longer_held(ledger: ClickLedger) -> None:
+    """Expired links are refused before the ledger is asked; an old record (DynamoDB's TTL
+    deletes late) must not make the ledger grow or refuse forever."""
+    assert ledger.first_use("click-1", time.time() - 1) is True
+    assert ledger.first_use("click-1", time.time() + 600) is True

@@ -25,6 +25,7 @@ from tests.support.step_functions import (
 
 DELETION_ORDER = [
     "deleteCampaign",
+    "deleteMetricAttribution",
     "deleteFilter",
     "deleteEventTracker",
     "deleteSolution",
@@ -38,6 +39,7 @@ DELETION_ORDER = [
 ]
 AWAITED = {
     "deleteCampaign",
+    "deleteMetricAttribution",
     "deleteFilter",
     "deleteEventTracker",
     "deleteSolution",

@@ -285,3 +285,59 @@ def test_a_config_with_a_bad_field_fails_naming_the_field(pipeline: PipelineWorl
     assert run.cause is not None
     assert "selectionMetric: Input should be" in run.cause
     assert run.calls("personalize") == []
+
+
+METRIC_ATTRIBUTION = f"{PERSONALIZE_ARN}:metric-attribution/{PREFIX}-engagement"
+
+
+def test_a_metric_attribution_is_created_when_asked_and_published(
+    pipeline: PipelineWorld,
+) -> None:
+    off = pipeline.run("TrainingPipeline", "HappyPath", FAST)
+    assert personalize_calls(off, "createMetricAttribution") == []
+
+    run = pipeline.run(
+        "TrainingPipeline", "HappyPathWithMetricAttribution", FAST | {"metricAttribution": True}
+    )
+
+    assert run.status == "SUCCEEDED", run.cause
+    assert unused_responses(pipeline.interpreter.test_case) == {}  # type: ignore[arg-type]
+    assert_calls_match_the_api(run)
+    [created] = personalize_calls(run, "createMetricAttribution")
+    assert created["Name"] == f"{PREFIX}-engagement"
+    assert created["DatasetGroupArn"] == f"{PERSONALIZE_ARN}:dataset-group/{PREFIX}"
+    assert {(m["EventType"], m["Expression"]) for m in created["Metrics"]} == {
+        ("CLICK", "SAMPLECOUNT()"),
+        ("RATING", "SAMPLECOUNT()"),
+    }
+    output = created["MetricsOutputConfig"]
+    assert output["S3DataDestination"] == {"Path": f"s3://{BUCKET}/{DATA_PREFIX}/metrics/"}
+    assert output["RoleArn"] == pipeline.substitutions()["PersonalizeRoleArn"]
+    assert Counter(run.entered())["DescribeMetricAttribution"] >= 2  # waited for ACTIVE
+    assert pipeline.parameter(parameters.METRIC_ATTRIBUTION_ARN) == METRIC_ATTRIBUTION
+
+
+def test_a_rerun_reuses_the_metric_attribution(pipeline: PipelineWorld) -> None:
+    config = FAST | {"metricAttribution": True}
+    pipeline.run("TrainingPipeline", "HappyPathWithMetricAttribution", config)
+
+    run = pipeline.run("TrainingPipeline", "RerunWithMetricAttributionInPlace", config)
+
+    assert run.status == "SUCCEEDED", run.cause
+    assert unused_responses(pipeline.interpreter.test_case) == {}  # type: ignore[arg-type]
+    assert "FindMetricAttribution" in run.entered()
+    assert pipeline.parameter(parameters.METRIC_ATTRIBUTION_ARN) == METRIC_ATTRIBUTION
+
+
+def test_the_solutions_weigh_clicks_as_configured_where_the_recipe_allows(
+    pipeline: PipelineWorld,
+) -> None:
+    run = pipeline.run("TrainingPipeline", "HappyPath", FAST | {"clickWeight": 0.2})
+
+    v2, popularity = personalize_calls(run, "createSolution")
+    weights = {
+        p["EventType"]: p["Weight"]
+        for p in v2["SolutionConfig"]["EventsConfig"]["EventParametersList"]
+    }
+    assert weights == {"RATING": 1.0, "REVIEW": 1.0, "WATCH": 1.0, "PURCHASE": 1.0, "CLICK": 0.2}
+    assert "EventsConfig" not in popularity["SolutionConfig"]  # Popularity-Count takes none

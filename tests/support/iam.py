@@ -245,6 +245,7 @@ def _personalize_arns(operation: str, params: Mapping[str, Any]) -> list[str]:
         "CreateDatasetGroup": "dataset-group", "CreateSchema": "schema",
         "CreateSolution": "solution", "CreateCampaign": "campaign", "CreateFilter": "filter",
         "CreateDatasetImportJob": "dataset-import-job",
+        "CreateMetricAttribution": "metric-attribution",
     }  # fmt: skip
     if operation in created:
         name = params.get("name") or params["jobName"]
@@ -253,8 +254,8 @@ def _personalize_arns(operation: str, params: Mapping[str, Any]) -> list[str]:
         return [str(params["solutionArn"])]
     # Everything else names its resource by ARN; filters and roles ride along as parameters.
     for key in ("campaignArn", "solutionVersionArn", "solutionArn", "datasetImportJobArn",
-                "datasetArn", "eventTrackerArn", "filterArn", "datasetGroupArn", "schemaArn",
-                "recipeArn"):  # fmt: skip
+                "datasetArn", "eventTrackerArn", "filterArn", "metricAttributionArn",
+                "datasetGroupArn", "schemaArn", "recipeArn"):  # fmt: skip
         if key in params:
             return [str(params[key])]
     return ["*"]
@@ -348,7 +349,7 @@ def requests_for(service: str, operation: str, params: Mapping[str, Any]) -> lis
                     f"IAM harness: {arn} is none of {prefix}:{action}'s resource types {formats}"
                 )
     found = [Request(f"{prefix}:{action}", arn, context) for arn in resources]
-    role = params.get("roleArn")
+    role = params.get("roleArn") or params.get("metricsOutputConfig", {}).get("roleArn")
     if role:  # Personalize assumes the role it is handed: the caller needs iam:PassRole
         passed = {"iam:PassedToService": "personalize.amazonaws.com"}
         found.append(Request("iam:PassRole", str(role), passed))

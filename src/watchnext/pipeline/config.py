@@ -15,6 +15,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from watchnext.domain.events import CLICK, DEFAULT_CLICK_WEIGHT
+from watchnext.domain.review import EventType
 from watchnext.pipeline.errors import PipelineError
 
 # GetSolutionMetrics' names (a test keeps them equal to watchnext.recommender.metrics').
@@ -57,6 +59,15 @@ UPDATE_RECIPES = frozenset(
 API reference); the others, User-Personalization-v2 and Popularity-Count among them, refuse
 it. User-Personalization-v2 updates itself about every two hours instead."""
 
+EVENTS_CONFIG_RECIPES = frozenset(
+    {
+        "arn:aws:personalize:::recipe/aws-user-personalization-v2",
+        "arn:aws:personalize:::recipe/aws-personalized-ranking-v2",
+    }
+)
+"""The recipes whose solutions take an events configuration (event types and their weights;
+"Optimizing a solution with events configuration" in the developer guide)."""
+
 DEFAULT_SOLUTIONS = (
     SolutionSpec(
         name="user-personalization-v2",
@@ -78,6 +89,15 @@ class PipelineConfig(_Model):
     poll_seconds: int = Field(default=60, ge=0, le=3600)
     max_concurrency: int = Field(default=0, ge=0, description="0: no limit")
     solutions: tuple[SolutionSpec, ...] = Field(default=DEFAULT_SOLUTIONS, min_length=1)
+    click_weight: float = Field(
+        default=DEFAULT_CLICK_WEIGHT, ge=0, le=1,
+        description="A CLICK's weight against a rating's 1.0 (events configuration, 0 to 1)",
+    )  # fmt: skip
+    metric_attribution: bool = Field(
+        default=False,
+        description="Create a metric attribution: CLICK and RATING counts per event source, "
+        "to CloudWatch and the data bucket (billed per metric; docs/deploy.md)",
+    )
 
     def as_input(self) -> dict[str, Any]:
         """The execution input: every field spelled out, so nothing depends on merging."""
@@ -90,8 +110,20 @@ class PipelineConfig(_Model):
         run = self.as_input()
         for solution, spec in zip(run["solutions"], self.solutions, strict=True):
             solution["trainingMode"] = self.training_mode_for(spec)
+            solution["solutionConfig"] = self.solution_config_for(spec)
         run["eventProperties"] = event_properties
         return run
+
+    def solution_config_for(self, solution: SolutionSpec) -> dict[str, Any]:
+        """The solution's config, with the events configuration (every rated type at 1.0, a
+        click at ``click_weight``) where its recipe takes one and the config sets none."""
+        config = dict(solution.solution_config)
+        if solution.recipe_arn in EVENTS_CONFIG_RECIPES and "EventsConfig" not in config:
+            weights = [(kind.value, 1.0) for kind in EventType] + [(CLICK, self.click_weight)]
+            config["EventsConfig"] = {
+                "EventParametersList": [{"EventType": k, "Weight": w} for k, w in weights]
+            }
+        return config
 
     def training_mode_for(self, solution: SolutionSpec) -> str:
         return self.training_mode if solution.recipe_arn in UPDATE_RECIPES else "FULL"
