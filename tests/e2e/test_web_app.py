@@ -179,3 +179,43 @@ def test_another_viewer_does_not_see_the_previous_viewers_after_list(stack: Loca
         expect(page.locator("#after tbody tr")).to_have_count(1, timeout=15_000)  # header only
         expect(page.locator("#history")).not_to_contain_text("Title B3")
         browser.close()  # type: ignore[attr-defined]
+
+
+def test_a_followed_link_lands_on_the_title_and_the_engagement_tab_shows_the_clicks(
+    stack: LocalStack,
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from watchnext.adapters.local.outbox import outbox
+    from watchnext.recommender.artifact import artifact_id
+    from watchnext.simulate import PICK_LINK, ClickModel, simulate
+
+    result = simulate(
+        stack.config.api_url, "k", stack.config.outbox_dir,
+        viewers=120, model=ClickModel(top=0.5, decay=0.75), seed=3,
+    )  # fmt: skip
+    assert set(result.answers) == {302}
+    unclicked = next(
+        link
+        for mail in outbox(stack.config.outbox_dir)
+        for position, link in enumerate(PICK_LINK.findall(mail.parts()[0]), start=1)
+        if position == 10
+    )  # few viewers follow the tenth pick; a followed one would be a 409 page
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})  # type: ignore[attr-defined]
+        page.goto(unclicked)
+        expect(page.locator("h1")).to_contain_text("Title ")
+        assert page.url.startswith(f"{stack.config.web_url}/titles/")
+
+        page.goto(stack.config.web_url)
+        page.click("#tabs >> text=Engagement")
+        summary = page.locator("#engagement-summary")
+        expect(summary).to_contain_text("emails sent", timeout=15_000)
+        expect(summary).to_contain_text("95% Wilson score intervals")
+        expect(page.locator("#ctr-by-position .main-svg").first).to_be_visible()
+        expect(page.locator("#ctr-by-model")).to_contain_text(artifact_id(stack.config.artifact))
+        page.wait_for_timeout(500)  # the figures finish drawing
+        shot(page, "web-engagement.png")
+        browser.close()  # type: ignore[attr-defined]

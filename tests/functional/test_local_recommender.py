@@ -3,6 +3,7 @@ two taste clusters (users a* like items A*, users b* like items B*)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 from tests.support.models import write_clusters
-from watchnext.domain.events import InteractionEvent
+from watchnext.domain.events import CLICK, InteractionEvent
 from watchnext.recommender import artifact
 from watchnext.recommender.data import Interactions, load_interactions
 from watchnext.recommender.errors import ArtifactMismatchError, RecommenderError
@@ -332,3 +333,22 @@ def test_a_flat_user_is_ranked_among_the_strongest_titles_only(
     picks = [int(item) for item in model.recommend("u", 10).item_ids]
     assert len(picks) == 10
     assert set(picks) <= strongest
+
+
+def test_a_click_moves_a_newcomer_toward_its_cluster_less_than_a_rating(
+    clusters: Interactions,
+) -> None:
+    """A click is interest at ``click_weight`` of a top rating: it changes the picks, and the
+    clicked title, now seen, is not picked again; a later click on a rated title keeps the
+    rating (a 1-star title does not become a liked one)."""
+    model = fit(clusters, "als")
+    clicked = dataclasses.replace(event("newcomer", "B3"), event_type=CLICK, event_value=1.0)
+
+    model.record(clicked)
+    after_click = model.recommend("newcomer", 5).item_ids
+
+    assert "B3" not in after_click
+    assert sum(item.startswith("B") for item in after_click) >= 4
+    model.record(event("critic", "B3", value=1.0))
+    model.record(dataclasses.replace(clicked, user_id="critic"))
+    assert model._live_row("critic") == {model.item_ids.index("B3"): model.rule.weight(1.0)}

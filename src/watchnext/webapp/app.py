@@ -186,7 +186,7 @@ INTRO = (
     "Pick a viewer (MovieLens viewers 1 to 943 come with a history), find a title, rate it, "
     "and compare the picks before and after: new picks are marked, each says why the model "
     "chose it, and the titles that dropped out are listed. The email the viewer gets is in "
-    "the Outbox tab."
+    "the Outbox tab; what the emails' links earn, in the Engagement tab."
 )
 TABLE_STYLE = {
     "style_cell": {"textAlign": "left", "fontFamily": "sans-serif", "fontSize": "14px"},

@@ -1,0 +1,165 @@
+"""Click links and the engagement report: signed claims, one event per link, rates with the
+error the report states."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import pytest
+
+from tests.support.fakes import InMemoryEmailState, email_job
+from watchnext.domain.engagement import Click, SentEmail, engagement_report, wilson_interval
+from watchnext.domain.events import CLICK, InteractionEvent
+from watchnext.email.click_links import (
+    LINK_LIFETIME_SECONDS,
+    ClickClaims,
+    impression_of,
+    pick_links,
+    sign_click,
+    verify_click,
+)
+from watchnext.email.signed import ExpiredTokenError, InvalidTokenError
+from watchnext.recommender.data import load_interactions
+from watchnext.service.clicks import Clicks, ReplayedClickError
+from watchnext.webapp.app import _from_picks
+
+KEY = b"k" * 32
+NOW = 1_800_000_000.0
+
+
+@dataclasses.dataclass
+class Recorder:
+    events: list[InteractionEvent] = dataclasses.field(default_factory=list)
+    fail: bool = False
+
+    def record(self, event: InteractionEvent) -> None:
+        if self.fail:
+            raise ConnectionError("tracker down")
+        self.events.append(event)
+
+
+def token_for(position: int = 2) -> str:
+    links = pick_links("https://api.example.com/prod", email_job(), KEY, now=NOW)
+    return links[position - 1].rpartition("/r/")[2]
+
+
+def clicks(recorder: Recorder, ledger: InMemoryEmailState | None = None) -> Clicks:
+    return Clicks(
+        recorder=recorder, ledger=ledger or InMemoryEmailState(clock=lambda: NOW),
+        signing_key=lambda: KEY, title_url_template="https://watch.example.com/t/{item_id}",
+        clock=lambda: NOW,
+    )  # fmt: skip
+
+
+def test_a_link_names_the_viewer_the_list_what_was_shown_and_the_pick() -> None:
+    claims = verify_click(token_for(2), KEY, now=NOW)
+
+    job = email_job()
+    assert (claims.user_id, claims.job_id, claims.position) == (job.user_id, job.job_id, 2)
+    assert claims.item_id == job.recommendations[1].item_id
+    assert claims.recommendation_id == job.recommendation_id
+    assert claims.impression == tuple(r.item_id for r in job.recommendations)
+
+
+def test_a_tampered_or_expired_link_is_refused() -> None:
+    payload, signature = token_for().split(".")
+    with pytest.raises(InvalidTokenError, match="signature"):
+        verify_click(f"{payload[:-1]}{'A' if payload[-1] != 'A' else 'B'}.{signature}", KEY)
+    with pytest.raises(InvalidTokenError, match="malformed"):
+        verify_click("not-a-token", KEY)
+    with pytest.raises(ExpiredTokenError):
+        verify_click(token_for(), KEY, now=NOW + LINK_LIFETIME_SECONDS)
+
+
+def test_the_impression_is_at_most_25_ids_and_left_out_when_too_long() -> None:
+    from watchnext.domain.recommendation import Recommendation
+
+    many = email_job(titles=tuple(f"T{i}" for i in range(30)))
+    assert len(impression_of(many)) == 25
+    long_ids = many.model_copy(
+        update={"recommendations": tuple(
+            Recommendation(item_id="x" * 200 + str(i), title="t") for i in range(10)
+        )}
+    )  # fmt: skip
+    assert impression_of(long_ids) == ()
+
+
+def test_following_a_link_records_one_click_and_a_replay_nothing() -> None:
+    recorder = Recorder()
+    service = clicks(recorder)
+
+    assert service.follow(token_for(2)) == "https://watch.example.com/t/item-1"
+    with pytest.raises(ReplayedClickError) as replay:
+        service.follow(token_for(2))
+
+    assert replay.value.title_url == "https://watch.example.com/t/item-1"
+    (event,) = recorder.events
+    assert (event.event_type, event.item_id, event.source) == (CLICK, "item-1", "email")
+    assert event.recommendation_id == "rec-1"
+    assert event.impression == ("item-0", "item-1")
+
+
+def test_a_click_that_could_not_be_recorded_can_be_followed_again() -> None:
+    recorder, ledger = Recorder(fail=True), InMemoryEmailState(clock=lambda: NOW)
+    with pytest.raises(ConnectionError):
+        clicks(recorder, ledger).follow(token_for())
+    recorder.fail = False
+    assert clicks(recorder, ledger).follow(token_for())
+    assert len(recorder.events) == 1
+
+
+def test_wilson_intervals_match_published_values() -> None:
+    # Newcombe (1998), Table I: 0/10 and 1/29, 95%.
+    low, high = wilson_interval(0, 10, 0.95)
+    assert (round(low, 4), round(high, 4)) == (0.0, 0.2775)
+    low, high = wilson_interval(1, 29, 0.95)
+    assert (round(low, 4), round(high, 4)) == (0.0061, 0.1718)
+
+
+def test_a_positions_rate_counts_only_emails_that_had_that_position() -> None:
+    sent = [SentEmail("a", "m1", 3, 0.0), SentEmail("b", "m2", 1, 0.0)]
+    clicked = [Click("a", 1, 5.0), Click("a", 3, 9.0), Click("b", 1, 2.0), Click("x", 1, 1.0)]
+
+    report = engagement_report(sent, clicked, 0.95)
+
+    assert [(p, r.clicked, r.shown) for p, r in report.by_position] == [
+        (1, 2, 2), (2, 0, 1), (3, 1, 1),
+    ]  # fmt: skip
+    assert [(m, r.clicked, r.shown) for m, r in report.by_model] == [("m1", 2, 3), ("m2", 1, 1)]
+    assert report.delays_seconds == (2.0, 5.0, 9.0)
+    assert report.clicks == 3  # the click on an email not sent is not counted
+
+
+def test_a_review_from_the_shown_picks_carries_their_list() -> None:
+    shown = [{"item_id": "50", "recommendation_id": "RID-1"}, {"item_id": "51"}]
+    assert _from_picks("50", shown) == {"recommendation_id": "RID-1"}
+    assert _from_picks("99", shown) == {}
+
+
+def test_a_click_in_the_training_data_never_outweighs_a_rating(tmp_path: object) -> None:
+    from pathlib import Path
+
+    folder = Path(str(tmp_path))
+    (folder / "interactions.csv").write_text(
+        "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE\n"
+        "u1,a,100,RATING,2\n"
+        "u1,a,200,CLICK,1\n"  # later, but a click: the rating of 2 stands
+        "u1,b,300,CLICK,1\n"  # a click alone: 0.5 of a top rating
+        "u2,a,100,RATING,5\n"
+    )
+    data = load_interactions(folder, click_weight=0.5)
+
+    values = {
+        (str(data.user_ids[u]), str(data.item_ids[i])): float(v)
+        for u, i, v in zip(data.users, data.items, data.values, strict=True)
+    }
+    assert values == {("u1", "a"): 2.0, ("u1", "b"): 2.5, ("u2", "a"): 5.0}
+
+
+def test_claims_expiry_is_part_of_what_is_signed() -> None:
+    claims = verify_click(token_for(), KEY, now=NOW)
+    forged = sign_click(dataclasses.replace(claims, expires_at=int(time.time()) + 10**6), b"x")
+    with pytest.raises(InvalidTokenError):
+        verify_click(forged, KEY)
+    assert isinstance(claims, ClickClaims)
