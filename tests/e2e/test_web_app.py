@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from tests.support import running_in_ci
+from tests.support.local import running_stack
 from watchnext.bootstrap.local import LocalConfig
-from watchnext.local_stack import LocalStack, build_local_stack
+from watchnext.local_stack import LocalStack
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = os.environ.get("WATCHNEXT_SCREENSHOTS")  # set to keep the page screenshots (docs/)
@@ -41,12 +42,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         data_dir=folder, artifact=trained, dataset=dataset, api_port=0,
         smtp_port=0, web_port=0, api_key="k",
     )  # fmt: skip
-    running = build_local_stack(config)
-    running.start()
-    try:
+    with running_stack(config) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def shot(page: object, name: str) -> None:

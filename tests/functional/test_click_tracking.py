@@ -16,24 +16,20 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from tests.support import ORIGINAL_REVIEW
-from tests.support.local import config_for
+from tests.support.local import config_for, running_stack
 from watchnext.adapters.local.outbox import outbox
 from watchnext.domain.events import CLICK, InteractionEvent
 from watchnext.domain.review import EventSource
 from watchnext.email.click_links import ClickClaims, click_url, sign_click, verify_click
-from watchnext.local_stack import LocalStack, build_local_stack
+from watchnext.local_stack import LocalStack
 from watchnext.simulate import PICK_LINK, ClickModel, simulate
 
 
 @pytest.fixture
 def stack(tmp_path: Path, trained: Path) -> Iterator[LocalStack]:
     config = dataclasses.replace(config_for(tmp_path, trained), dataset=trained.parent / "data")
-    running = build_local_stack(config)
-    running.start()
-    try:
+    with running_stack(config) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def follow(url: str) -> tuple[int, str, str]:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,22 +20,28 @@ from watchnext.adapters.local.sqlite import Database
 from watchnext.adapters.local.stores import SqliteEmailState
 from watchnext.service.ports import ClickLedger, EmailState
 
+STORES = ["in-memory", "sqlite", "dynamodb"]
 EXPIRED = -1.0  # a lease that ran out before it was taken: the sender died
 
 
-@pytest.fixture(params=["in-memory", "sqlite", "dynamodb"])
-def state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EmailState]:
-    if request.param == "in-memory":
+@contextmanager
+def email_state(kind: str, tmp_path: Path, role: str) -> Iterator[Any]:
+    """One implementation; on DynamoDB (moto), called as ``role`` from template.yaml."""
+    if kind == "in-memory":
         yield InMemoryEmailState()
-    elif request.param == "sqlite":
+    elif kind == "sqlite":
         db = Database(tmp_path / "state.db")
         yield SqliteEmailState(db)
         db.close()
     else:
-        with deployed() as account:  # the mailer's role from template.yaml is enforced
-            yield DynamoDbEmailState(
-                account.client("dynamodb", "MailerFunction"), "EmailStateTable"
-            )
+        with deployed() as account:
+            yield DynamoDbEmailState(account.client("dynamodb", role), "EmailStateTable")
+
+
+@pytest.fixture(params=STORES)
+def state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EmailState]:
+    with email_state(request.param, tmp_path, "MailerFunction") as store:
+        yield store
 
 
 def test_a_job_is_claimed_once_while_its_sender_is_alive(state: EmailState) -> None:
@@ -72,20 +80,11 @@ def test_only_a_job_marked_sent_counts_as_sent(state: EmailState) -> None:
     assert state.was_sent("job-1") is True
 
 
-@pytest.fixture(params=["in-memory", "sqlite", "dynamodb"])
+@pytest.fixture(params=STORES)
 def ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ClickLedger]:
     """Every `ClickLedger`; on DynamoDB as the review function's role, which follows links."""
-    if request.param == "in-memory":
-        yield InMemoryEmailState()
-    elif request.param == "sqlite":
-        db = Database(tmp_path / "state.db")
-        yield SqliteEmailState(db)
-        db.close()
-    else:
-        with deployed() as account:
-            yield DynamoDbEmailState(
-                account.client("dynamodb", "ReviewFunction"), "EmailStateTable"
-            )
+    with email_state(request.param, tmp_path, "ReviewFunction") as store:
+        yield store
 
 
 def test_a_link_counts_once_while_it_lasts(ledger: ClickLedger) -> None:

@@ -13,24 +13,20 @@ import pytest
 
 from tests.support import ORIGINAL_REVIEW
 from tests.support.fakes import email_job
-from tests.support.local import config_for
+from tests.support.local import config_for, running_stack
 from watchnext.adapters.local.outbox import outbox
 from watchnext.adapters.local.sqlite import Database
 from watchnext.adapters.local.stores import SqliteEmailQueue, SqliteEventStore
 from watchnext.bootstrap.local import local_components
 from watchnext.domain.events import interaction_from
 from watchnext.domain.review import Review
-from watchnext.local_stack import LocalStack, build_local_stack
+from watchnext.local_stack import LocalStack
 
 
 @pytest.fixture
 def stack(tmp_path: Path, trained: Path) -> Iterator[LocalStack]:
-    running = build_local_stack(config_for(tmp_path, trained))
-    running.start()
-    try:
+    with running_stack(config_for(tmp_path, trained)) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def call(
