@@ -4,6 +4,7 @@ change. Each case here was found by trying the commands as a new user would."""
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import socket
 import subprocess
@@ -132,3 +133,42 @@ def test_make_demo_takes_other_ports_and_demo_check_picks_free_ones() -> None:
     assert "--api-port 3001 --web-port 8081 --smtp-port 1026" in dry_run
     assert "--check" in dry_run
     assert "--api-port 0 --smtp-port 0" in dry_run
+
+
+def test_engagement_commands_without_a_stack_say_what_to_start(tmp_path: Path) -> None:
+    code, line = run("report", "engagement", "--data-dir", str(tmp_path))
+    assert code == 2
+    assert "no local stack data" in line
+    assert "make demo" in line
+    code, line = run("simulate", "--viewers", "3", "--data-dir", str(tmp_path))
+    assert code == 2
+    assert "no API key" in line
+    assert "make demo" in line
+
+
+def test_the_engagement_report_prints_json_and_draws_a_plot(tmp_path: Path) -> None:
+    from tests.support.fakes import email_job
+    from watchnext.adapters.local.sqlite import Database
+    from watchnext.adapters.local.stores import SqliteEngagementLog
+
+    db = Database(tmp_path / "local" / "watchnext.db")
+    log = SqliteEngagementLog(db)
+    log.sent(email_job("job-1"), at=100.0)
+    log.sent(email_job("job-2"), at=100.0)
+    log.clicked("job-1", 1, "item-0", at=130.0)
+    db.close()
+
+    result = runner.invoke(
+        app,
+        ["report", "engagement", "--data-dir", str(tmp_path), "--json",
+         "--plot", str(tmp_path / "engagement.png")],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["emails_sent"], report["clicks"]) == (2, 1)
+    assert [(p["position"], p["clicked"], p["shown"]) for p in report["by_position"]] == [
+        (1, 1, 2), (2, 0, 2),
+    ]  # fmt: skip
+    assert report["delays_seconds"] == [30.0]
+    assert (tmp_path / "engagement.png").stat().st_size > 0
