@@ -52,7 +52,7 @@ class LocalConfig:
     derived from it)."""
     title_url_template: str | None = None
     """Where a followed pick link leads, with ``{item_id}``; the web app's title page by
-    default (the API's own when there is no web app)."""
+    default (without a web app, a short page)."""
     click_weight: float = DEFAULT_CLICK_WEIGHT
 
     @property
@@ -72,10 +72,10 @@ class LocalConfig:
         return f"http://{self.host}:{self.web_port}"
 
     @property
-    def title_url(self) -> str:
-        if self.title_url_template:
+    def title_url(self) -> str | None:
+        if self.title_url_template or self.web_port is None:
             return self.title_url_template
-        return f"{self.web_url if self.web_port is not None else self.api_url}/titles/{{item_id}}"
+        return f"{self.web_url}/titles/{{item_id}}"
 
 
 def _persistent_secret(path: Path, nbytes: int = 32) -> str:

@@ -33,7 +33,8 @@ class EmailJob(BaseModel):
     recommendation_id: str | None
     reviewed_at: datetime
     model_id: str | None = None
-    """The model that ranked the picks (a local artifact's id, or the solution version)."""
+    """The model that ranked the picks: a local artifact's id (Personalize's answer does not
+    say which solution version served it)."""
 
 
 @dataclass(frozen=True)

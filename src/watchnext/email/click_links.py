@@ -40,7 +40,6 @@ class ClickClaims:
     expires_at: int
     recommendation_id: str | None = None
     impression: tuple[str, ...] = ()
-    model_id: str | None = None
 
     @property
     def click_id(self) -> str:
@@ -62,8 +61,6 @@ def sign_click(claims: ClickClaims, key: bytes) -> str:
         payload["r"] = claims.recommendation_id
     if claims.impression:
         payload["s"] = list(claims.impression)
-    if claims.model_id:
-        payload["m"] = claims.model_id
     return sign_claims(payload, _click_key(key))
 
 
@@ -77,7 +74,6 @@ def verify_click(token: str, key: bytes, *, now: float | None = None) -> ClickCl
             position=int(raw["p"]), expires_at=int(raw["x"]),
             recommendation_id=str(raw["r"]) if "r" in raw else None,
             impression=tuple(str(item) for item in raw.get("s", ())),
-            model_id=str(raw["m"]) if "m" in raw else None,
         )  # fmt: skip
     except (KeyError, TypeError, ValueError):
         raise InvalidTokenError(f"the {LINK} is malformed") from None
@@ -116,7 +112,6 @@ def pick_links(
                     expires_at=expires_at,
                     recommendation_id=job.recommendation_id,
                     impression=impression,
-                    model_id=job.model_id,
                 ),
                 key,
             ),

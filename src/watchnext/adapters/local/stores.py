@@ -222,10 +222,14 @@ class SqliteEmailState:
             tx.execute("DELETE FROM email_state WHERE key = ?", (f"sent#{job_id}",))
 
     def first_use(self, click_id: str, expires_at: float) -> bool:
-        """A ``click#`` row per followed link, kept until the link expires."""
+        """A ``click#`` row per followed link, kept until the link expires (expired rows go
+        here, by a range of the primary key)."""
         key, now = f"click#{click_id}", time.time()
         with self._db.transaction() as tx:
-            tx.execute("DELETE FROM email_state WHERE key = ? AND at < ?", (key, now))
+            tx.execute(
+                "DELETE FROM email_state WHERE key >= 'click#' AND key < 'click$' AND at < ?",
+                (now,),
+            )
             inserted = tx.execute(
                 "INSERT OR IGNORE INTO email_state VALUES (?, 'clicked', ?)", (key, expires_at)
             ).rowcount
