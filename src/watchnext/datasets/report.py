@@ -11,6 +11,7 @@ import duckdb
 
 from watchnext.datasets.engine import count_of, dataset_csv, run
 from watchnext.datasets.errors import DatasetError
+from watchnext.domain.events import CLICK
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def _summary(con: duckdb.DuckDBPyConnection) -> Summary:
              ranked AS (SELECT n, row_number() OVER (ORDER BY n DESC) r, count(*) OVER () k
                         FROM per_item)
         SELECT (SELECT count(*) FROM i), (SELECT count(*) FROM per_user),
-               (SELECT count(*) FROM per_item), (SELECT avg(EVENT_VALUE) FROM i),
+               (SELECT count(*) FROM per_item), (SELECT avg(EVENT_VALUE) FROM i WHERE rated),
                (SELECT avg(n) FROM per_user), (SELECT median(n) FROM per_user),
                (SELECT avg(n) FROM per_item), (SELECT median(n) FROM per_item),
                (SELECT sum(n) FILTER (WHERE r <= ceil(0.2 * k)) / sum(n) FROM ranked),
@@ -85,7 +86,10 @@ def _plots(con: duckdb.DuckDBPyConnection, out: Path) -> list[tuple[str, str, st
             axis.set_minor_formatter(NullFormatter())
 
     total = count_of(con, "SELECT count(*) FROM i")
-    ratings = run(con, "SELECT round(EVENT_VALUE * 2) / 2 v, count(*) FROM i GROUP BY v ORDER BY v")
+    ratings = run(
+        con,
+        "SELECT round(EVENT_VALUE * 2) / 2 v, count(*) FROM i WHERE rated GROUP BY v ORDER BY v",
+    )
     plt.figure(figsize=(6, 3.5))
     plt.bar([f"{float(str(r[0])):g}" for r in ratings], [int(str(r[1])) for r in ratings],
             color="#3b6ea5")  # fmt: skip
@@ -174,7 +178,8 @@ def write_report(dataset: Path, out: Path) -> Path:
     run(
         con,
         f"CREATE TEMP TABLE i AS SELECT USER_ID, ITEM_ID, TIMESTAMP::BIGINT AS TIMESTAMP, "
-        f"EVENT_VALUE::DOUBLE AS EVENT_VALUE FROM {dataset_csv(dataset / 'interactions.csv')}",
+        f"EVENT_VALUE::DOUBLE AS EVENT_VALUE, EVENT_TYPE IS DISTINCT FROM '{CLICK}' AS rated "
+        f"FROM {dataset_csv(dataset / 'interactions.csv')}",
     )
     if count_of(con, "SELECT count(*) FROM i") == 0:
         con.close()
