@@ -142,7 +142,8 @@ KNOWN = ClickModel(top=0.5, decay=0.75)
 def test_the_engagement_report_recovers_a_known_click_model(stack: LocalStack) -> None:
     """Viewers click each position with a known probability; the report's intervals (stated
     at 99.9% each, so that all ten hold together with about 99% probability) cover every
-    true rate, and they are narrow enough to tell the model from one with half its rates."""
+    true rate, and they are narrow enough to tell the model from one with half its rates
+    (eight of the ten exclude it with this seed)."""
     started = time.time()
     result = simulate(
         stack.config.api_url, "k", stack.config.outbox_dir,
@@ -158,4 +159,4 @@ def test_the_engagement_report_recovers_a_known_click_model(stack: LocalStack) -
     ]
     assert all(rate.covers(KNOWN.rate(p)) for p, rate in report.by_position), report.by_position
     halved = ClickModel(top=KNOWN.top / 2, decay=KNOWN.decay)
-    assert sum(not rate.covers(halved.rate(p)) for p, rate in report.by_position) >= 3
+    assert sum(not rate.covers(halved.rate(p)) for p, rate in report.by_position) >= 6
