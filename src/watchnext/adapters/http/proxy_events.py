@@ -15,20 +15,25 @@ RESOURCES = {
     ("POST", "/reviews"): "/reviews",
     ("GET", "/openapi.json"): "/openapi.json",
 }
+PARAMETER_RESOURCES = ("/users/{user_id}/recommendations", "/r/{token}")
+"""The GET resources with a path parameter, as template.yaml declares them."""
 
 
 def resource_for(method: str, path: str) -> tuple[str, dict[str, str] | None]:
     """The API resource a path matches, and its path parameters."""
     parts = path.strip("/").split("/")
-    if (
-        method == "GET"
-        and len(parts) == 3
-        and parts[0] == "users"
-        and parts[2] == "recommendations"
-    ):
-        return "/users/{user_id}/recommendations", {"user_id": parts[1]}
-    if method == "GET" and len(parts) == 2 and parts[0] == "r":
-        return "/r/{token}", {"token": parts[1]}
+    if method == "GET":
+        for resource in PARAMETER_RESOURCES:
+            segments = resource.strip("/").split("/")
+            if len(segments) == len(parts) and all(
+                segment == part or segment.startswith("{")
+                for segment, part in zip(segments, parts, strict=True)
+            ):
+                return resource, {
+                    segment[1:-1]: part
+                    for segment, part in zip(segments, parts, strict=True)
+                    if segment.startswith("{")
+                }
     return RESOURCES.get((method, path), path), None
 
 
