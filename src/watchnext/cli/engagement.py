@@ -85,11 +85,7 @@ def _plot(report: EngagementReport, path: Path) -> None:
     figure, (rates, delays) = plt.subplots(1, 2, figsize=(11, 4))
     positions = [p for p, _ in report.by_position]
     values = [r.value for _, r in report.by_position]
-    errors = [
-        [r.value - r.low for _, r in report.by_position],
-        [r.high - r.value for _, r in report.by_position],
-    ]
-    rates.bar(positions, values, yerr=errors, color="#1f3a5f", capsize=3)
+    rates.bar(positions, values, yerr=report.position_error_bars(), color="#1f3a5f", capsize=3)
     rates.set(title="Click-through rate by position", xlabel="position", ylabel="clicks per email")
     delays.hist(report.delays_seconds, bins=30, color="#6b7280")
     delays.set(title="Time from sending to the click", xlabel="seconds", ylabel="clicks")

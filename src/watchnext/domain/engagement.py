@@ -72,6 +72,11 @@ class EngagementReport:
     delays_seconds: tuple[float, ...]
     """For each click, how long after its email was sent."""
 
+    def position_error_bars(self) -> tuple[list[float], list[float]]:
+        """How far each position's interval reaches below and above its rate (for plots)."""
+        rates = [r for _, r in self.by_position]
+        return [r.value - r.low for r in rates], [r.high - r.value for r in rates]
+
     @property
     def median_delay_seconds(self) -> float | None:
         return median(self.delays_seconds) if self.delays_seconds else None

@@ -69,15 +69,12 @@ def position_figure(report: EngagementReport) -> Any:
 
     positions = [position for position, _ in report.by_position]
     rates = [r.value for _, r in report.by_position]
+    below, above = report.position_error_bars()
     figure = go.Figure(
         go.Bar(
             x=positions,
             y=rates,
-            error_y={
-                "type": "data",
-                "array": [r.high - r.value for _, r in report.by_position],
-                "arrayminus": [r.value - r.low for _, r in report.by_position],
-            },
+            error_y={"type": "data", "array": above, "arrayminus": below},
             marker_color="#1f3a5f",
         )
     )
