@@ -14,6 +14,7 @@ import pytest
 
 from tests.support.models import write_clusters
 from watchnext.domain.events import CLICK, InteractionEvent
+from watchnext.domain.recommendation import POPULAR_NOW
 from watchnext.recommender import artifact
 from watchnext.recommender.data import Interactions, load_interactions
 from watchnext.recommender.errors import ArtifactMismatchError, RecommenderError
@@ -176,9 +177,9 @@ def test_an_artifact_trained_on_other_data_is_refused(
 def test_unknown_parameters_are_named(clusters: Interactions) -> None:
     with pytest.raises(RecommenderError, match="als has no parameter 'factorz'"):
         split_params("als", {"factorz": "8"})
-    params, rule, _ = split_params("als", {"factors": "16", "alpha": "2", "min_rating": "3"})
+    params, rule, _ = split_params("als", {"factors": "16", "alpha": "2", "like_at": "3"})
     assert params["factors"] == 16
-    assert (rule.alpha, rule.min_value) == (2.0, 3.0)
+    assert (rule.alpha, rule.like_at, rule.dislike_below) == (2.0, 3.0, 3.0)
 
 
 def test_the_split_holds_out_the_most_recent_tenth_of_a_tenth_of_users(
@@ -203,14 +204,18 @@ def test_the_split_holds_out_the_most_recent_tenth_of_a_tenth_of_users(
 
 
 @pytest.mark.parametrize("kind", ["als", "ease", "bpr", "itemknn"])
-def test_each_picks_reason_is_the_largest_share_of_its_computed_score(
+def test_each_picks_reason_is_the_liked_title_with_the_largest_share_before_recency(
     clusters: Interactions, kind: ModelKind
 ) -> None:
     """No pick claims a reason the model did not compute: the shares of a pick's score add
-    up to the score it was ranked by, and ``because`` is the largest of them."""
+    up to the score it was ranked by (a dislike's share is negative), and ``because`` is the
+    liked title whose share is largest once its recency weight is taken out, the newer of
+    two equal ones. A disliked title is never the reason."""
     model = fit(clusters, kind)
-    for item in ("B1", "B2", "A3"):
-        model.record(event("a1", item))
+    for item, rating in (("B1", 5.0), ("B2", 5.0), ("A3", 5.0), ("A4", 1.0)):
+        model.record(event("a1", item, rating))
+    newest_first = model.history_of("a1")
+    fading = {item: model.recency.decay**age for age, item in enumerate(newest_first)}
 
     picks = model.recommend("a1", 5).items
 
@@ -219,8 +224,70 @@ def test_each_picks_reason_is_the_largest_share_of_its_computed_score(
         shares = model.contributions("a1", pick.item_id)
         if kind != "bpr":  # BPR's item bias belongs to no history item
             assert sum(shares.values()) == pytest.approx(pick.score, rel=1e-3, abs=1e-5)
-        strongest = max(shares, key=lambda item: shares[item])
-        assert pick.because == (strongest if shares[strongest] > 0 else None)
+        liked = [item for item in newest_first if item != "A4" and _liked(model, "a1", item)]
+        strongest = max(liked, key=lambda item: shares[item] / fading[item])  # newest on ties
+        expected = strongest if shares[strongest] > 0 else None
+        assert pick.because == expected
+        assert pick.because != "A4"
+
+
+def _liked(model: LocalRecommender, user: str, item: str) -> bool:
+    row = model._live_row(user) or {}
+    return row.get(model.item_ids.index(item), 0.0) > 1e-6
+
+
+@pytest.mark.parametrize("kind", ["als", "ease", "itemknn"])
+def test_a_dislike_pushes_its_neighbours_down_where_a_like_pulls_them_up(
+    clusters: Interactions, kind: ModelKind
+) -> None:
+    """A viewer of both clusters who rates one more B title 1/5 sees fewer B titles than
+    before (and never that one); a 5/5 of the same title brings more in."""
+    liked, disliked = fit(clusters, kind), fit(clusters, kind)
+    for model in (liked, disliked):
+        for item in ("A1", "B1"):
+            model.record(event("newcomer", item))
+
+    def b_picks(model: LocalRecommender) -> int:
+        return sum(item.startswith("B") for item in model.recommend("newcomer", 10).item_ids)
+
+    before = b_picks(disliked)
+    disliked.record(event("newcomer", "B2", 1.0))
+    liked.record(event("newcomer", "B2", 5.0))
+
+    assert b_picks(disliked) < before <= b_picks(liked)
+    assert "B2" not in disliked.recommend("newcomer", 30).item_ids
+    assert all(p.because != "B2" for p in disliked.recommend("newcomer", 10).items)
+
+
+@pytest.mark.parametrize("kind", MODEL_KINDS)
+def test_a_disliked_title_is_never_a_reason(clusters: Interactions, kind: ModelKind) -> None:
+    """Over every viewer, each having just rated one title 1/5: no pick names it, and no
+    pick names any title the viewer rated below the like threshold."""
+    model = fit(clusters, kind)
+    rng = np.random.default_rng(3)
+    for user in model.user_ids:
+        title = str(rng.choice(model.item_ids))
+        model.record(event(user, title, 1.0))
+        for pick in model.recommend(user, 10).items:
+            assert pick.because is None or _liked(model, user, pick.because), (user, pick)
+
+
+def test_popular_picks_say_so_and_a_lone_dislike_still_pushes_away(
+    clusters: Interactions,
+) -> None:
+    """A viewer with no liked title gets popular picks that say "popular right now", minus
+    the neighbours of what they disliked; a liked history's picks name a title instead."""
+    model = LocalRecommender.fit(clusters, "als", {**FAST["als"], "dislike_penalty": 5.0})
+    unknown = model.recommend("newcomer", 10)
+    model.record(event("newcomer", "B1", 1.0))
+    after = model.recommend("newcomer", 10)
+
+    assert {p.reasons for p in unknown.items} == {(POPULAR_NOW,)}
+    assert {p.reasons for p in after.items} == {(POPULAR_NOW,)}
+    assert all(p.because is None for p in after.items)
+    b_before = sum(i.startswith("B") for i in unknown.item_ids)
+    assert sum(i.startswith("B") for i in after.item_ids) < b_before
+    assert "B1" not in after.item_ids
 
 
 def test_recent_events_weigh_more_than_old_ones(clusters: Interactions) -> None:

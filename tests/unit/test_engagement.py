@@ -20,7 +20,7 @@ from watchnext.email.click_links import (
     verify_click,
 )
 from watchnext.email.signed import ExpiredTokenError, InvalidTokenError
-from watchnext.recommender.data import load_interactions
+from watchnext.recommender.data import SEEN, ConfidenceRule, load_interactions
 from watchnext.service.clicks import Clicks, ReplayedClickError
 from watchnext.webapp.app import _from_picks
 
@@ -147,14 +147,19 @@ def test_a_click_in_the_training_data_never_outweighs_a_rating(tmp_path: object)
         "u1,a,200,CLICK,1\n"  # later, but a click: the rating of 2 stands
         "u1,b,300,CLICK,1\n"  # a click alone: 0.5 of a top rating
         "u2,a,100,RATING,5\n"
+        "u2,b,100,RATING,1\n"
+        "u2,b,200,CLICK,1\n"  # later, but a click: the dislike stands
     )
     data = load_interactions(folder, click_weight=0.5)
 
-    values = {
+    matrix = data.matrix(ConfidenceRule()).tocoo()
+    weights = {
         (str(data.user_ids[u]), str(data.item_ids[i])): float(v)
-        for u, i, v in zip(data.users, data.items, data.values, strict=True)
+        for u, i, v in zip(matrix.row, matrix.col, matrix.data, strict=True)
     }
-    assert values == {("u1", "a"): 2.0, ("u1", "b"): 2.5, ("u2", "a"): 5.0}
+    assert weights == pytest.approx(
+        {("u1", "a"): float(SEEN), ("u1", "b"): 2.5, ("u2", "a"): 5.0, ("u2", "b"): -float(SEEN)}
+    )
 
 
 def test_claims_expiry_is_part_of_what_is_signed() -> None:

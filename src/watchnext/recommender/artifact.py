@@ -27,7 +27,7 @@ from watchnext.recommender.errors import ArtifactMismatchError, RecommenderError
 from watchnext.recommender.kinds import MODEL_KINDS
 from watchnext.recommender.models import LocalRecommender, Recency
 
-FORMAT = 2  # 2: interaction times, recency weighting and item similarity
+FORMAT = 3  # 2: times, recency, similarity; 3: sentiment (signed dislikes), chosen serving
 LIBRARIES = ("implicit", "numpy", "scipy")
 
 
@@ -39,8 +39,15 @@ def _minor(text: str) -> str:
     return ".".join(text.split(".")[:2])
 
 
-def save(model: LocalRecommender, folder: Path, *, data_checksum: str) -> Path:
-    """Write the artifact; the folder is replaced only once every file is written."""
+def save(
+    model: LocalRecommender,
+    folder: Path,
+    *,
+    data_checksum: str,
+    serving: dict[str, Any] | None = None,
+) -> Path:
+    """Write the artifact; the folder is replaced only once every file is written.
+    ``serving`` records how the serving settings were chosen (`choose_for_training`)."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
@@ -55,6 +62,7 @@ def save(model: LocalRecommender, folder: Path, *, data_checksum: str) -> Path:
                 "items": len(model.item_ids),
                 "interactions": int(model.train.nnz),
             },
+            "serving": serving or {"chosen_on": "nothing", "why": "given or defaults"},
         }
         (staging / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
         (staging / "ids.json").write_text(

@@ -17,12 +17,16 @@ import scipy.linalg
 from scipy.sparse import csr_matrix
 
 from watchnext.domain.events import CLICK, DEFAULT_CLICK_WEIGHT, TOP_RATING, InteractionEvent
-from watchnext.domain.recommendation import RecommendationList, ScoredItem
-from watchnext.recommender.data import ConfidenceRule, Interactions
+from watchnext.domain.recommendation import (
+    POPULAR_NOW,
+    POPULAR_WITH_SIMILAR,
+    RecommendationList,
+    ScoredItem,
+)
+from watchnext.recommender.data import SEEN, ConfidenceRule, Interactions
 from watchnext.recommender.errors import RecommenderError
 from watchnext.recommender.kinds import MODEL_KINDS, ModelKind
 
-SEEN_BUT_UNLIKED = np.float32(1e-6)
 DEFAULT_MAX_LIVE_USERS = 10_000
 
 # BPR trains Hogwild-style: one thread keeps it deterministic for a seed.
@@ -51,7 +55,8 @@ def _flag(value: Any) -> bool:
 
 CONFIDENCE_PARAMS: dict[str, Callable[[Any], Any]] = {
     "alpha": float,
-    "min_rating": float,
+    "like_at": float,
+    "dislike_below": float,
     "binary": _flag,
 }
 
@@ -60,28 +65,41 @@ CONFIDENCE_PARAMS: dict[str, Callable[[Any], Any]] = {
 class Recency:
     """How a viewer's history is weighed when serving, as Personalize's real-time recipes
     weigh recent events: the i-th newest event counts ``decay ** i`` times its confidence,
-    and ``blend`` mixes in item-item similarity to the ``last`` newest events. Chosen on a
-    validation replay (`watchnext evaluate --protocol replay`); decay 1 and blend 0 weigh the
-    whole history equally, as training does."""
+    ``blend`` mixes in item-item similarity to the ``last`` newest liked titles, and each of
+    the ``last`` newest dislikes takes ``dislike_penalty`` times its similarity (decayed the
+    same way) off every title. Chosen on a validation replay (`watchnext train`, `watchnext
+    evaluate --protocol replay`); decay 1, blend 0 and penalty 0 weigh the whole history
+    equally, as training does."""
 
     decay: float = 1.0
     blend: float = 0.0
     last: int = 5
+    dislike_penalty: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0 < self.decay <= 1:
             raise RecommenderError(f"decay must be in (0, 1], not {self.decay}")
-        if self.blend < 0 or self.last < 1:
-            raise RecommenderError("blend must be 0 or more and last 1 or more")
+        if self.blend < 0 or self.last < 1 or self.dislike_penalty < 0:
+            raise RecommenderError(
+                "blend and dislike_penalty must be 0 or more, and last 1 or more"
+            )
+
+    @property
+    def needs_similarity(self) -> bool:
+        return self.blend > 0 or self.dislike_penalty > 0
 
 
-RECENCY_PARAMS: dict[str, Callable[[Any], Any]] = {"decay": float, "blend": float, "last": int}
+RECENCY_PARAMS: dict[str, Callable[[Any], Any]] = {
+    "decay": float, "blend": float, "last": int, "dislike_penalty": float,
+}  # fmt: skip
 DEFAULT_RECENCY: dict[str, Recency] = {
-    # Chosen on the validation replay of MovieLens 100K (docs/evaluation-ml100k/REPLAY.md).
-    "als": Recency(decay=0.8, blend=2.0, last=5),
-    "bpr": Recency(decay=0.8),
-    "itemknn": Recency(decay=0.8),
-    "ease": Recency(decay=0.8, blend=1.0, last=5),
+    # ALS's and EASE's chosen on the validation replay of MovieLens 100K
+    # (docs/evaluation-ml100k/REPLAY.md); BPR's and item-kNN's are not tuned. `watchnext
+    # train` chooses each model's again on its own data unless told not to.
+    "als": Recency(decay=0.8, blend=2.0, last=5, dislike_penalty=2.0),
+    "bpr": Recency(decay=0.8, dislike_penalty=1.0),
+    "itemknn": Recency(decay=0.8, dislike_penalty=1.0),
+    "ease": Recency(decay=0.8, blend=2.0, last=5, dislike_penalty=2.0),
     "popularity": Recency(),
 }
 
@@ -99,9 +117,7 @@ def split_params(
     for name, value in given.items():
         if name in CONFIDENCE_PARAMS:
             convert = CONFIDENCE_PARAMS[name]
-            rule_args["min_value" if name == "min_rating" else name] = _converted(
-                name, value, convert
-            )
+            rule_args[name] = _converted(name, value, convert)
         elif name in RECENCY_PARAMS:
             recency[name] = _converted(name, value, RECENCY_PARAMS[name])
         elif name in params:
@@ -109,6 +125,8 @@ def split_params(
         else:
             known = sorted([*params, *CONFIDENCE_PARAMS, *RECENCY_PARAMS])
             raise RecommenderError(f"{kind} has no parameter {name!r}; known: {', '.join(known)}")
+    if "like_at" in rule_args and "dislike_below" not in rule_args:
+        rule_args["dislike_below"] = rule_args["like_at"]  # no neutral band unless asked
     return params, ConfidenceRule(**rule_args), Recency(**recency)
 
 
@@ -215,7 +233,7 @@ class LocalRecommender:
             with warnings.catch_warnings():
                 # implicit's own BM25 weighting hands its k-NN a COO matrix and warns about it.
                 warnings.filterwarnings("ignore", message="Method expects CSR input")
-                model.fit(matrix, show_progress=show_progress)
+                model.fit(abs(matrix), show_progress=show_progress)  # dislikes are -SEEN
         return cls(
             kind=kind,
             params=full_params,
@@ -228,7 +246,7 @@ class LocalRecommender:
             titles=dict(data.titles),
             recency=recency,
             times=data.time_matrix(matrix, train_mask),
-            similarity=item_similarity(matrix) if recency.blend > 0 else None,
+            similarity=item_similarity(matrix) if recency.needs_similarity else None,
         )
 
     # -- the interfaces ---------------------------------------------------------------
@@ -247,12 +265,14 @@ class LocalRecommender:
         with self._lock:
             history = self._live_row(user_id) or self._trained_row(user_id)
             items, scores, because = self.rank_history(history, n, explain=True)
+        fallback = (POPULAR_WITH_SIMILAR,) if _likes_any(history) else (POPULAR_NOW,)
         return RecommendationList(
             items=tuple(
                 ScoredItem(
                     self.item_ids[i],
                     round(float(s), 6),
                     because=None if b is None else self.item_ids[b],
+                    reasons=() if b is not None else fallback,
                 )
                 for i, s, b in zip(items, scores, because, strict=True)
             ),
@@ -262,12 +282,13 @@ class LocalRecommender:
 
     def contributions(self, user_id: str, item_id: str) -> dict[str, float]:
         """Each history title's share of ``item_id``'s score for the user: the shares add up
-        to the score `recommend` gives it, and the largest is the pick's ``because``."""
+        to the score `recommend` gives it (a dislike's share is negative). Empty when the
+        score is popularity's, which belongs to no history title."""
         with self._lock:
             history = self._live_row(user_id) or self._trained_row(user_id)
-            if not history or self.kind == "popularity":
-                return {}
             scorer = _Scorer(self, history)
+            if scorer.popular_only:
+                return {}
             shares = scorer.shares(np.array([self._item_index[item_id]]))[:, 0]
         return {self.item_ids[i]: float(v) for i, v in zip(scorer.items, shares, strict=True)}
 
@@ -281,28 +302,19 @@ class LocalRecommender:
         self, history: dict[int, float], n: int, *, explain: bool = False
     ) -> tuple[np.ndarray, np.ndarray, list[int | None]]:
         """Top ``n`` item indexes and scores for a user known by ``history`` (item index →
-        confidence, oldest first), excluding those items; with ``explain``, for each pick the
-        history item that contributes most to its score (None when no history item does).
-        Empty history: the most popular items."""
-        if not history or self.kind == "popularity":
-            seen = np.fromiter(history, dtype=np.int32, count=len(history))
-            top, scores = self._popularity_excluding(seen, n)
-            return top, scores, [None] * len(top)
+        signed confidence, oldest first), excluding those items; with ``explain``, for each
+        pick the liked history item most responsible for it (`_Scorer.reasons`). No liked
+        history: the most popular items, less what the viewer's dislikes push down."""
         scorer = _Scorer(self, history, n)
         top, scores = scorer.top(n)
         because: list[int | None] = [None] * len(top)
         if explain:
-            because = scorer.strongest_contributor(top)
+            because = scorer.reasons(top)
         return top, scores, because
 
     def _popularity_scores(self, items: np.ndarray) -> np.ndarray:
         scores: np.ndarray = self._popularity[items]
         return scores
-
-    def _popularity_excluding(self, seen: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        candidates = self.popular[: n + len(seen)]
-        top = candidates[~np.isin(candidates, seen)][:n]
-        return top, self._popularity_scores(top)
 
     # -- live rows --------------------------------------------------------------------
 
@@ -329,13 +341,11 @@ class LocalRecommender:
         item = self._item_index[event.item_id]
         earlier = row.pop(item, None)
         if event.event_type != CLICK:
-            row[item] = max(self.rule.weight(event.event_value), float(SEEN_BUT_UNLIKED))
+            row[item] = self.rule.weight(event.event_value)  # a dislike is -SEEN
         elif earlier is not None:
             row[item] = earlier  # a click never outweighs what the viewer said of the title
         else:
-            row[item] = max(
-                self.click_weight * self.rule.weight(TOP_RATING), float(SEEN_BUT_UNLIKED)
-            )
+            row[item] = max(self.click_weight * self.rule.weight(TOP_RATING), float(SEEN))
 
     def _keep_live(self, user_id: str, row: dict[int, float]) -> None:
         self._live_rows[user_id] = row
@@ -395,7 +405,7 @@ def item_similarity(matrix: csr_matrix, neighbours: int = 100) -> csr_matrix:
     knn = CosineRecommender(K=neighbours)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Method expects CSR input")
-        knn.fit(matrix, show_progress=False)
+        knn.fit(abs(matrix), show_progress=False)
     similarity: csr_matrix = knn.similarity.tocsr().astype(np.float32)
     similarity.setdiag(0)
     similarity.eliminate_zeros()
@@ -415,9 +425,10 @@ ordering the long tail's noise. Exact for every other user; a test checks both."
 
 
 class _Scorer:
-    """One user's scores, from the model and the recency blend, over the candidate titles
-    (the whole catalog, or what the ALS norm bound leaves), and each history item's share of
-    a pick's score: the same numbers rank and explain."""
+    """One user's scores, from the model and the recency blend, less what their dislikes
+    push down, over the candidate titles (the whole catalog, what the ALS norm bound leaves,
+    or the popular head), and each history item's share of a pick's score: the same numbers
+    rank and explain."""
 
     def __init__(self, owner: LocalRecommender, history: dict[int, float], n: int = 10) -> None:
         self.owner = owner
@@ -425,15 +436,31 @@ class _Scorer:
         confidences = np.fromiter(history.values(), dtype=np.float32, count=len(history))
         recency = owner.recency
         ages = np.arange(len(self.items) - 1, -1, -1, dtype=np.float32)  # newest: age 0
-        self.weights = confidences * np.float32(recency.decay) ** ages
+        self.fading = np.float32(recency.decay) ** ages
+        self.liked = confidences > SEEN
+        self.weights = np.maximum(confidences, 0) * self.fading
+        self.popular_only = owner.kind == "popularity" or not self.liked.any()
         self._cholesky: Any = None
-        self._neighbours: list[tuple[np.ndarray, np.ndarray]] = []
-        blend_items, blend_values = self._blend(owner.similarity, recency)
-        if owner.kind == "als" and len(owner.item_ids) > PRUNE_ABOVE_ITEMS:
-            candidates, raw = self._als_bounded(n, blend_items, blend_values)
+        self._neighbours: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self._pushed: list[tuple[int, np.ndarray, np.ndarray]] = []
+        rows = np.flatnonzero(confidences < 0)[-recency.last :]  # the newest dislikes
+        self._pushed = self._similar_to(rows)
+        pushed_items, pushed_values = self._summed(self._pushed, self.fading)
+        pushed_values *= np.float32(recency.dislike_penalty)
+        if self.popular_only:
+            blend_items, blend_values = _EMPTY
+            reach = n + len(self.items) + sum(len(indices) for _, indices, _ in self._pushed)
+            candidates = np.sort(owner.popular[:reach])
+            raw = owner._popularity_scores(candidates)
         else:
-            candidates = np.arange(len(owner.item_ids))
-            raw = self._model_scores()
+            blend_items, blend_values = self._blend(recency)
+            if owner.kind == "als" and len(owner.item_ids) > PRUNE_ABOVE_ITEMS:
+                candidates, raw = self._als_bounded(
+                    n, blend_items, blend_values, pushed_items, pushed_values
+                )
+            else:
+                candidates = np.arange(len(owner.item_ids))
+                raw = self._model_scores()
         unseen = ~np.isin(candidates, self.items)
         self.candidates, raw = candidates[unseen], raw[unseen]
         self.model_scale = _scale(raw)
@@ -441,33 +468,54 @@ class _Scorer:
         if len(blend_items):
             where = np.searchsorted(self.candidates, blend_items)
             self.values[where] += blend_values
+        if len(pushed_items):
+            self.values -= _added(self.candidates, pushed_items, pushed_values)
 
-    def _blend(
-        self, similarity: csr_matrix | None, recency: Recency
+    def _similar_to(self, rows: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """For each history row, its title's neighbours and their similarity (CSR slices)."""
+        similarity = self.owner.similarity
+        if similarity is None or not len(rows):
+            return []
+        indptr = similarity.indptr
+        return [
+            (row, similarity.indices[indptr[item] : indptr[item + 1]],
+             similarity.data[indptr[item] : indptr[item + 1]])
+            for row, item in zip(rows.tolist(), self.items[rows].tolist(), strict=True)
+        ]  # fmt: skip
+
+    @staticmethod
+    def _summed(
+        neighbours: list[tuple[int, np.ndarray, np.ndarray]], weights: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Item-item similarity to the last few events, scaled and weighted: (unseen items,
-        what it adds to their scores). Read straight from the CSR arrays."""
-        empty = np.array([], dtype=np.int32), np.array([], dtype=np.float32)
-        if similarity is None or recency.blend <= 0:
-            return empty
-        last = self.items[-recency.last :]
-        self._neighbours = [
-            (similarity.indices[start:end], similarity.data[start:end])
-            for start, end in zip(similarity.indptr[last], similarity.indptr[last + 1], strict=True)
-        ]
-        weights = self.weights[-len(last) :]
-        columns = np.concatenate([indices for indices, _ in self._neighbours])
-        values = np.concatenate(
-            [w * data for w, (_, data) in zip(weights, self._neighbours, strict=True)]
-        )
+        """The rows' similarities times their ``weights``, summed per title: (sorted unique
+        titles, sums)."""
+        if not neighbours:
+            return _EMPTY
+        columns = np.concatenate([indices for _, indices, _ in neighbours])
+        values = np.concatenate([weights[row] * data for row, _, data in neighbours])
         items, position = np.unique(columns, return_inverse=True)
-        summed = np.bincount(position, weights=values).astype(np.float32)
+        return items, np.bincount(position, weights=values).astype(np.float32)
+
+    def _blend(self, recency: Recency) -> tuple[np.ndarray, np.ndarray]:
+        """Item-item similarity to the last few liked titles, scaled and weighted: (unseen
+        items, what it adds to their scores). Read straight from the CSR arrays."""
+        if recency.blend <= 0:
+            return _EMPTY
+        self._neighbours = self._similar_to(np.flatnonzero(self.liked)[-recency.last :])
+        if not self._neighbours:
+            return _EMPTY
+        items, summed = self._summed(self._neighbours, self.weights)
         unseen = ~np.isin(items, self.items)
         self.blend_scale = _scale(summed[unseen])
         return items[unseen], recency.blend * summed[unseen] / self.blend_scale
 
     def _als_bounded(
-        self, n: int, blend_items: np.ndarray, blend_values: np.ndarray
+        self,
+        n: int,
+        blend_items: np.ndarray,
+        blend_values: np.ndarray,
+        pushed_items: np.ndarray,
+        pushed_values: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """The raw ALS scores of every title that could be in the top ``n``, sorted by id.
 
@@ -497,7 +545,11 @@ class _Scorer:
             if following >= len(order) or largest <= 0 or len(pool_raw) < n:
                 continue
             bound = float(norms[following]) * reach  # no unscored title can score above this
-            final = pool_raw / largest + _added(pool_items, blend_items, blend_values)
+            final = (
+                pool_raw / largest
+                + _added(pool_items, blend_items, blend_values)
+                - _added(pool_items, pushed_items, pushed_values)
+            )
             if bound < largest and bound / largest < np.partition(final, -n)[-n]:
                 break
         scanned = order[: sum(len(raw) for raw in scored_raw)]
@@ -515,26 +567,38 @@ class _Scorer:
         return self.candidates[part], self.values[part]
 
     def shares(self, picks: np.ndarray) -> np.ndarray:
-        """Each history item's share (rows) of each pick's score (columns); a column adds up
-        to the pick's score."""
-        shares = self._model_shares(picks) / self.model_scale
+        """Each history item's share (rows) of each pick's score (columns): the model's part,
+        the blend's, and a dislike's push (negative); a column adds up to the pick's score."""
+        shares: np.ndarray
+        if self.popular_only:  # popularity's score belongs to no history item
+            shares = np.zeros((len(self.items), len(picks)), dtype=np.float32)
+        else:
+            shares = self._model_shares(picks) / self.model_scale
+        recency = self.owner.recency
         if self._neighbours:
-            blend = self.owner.recency.blend / self.blend_scale
-            last = len(self._neighbours)
-            for row, (indices, data) in enumerate(self._neighbours, start=len(self.items) - last):
-                similar = dict(zip(indices.tolist(), data.tolist(), strict=True))
-                column = np.array([similar.get(p, 0.0) for p in picks.tolist()], np.float32)
-                shares[row] += blend * self.weights[row] * column
+            blend = recency.blend / self.blend_scale
+            _add_similarity(shares, picks, self._neighbours, blend * self.weights)
+        if recency.dislike_penalty > 0:
+            _add_similarity(shares, picks, self._pushed, -recency.dislike_penalty * self.fading)
         return shares
 
-    def strongest_contributor(self, picks: np.ndarray) -> list[int | None]:
-        """For each pick, the history item with the largest share of its score."""
-        if len(picks) == 0:
-            return []
-        shares = self.shares(picks)
-        best = shares.argmax(axis=0)
+    def reasons(self, picks: np.ndarray) -> list[int | None]:
+        """For each pick, the liked history item most responsible for it: the largest share
+        once its recency weight is taken out (the model's and the similarity's part alone),
+        the newer of two equal ones. None when no liked item has a positive share (the pick
+        is popularity's). A dislike or a neutral rating is never a reason."""
+        if self.popular_only or len(picks) == 0:
+            return [None] * len(picks)
+        fading = self.fading[:, None]
+        attribution = np.divide(
+            self.shares(picks), fading, out=np.zeros((len(self.items), len(picks))),
+            where=fading > 0,
+        )  # fmt: skip
+        attribution[~self.liked] = -np.inf
+        newest_first = attribution[::-1]
+        best = len(self.items) - 1 - newest_first.argmax(axis=0)
         return [
-            int(self.items[row]) if shares[row, column] > 0 else None
+            int(self.items[row]) if attribution[row, column] > 0 else None
             for column, row in enumerate(best.tolist())
         ]
 
@@ -584,6 +648,26 @@ class _Scorer:
             return np.asarray(self.weights[:, None] * model.weights[np.ix_(self.items, picks)])
         neighbours = model.similarity[self.items][:, picks].toarray()
         return np.asarray(self.weights[:, None] * neighbours)
+
+
+_EMPTY = np.array([], dtype=np.int32), np.array([], dtype=np.float32)
+
+
+def _add_similarity(
+    shares: np.ndarray,
+    picks: np.ndarray,
+    neighbours: list[tuple[int, np.ndarray, np.ndarray]],
+    weights: np.ndarray,
+) -> None:
+    """Add each row's similarity to the picks, times the row's weight, to its shares."""
+    for row, indices, data in neighbours:
+        similar = dict(zip(indices.tolist(), data.tolist(), strict=True))
+        column = np.array([similar.get(p, 0.0) for p in picks.tolist()], np.float32)
+        shares[row] += weights[row] * column
+
+
+def _likes_any(history: dict[int, float]) -> bool:
+    return any(value > SEEN for value in history.values())
 
 
 def _added(items: np.ndarray, to: np.ndarray, values: np.ndarray) -> np.ndarray:
