@@ -111,21 +111,54 @@ def test_email_preview_renders_the_template_for_a_user(tmp_path: Path) -> None:
 def test_the_replay_protocol_compares_live_updates_with_static_and_popularity(
     tmp_path: Path,
 ) -> None:
+    """Every model named is replayed, each beside its own baselines, with its serving
+    settings, the probes of one like and one dislike, and the ratios of the same run."""
     data = write_clusters(tmp_path / "data")
 
     result = CliRunner().invoke(
         app,
         ["evaluate", "--data", str(data), "--out", str(tmp_path / "replay"), "--protocol",
-         "replay", "--models", "als", "--viewers", "10", "--test-share", "0.2"],
+         "replay", "--models", "popularity,als,ease", "--viewers", "10", "--test-share", "0.2"],
     )  # fmt: skip
 
     assert result.exit_code == 0, result.output
     results = json.loads((tmp_path / "replay" / "replay.json").read_text())
-    assert set(results["models"]) == {"popularity", "als static", "als full history", "als live"}
+    variants = ("static", "full history", "every rating a like", "live")
+    expected = {"popularity"} | {f"{kind} {v}" for kind in ("als", "ease") for v in variants}
+    assert set(results["models"]) == expected
+    assert set(results["chosen"]) == set(results["ratios"]) == set(results["probes"]) == {
+        "als", "ease",
+    }  # fmt: skip
     for row in results["models"].values():
-        assert row["metrics"]["all"]["events"] == results["replayed_events"] > 0
+        every = row["metrics"]["all"]
+        assert every["every_next_events"] == results["replayed_events"] > 0
+        assert every["events"] == every["every_next_events"]  # every rating here is a 5
     assert (tmp_path / "replay" / "replay.png").stat().st_size > 0
-    assert "| als live | all |" in (tmp_path / "replay" / "REPLAY.md").read_text()
+    report = (tmp_path / "replay" / "REPLAY.md").read_text()
+    assert "| als live | all |" in report
+    assert "| ease live | all |" in report
+
+
+def test_a_replay_scores_only_next_titles_the_viewer_liked(tmp_path: Path) -> None:
+    """A title rated 1 next is recorded but never scored: no model is rewarded for
+    predicting what the viewer will dislike. HR@10 over every next title stays beside it."""
+    from watchnext.recommender.data import load_interactions
+    from watchnext.recommender.models import LocalRecommender
+    from watchnext.recommender.replay import ReplayPlan, replay, windows
+
+    folder = write_clusters(tmp_path / "data")
+    lines = (folder / "interactions.csv").read_text().splitlines()
+    disliked = [line.rsplit(",", 1)[0] + ",1" if n % 3 == 0 else line
+                for n, line in enumerate(lines[1:])]  # fmt: skip
+    (folder / "interactions.csv").write_text("\n".join([lines[0], *disliked]) + "\n")
+    data = load_interactions(folder)
+    _, test = windows(data, ReplayPlan(viewers=20, test_share=0.3))
+    model = LocalRecommender.fit(data, "als", {"factors": 4}, train_mask=test.train_mask)
+
+    result = replay(model, data, test)["all"]
+
+    liked = int((data.values[test.replayed] >= 4).sum())
+    assert 0 < result["events"] == liked < result["every_next_events"] == len(test.replayed)
 
 
 def test_the_validation_window_ends_where_the_test_window_begins(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import typer
 from watchnext.cli.errors import fail, user_errors
 
 if TYPE_CHECKING:
+    from watchnext.recommender.data import Interactions
     from watchnext.recommender.kinds import ModelKind
 
 
@@ -49,6 +50,13 @@ def train(
         Path | None, typer.Option(metavar="PATH", help="Artifact folder; default artifacts/MODEL.")
     ] = None,
     seed: Annotated[int, typer.Option(metavar="N", help="random_state for the model.")] = 42,
+    choose_serving: Annotated[
+        bool,
+        typer.Option(
+            help="Choose recency, the sentiment rule and the dislike penalty on a replay of "
+            "the data's newest events first (parameters given with --param are kept)."
+        ),
+    ] = True,
 ) -> None:
     """Train a local model on a prepared dataset and save a versioned artifact."""
     kind = _model_kind(model)
@@ -60,16 +68,39 @@ def train(
         given = _params(param or [])
         split_params(kind, given)  # a wrong name fails before the data is read
         interactions = load_interactions(data)
+        chosen, serving = _chosen_serving(interactions, kind, given, seed, choose_serving)
         trained = LocalRecommender.fit(
-            interactions, kind, given, random_state=seed, show_progress=sys.stderr.isatty()
-        )
+            interactions, kind, given | chosen, random_state=seed,
+            show_progress=sys.stderr.isatty(),
+        )  # fmt: skip
         target = out or Path("artifacts") / kind
-        folder = artifact.save(trained, target, data_checksum=interactions.checksum)
+        folder = artifact.save(
+            trained, target, data_checksum=interactions.checksum, serving=serving
+        )
     users, items = interactions.shape
     typer.echo(
         f"{folder}: {model} on {users:,} users, {items:,} items "
         f"({trained.train.nnz:,} interactions)"
     )
+
+
+def _chosen_serving(
+    data: Interactions, kind: ModelKind, given: dict[str, Any], seed: int, choose: bool
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    if not choose:
+        return {}, None
+    from tqdm import tqdm
+
+    from watchnext.recommender.replay import ReplayPlan, choose_for_training, serving_trials
+
+    with tqdm(
+        total=serving_trials(), desc="choosing serving settings", unit="trial",
+        disable=not sys.stderr.isatty(),
+    ) as bar:  # fmt: skip
+        chosen, record = choose_for_training(data, kind, given, ReplayPlan(seed=seed), bar.update)
+    if chosen:
+        typer.echo("serving: " + ", ".join(f"{k} {v}" for k, v in chosen.items()), err=True)
+    return chosen, record
 
 
 def evaluate(
@@ -120,7 +151,7 @@ def evaluate(
 
             plan = ReplayPlan(test_share=test_share, viewers=viewers, seed=seed)
             learned: list[ModelKind] = [k for k in kinds if k != "popularity"] or ["als"]
-            results = run_replay(load_interactions(data), learned[0], plan)
+            results = run_replay(load_interactions(data), learned, plan)
             typer.echo(write_replay(out, results, data.name))
             return
         if protocol != "random-users":

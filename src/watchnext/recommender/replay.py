@@ -13,22 +13,27 @@ test events are never used to choose them.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from watchnext.domain.events import InteractionEvent
-from watchnext.recommender.data import ConfidenceRule, Interactions
+from watchnext.domain.events import CLICK, InteractionEvent
+from watchnext.recommender.data import Interactions
 from watchnext.recommender.kinds import ModelKind
-from watchnext.recommender.models import LocalRecommender, Recency
+from watchnext.recommender.models import LocalRecommender, Recency, item_similarity
 
 K = 10
+LIKED_AT = 4.0
+"""The yardstick of a liked next title: 4 or 5 stars of 5. Fixed, and the same for every
+model whatever its own sentiment rule, so that no rule is scored by itself."""
 GROUPS = ("all", "returning", "new")
 METRICS = ("hit_rate_at_10", "ndcg_at_10", "mrr_at_10")
 
@@ -43,6 +48,9 @@ class ReplayPlan:
     """How many viewers to replay: the most active after the cut."""
     events_per_viewer: int = 15
     seed: int = 42
+    liked_at: float = LIKED_AT
+    """The yardstick: a replayed event counts as a hit or a miss only when its rating is at
+    least this (a title the viewer liked). The same for every model, whatever rule it uses."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,15 @@ def windows(data: Interactions, plan: ReplayPlan) -> tuple[Window, Window]:
     )
 
 
+def latest_window(data: Interactions, plan: ReplayPlan) -> Window:
+    """The newest ``plan.validation_share`` of events, replayed over a model of the rest:
+    where `watchnext train` chooses its serving settings, before training on everything."""
+    rng = np.random.default_rng(plan.seed)
+    order = np.lexsort((rng.random(len(data.users)), data.timestamps))
+    n = len(order)
+    return _window(data, order, n - max(1, round(plan.validation_share * n)), n, plan)
+
+
 def _window(
     data: Interactions, order: np.ndarray, start: int, end: int, plan: ReplayPlan
 ) -> Window:
@@ -90,14 +107,24 @@ def _window(
 
 @dataclass
 class Scores:
+    """The metrics over liked next titles, and HR@10 over every next title (as counted
+    before dislikes were told apart) for comparison."""
+
     totals: dict[str, dict[str, float]] = field(
         default_factory=lambda: {group: dict.fromkeys(METRICS, 0.0) for group in GROUPS}
     )
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(GROUPS, 0))
+    every_next: dict[str, list[int]] = field(
+        default_factory=lambda: {group: [0, 0] for group in GROUPS}
+    )
 
-    def add(self, group: str, ranked: list[str], target: str) -> None:
+    def add(self, group: str, ranked: list[str], target: str, *, liked: bool) -> None:
         rank = ranked.index(target) + 1 if target in ranked[:K] else 0
         for name in ("all", group):
+            self.every_next[name][0] += 1 if rank else 0
+            self.every_next[name][1] += 1
+            if not liked:
+                continue
             self.counts[name] += 1
             self.totals[name]["hit_rate_at_10"] += 1.0 if rank else 0.0
             self.totals[name]["ndcg_at_10"] += 1.0 / math.log2(1 + rank) if rank else 0.0
@@ -109,30 +136,49 @@ class Scores:
                 name: round(total / self.counts[group], 6) if self.counts[group] else 0.0
                 for name, total in self.totals[group].items()
             }
-            | {"events": self.counts[group]}
+            | {
+                "events": self.counts[group],
+                "hit_rate_at_10_every_next": round(hits / events, 6) if events else 0.0,
+                "every_next_events": events,
+            }
             for group in GROUPS
+            for hits, events in [self.every_next[group]]
         }
 
 
 def replay(
-    model: LocalRecommender, data: Interactions, window: Window, *, live: bool = True
+    model: LocalRecommender,
+    data: Interactions,
+    window: Window,
+    *,
+    live: bool = True,
+    liked_at: float = LIKED_AT,
 ) -> dict[str, dict[str, float]]:
     """Replay the window's events through ``model``; ``live=False`` records nothing (the
-    same model without real-time updates)."""
+    same model without real-time updates). Every event is recorded; only those rated
+    ``liked_at`` or more are scored."""
     scores = Scores()
     for position in window.replayed.tolist():
         user = int(data.users[position])
         user_id, item_id = str(data.user_ids[user]), str(data.item_ids[data.items[position]])
         ranked = model.recommend(user_id, K).item_ids
-        scores.add("returning" if user in window.returning else "new", ranked, item_id)
+        group = "returning" if user in window.returning else "new"
+        scores.add(group, ranked, item_id, liked=_liked(data, position, liked_at))
         if live:
             model.record(_event(data, position, user_id, item_id))
     return scores.means()
 
 
+def _liked(data: Interactions, position: int, liked_at: float) -> bool:
+    clicked = data.clicks is not None and bool(data.clicks[position])
+    return clicked or float(data.values[position]) >= liked_at
+
+
 def _event(data: Interactions, position: int, user_id: str, item_id: str) -> InteractionEvent:
+    clicked = data.clicks is not None and bool(data.clicks[position])
     return InteractionEvent(
-        event_id=str(position), user_id=user_id, item_id=item_id, event_type="RATING",
+        event_id=str(position), user_id=user_id, item_id=item_id,
+        event_type=CLICK if clicked else "RATING",
         event_value=float(data.values[position]),
         timestamp=datetime.fromtimestamp(int(data.timestamps[position]), UTC), properties={},
     )  # fmt: skip
@@ -148,42 +194,172 @@ class Variant:
     live: bool = True
 
 
-def fit(
-    data: Interactions, variant: Variant, window: Window, rule: ConfidenceRule, seed: int
-) -> LocalRecommender:
+def fit(data: Interactions, variant: Variant, window: Window, seed: int) -> LocalRecommender:
     return LocalRecommender.fit(
-        data, variant.kind, variant.params, rule, random_state=seed, train_mask=window.train_mask
+        data, variant.kind, variant.params, random_state=seed, train_mask=window.train_mask
     )
 
 
-RECENCY_GRID = {"decay": [1.0, 0.9, 0.8, 0.7, 0.6], "blend": [0.0, 0.5, 1.0, 2.0, 4.0]}
+RECENCY_GRID: dict[str, list[float]] = {
+    "decay": [1.0, 0.9, 0.8, 0.7, 0.6],
+    "blend": [0.0, 0.5, 1.0, 2.0, 4.0],
+}
+SENTIMENT_GRID: dict[str, list[float]] = {
+    "like_at": [3.0, 4.0],
+    "neutral_band": [0.0, 1.0],  # the width of the band below like_at that is neutral
+    "dislike_penalty": [0.25, 0.5, 1.0, 2.0],  # never 0: a dislike always pushes away
+}
+SERVING = ("decay", "blend", "last", "like_at", "dislike_below", "dislike_penalty")
+"""The settings `choose_serving` picks; `watchnext train` stores them in the artifact."""
+EVERY_RATING_A_LIKE = {"like_at": 0.0, "dislike_below": 0.0, "dislike_penalty": 0.0}
+"""How ratings were read before dislikes were told apart: the baseline row of the table."""
 
 
-def choose_recency(
+def serving_trials() -> int:
+    """How many validation replays `choose_serving` runs (for progress bars)."""
+    return math.prod(map(len, RECENCY_GRID.values())) + math.prod(map(len, SENTIMENT_GRID.values()))
+
+
+MIN_RISE_AFTER_A_LIKE = 2.0
+"""The product's promise, as a floor on the settings: one 5/5 of a popular title brings at
+least this many of its 20 nearest neighbours into the top 10 on average, and one 1/5 brings
+none (`watchnext.recommender.probes`, on the validation model)."""
+
+
+def choose_serving(
     data: Interactions,
     kind: ModelKind,
     params: dict[str, Any],
     validation: Window,
-    rule: ConfidenceRule,
-    seed: int,
+    plan: ReplayPlan,
     on_trial: Callable[[], None] = lambda: None,
-) -> tuple[Recency, list[dict[str, Any]]]:
-    """The decay and blend with the best HitRate@10 over all events of the validation
-    replay; the model is trained once and only the serving weights change."""
-    model = fit(data, Variant(kind, kind, params), validation, rule, seed)
-    from watchnext.recommender.models import item_similarity
-
-    model.similarity = item_similarity(model.train)
-    trials = []
-    for decay in RECENCY_GRID["decay"]:
-        for blend in RECENCY_GRID["blend"]:
-            trial = replace(model.recency, decay=decay, blend=blend)
-            fresh = _fresh(model, trial)
-            result = replay(fresh, data, validation)
-            trials.append({"decay": decay, "blend": blend, **result["all"]})
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The serving settings chosen on the validation replay (`_best`), one stage at a time:
+    recency (decay, blend) with the model's sentiment rule, then the rule (like_at, a
+    neutral band or none) and the dislike penalty with that recency. The model is trained
+    once per rule; only serving weights change between the trials of one training. Returns
+    the settings and every trial."""
+    trials: list[dict[str, Any]] = []
+    model = _fit_with_similarity(data, kind, params, validation, plan.seed)
+    for decay, blend in itertools.product(RECENCY_GRID["decay"], RECENCY_GRID["blend"]):
+        trial = replace(model.recency, decay=decay, blend=blend)
+        trials.append({"stage": "recency", **model_rule(model), **_trial(model, trial, data,
+                       validation, plan)})  # fmt: skip
+        on_trial()
+    recency = _best(trials)
+    for like_at, band in itertools.product(
+        SENTIMENT_GRID["like_at"], SENTIMENT_GRID["neutral_band"]
+    ):
+        rule = {"like_at": like_at, "dislike_below": like_at - band}
+        model = _fit_with_similarity(data, kind, params | recency | rule, validation, plan.seed)
+        for penalty in SENTIMENT_GRID["dislike_penalty"]:
+            trial = replace(model.recency, dislike_penalty=penalty)
+            trials.append(
+                {"stage": "sentiment", **rule, **_trial(model, trial, data, validation, plan)}
+            )
             on_trial()
-    best = max(trials, key=lambda t: (t["hit_rate_at_10"], t["ndcg_at_10"]))
-    return replace(model.recency, decay=best["decay"], blend=best["blend"]), trials
+    return _best([t for t in trials if t["stage"] == "sentiment"]), trials
+
+
+def _trial(
+    model: LocalRecommender, recency: Recency, data: Interactions, window: Window, plan: ReplayPlan
+) -> dict[str, Any]:
+    """One setting's replay on the window and what one like and one dislike do to it."""
+    from watchnext.recommender.probes import ProbePlan, rating_shift
+
+    def fresh() -> LocalRecommender:
+        return _fresh(model, recency)
+
+    probe = ProbePlan(seed=plan.seed)
+    like, dislike = rating_shift(fresh, 5.0, probe), rating_shift(fresh, 1.0, probe)
+    result = replay(fresh(), data, window, liked_at=plan.liked_at)
+    return {
+        **asdict(recency),
+        **result["all"],
+        "rise_after_a_like": _rise(like),
+        "rise_after_a_dislike": _rise(dislike),
+    }
+
+
+def _rise(shift: dict[str, Any]) -> float:
+    return round(
+        float(shift["neighbours_in_top10_after"]) - float(shift["neighbours_in_top10_before"]), 3
+    )
+
+
+def choose_for_training(
+    data: Interactions,
+    kind: ModelKind,
+    params: dict[str, Any],
+    plan: ReplayPlan = ReplayPlan(),
+    on_trial: Callable[[], None] = lambda: None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The serving settings `watchnext train` stores with the model, chosen on the replay of
+    the data's own newest events (`latest_window`), as Personalize tunes on its own split;
+    settings given in ``params`` are kept as given. Returns them and a record of the choice."""
+    window = latest_window(data, plan)
+    if kind == "popularity" or not len(window.replayed):
+        reason = "popularity serves no history" if kind == "popularity" else "no events"
+        return {}, {"chosen_on": "nothing", "why": reason}
+    started = time.perf_counter()
+    chosen, trials = choose_serving(data, kind, params, window, plan, on_trial)
+    best = next(t for t in trials if t["stage"] == "sentiment" and _matches(t, chosen))
+    record = {
+        "chosen_on": "the replay of the newest events",
+        "validation_share": plan.validation_share,
+        "viewers": plan.viewers,
+        "events_per_viewer": plan.events_per_viewer,
+        "replayed_events": len(window.replayed),
+        "liked_at": plan.liked_at,
+        "trials": trials,
+        "chosen": chosen,
+        "chosen_trial": best,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    return {name: value for name, value in chosen.items() if name not in params}, record
+
+
+def _matches(trial: dict[str, Any], chosen: dict[str, Any]) -> bool:
+    return all(trial[name] == value for name, value in chosen.items())
+
+
+def model_rule(model: LocalRecommender) -> dict[str, float]:
+    return {"like_at": model.rule.like_at, "dislike_below": model.rule.dislike_below}
+
+
+def keeps_the_promise(trial: dict[str, Any]) -> bool:
+    return bool(
+        trial["rise_after_a_like"] >= MIN_RISE_AFTER_A_LIKE
+        and (trial["stage"] == "recency" or trial["rise_after_a_dislike"] <= 0)
+    )
+
+
+def _best(trials: list[dict[str, Any]]) -> dict[str, Any]:
+    """Of the trials that keep the promise (all of them if none does), those whose HR@10 is
+    within one standard error of the best (the one-standard-error rule: Hastie, Tibshirani
+    and Friedman, *The Elements of Statistical Learning*, 2nd ed., section 7.10), and of
+    those the one a review moves most: the largest rise after a like, less the rise after a
+    dislike. Replay differences smaller than their noise do not decide."""
+    kept = [t for t in trials if keeps_the_promise(t)] or trials
+    top = max(kept, key=lambda t: t["hit_rate_at_10"])
+    rate, events = top["hit_rate_at_10"], max(1, top["events"])
+    near = [t for t in kept if t["hit_rate_at_10"] >= rate - math.sqrt(rate * (1 - rate) / events)]
+    best = max(near, key=lambda t: (_responsiveness(t), t["hit_rate_at_10"]))
+    return {name: best[name] for name in SERVING}
+
+
+def _responsiveness(trial: dict[str, Any]) -> float:
+    dislike = trial["rise_after_a_dislike"] if trial["stage"] == "sentiment" else 0.0
+    return float(trial["rise_after_a_like"]) - float(dislike)
+
+
+def _fit_with_similarity(
+    data: Interactions, kind: ModelKind, params: dict[str, Any], window: Window, seed: int
+) -> LocalRecommender:
+    model = fit(data, Variant(kind, kind, params), window, seed)
+    if model.similarity is None:
+        model.similarity = item_similarity(model.train)
+    return model
 
 
 def _fresh(model: LocalRecommender, recency: Recency) -> LocalRecommender:
@@ -192,57 +368,85 @@ def _fresh(model: LocalRecommender, recency: Recency) -> LocalRecommender:
         kind=model.kind, params=model.params, rule=model.rule, user_ids=model.user_ids,
         item_ids=model.item_ids, train=model.train, model=model.model,
         random_state=model.random_state, titles=model.titles, recency=recency,
-        times=model.times, similarity=model.similarity,
+        times=model.times, similarity=model.similarity, click_weight=model.click_weight,
     )  # fmt: skip
 
 
 def run_replay(
     data: Interactions,
-    kind: ModelKind,
+    kinds: list[ModelKind],
     plan: ReplayPlan,
     *,
     params: dict[str, Any] | None = None,
-    rule: ConfidenceRule | None = None,
     on_step: Callable[[], None] = lambda: None,
 ) -> dict[str, Any]:
-    """``kind`` with recency chosen on the validation window, against popularity, the same
-    model without updates ("static") and with every event weighed equally ("full history"),
-    all on the test window of one run."""
-    rule = rule or ConfidenceRule()
+    """Each learned model of ``kinds`` with its serving settings chosen on the validation
+    window, against popularity, the same model without updates ("static"), with every event
+    weighed equally ("full history") and reading every rating as a like (as before dislikes
+    were told apart), all on the test window of one run; and what one 1/5 and one 5/5
+    rating do to the live model's picks (`watchnext.recommender.probes`)."""
     params = dict(params or {})
     validation, test = windows(data, plan)
-    chosen, trials = choose_recency(data, kind, params, validation, rule, plan.seed, on_step)
-    live = params | {"decay": chosen.decay, "blend": chosen.blend, "last": chosen.last}
-    variants = [
-        Variant("popularity", "popularity", {}),
-        Variant(f"{kind} static", kind, live, live=False),
-        Variant(f"{kind} full history", kind, params | {"decay": 1.0, "blend": 0.0}),
-        Variant(f"{kind} live", kind, live),
-    ]
-    rows = {}
-    for variant in variants:
-        model = fit(data, variant, test, rule, plan.seed)
-        rows[variant.label] = {
-            "model": variant.kind,
-            "params": variant.params,
-            "live": variant.live,
-            "metrics": replay(model, data, test, live=variant.live),
-        }
-        on_step()
+    rows: dict[str, Any] = {}
+    chosen: dict[str, Any] = {}
+    trials: dict[str, Any] = {}
+    probes: dict[str, Any] = {}
+    _add_row(rows, data, Variant("popularity", "popularity", {}), test, plan)
+    on_step()
+    for kind in [k for k in kinds if k != "popularity"]:
+        chosen[kind], trials[kind] = choose_serving(data, kind, params, validation, plan, on_step)
+        live = params | chosen[kind]
+        for variant in (
+            Variant(f"{kind} static", kind, live, live=False),
+            Variant(f"{kind} full history", kind, live | {"decay": 1.0, "blend": 0.0}),
+            Variant(f"{kind} every rating a like", kind, live | EVERY_RATING_A_LIKE),
+            Variant(f"{kind} live", kind, live),
+        ):
+            model = _add_row(rows, data, variant, test, plan)
+            on_step()
+        probes[kind] = _probes(model)
     return {
         "protocol": "replay",
         "plan": plan.__dict__,
         "replayed_events": len(test.replayed),
         "validation_events": len(validation.replayed),
-        "chosen_recency": {"decay": chosen.decay, "blend": chosen.blend, "last": chosen.last},
+        "chosen": chosen,
         "validation_trials": trials,
         "models": rows,
-        "ratios": _ratios(rows, kind),
+        "ratios": {kind: _ratios(rows, kind) for kind in chosen},
+        "probes": probes,
     }
 
 
-def _ratios(rows: dict[str, Any], kind: ModelKind) -> dict[str, float]:
-    """The live model's HR@10 over today's (full history) and over popularity."""
+def _add_row(
+    rows: dict[str, Any], data: Interactions, variant: Variant, test: Window, plan: ReplayPlan
+) -> LocalRecommender:
+    model = fit(data, variant, test, plan.seed)
+    untouched = _fresh(model, model.recency)
+    rows[variant.label] = {
+        "model": variant.kind,
+        "params": variant.params,
+        "live": variant.live,
+        "metrics": replay(model, data, test, live=variant.live, liked_at=plan.liked_at),
+    }
+    return untouched
+
+
+def _probes(model: LocalRecommender) -> dict[str, Any]:
+    from watchnext.recommender.probes import distinct_reasons, rating_shift
+
+    def fresh() -> LocalRecommender:
+        return _fresh(model, model.recency)
+
+    return {
+        "after_a_dislike": rating_shift(fresh, 1.0),
+        "after_a_like": rating_shift(fresh, 5.0),
+        "reasons": distinct_reasons(fresh),
+    }
+
+
+def _ratios(rows: dict[str, Any], kind: str) -> dict[str, float]:
+    """The live model's HR@10 on liked next titles over each baseline of the same run."""
 
     def hit_rate(label: str, group: str) -> float:
         return float(rows[label]["metrics"][group]["hit_rate_at_10"])
@@ -251,11 +455,13 @@ def _ratios(rows: dict[str, Any], kind: ModelKind) -> dict[str, float]:
         base = hit_rate(baseline, group)
         return round(hit_rate(label, group) / base, 3) if base else 0.0
 
-    live, full = f"{kind} live", f"{kind} full history"
+    live = f"{kind} live"
     return {
-        "live_vs_full_history_returning": ratio(live, full, "returning"),
-        "live_vs_full_history_all": ratio(live, full, "all"),
         "live_vs_popularity_all": ratio(live, "popularity", "all"),
+        "live_vs_static_all": ratio(live, f"{kind} static", "all"),
+        "live_vs_full_history_all": ratio(live, f"{kind} full history", "all"),
+        "live_vs_full_history_returning": ratio(live, f"{kind} full history", "returning"),
+        "live_vs_every_rating_a_like_all": ratio(live, f"{kind} every rating a like", "all"),
     }
 
 
@@ -263,7 +469,15 @@ def write_replay(out: Path, results: dict[str, Any], dataset: str) -> Path:
     """replay.json, REPLAY.md and replay.png into ``out``; returns the Markdown."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "replay.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-    plan, chosen = results["plan"], results["chosen_recency"]
+    report = out / "REPLAY.md"
+    report.write_text("\n".join(replay_markdown(results, dataset)))
+    _chart(out / "replay.png", results["models"])
+    return report
+
+
+def replay_markdown(results: dict[str, Any], dataset: str) -> list[str]:
+    """The report's lines: the protocol, the table, each model's ratios and probes."""
+    plan = results["plan"]
     lines = [
         f"# Replay evaluation: {dataset}",
         "",
@@ -271,34 +485,58 @@ def write_replay(out: Path, results: dict[str, Any], dataset: str) -> Path:
         f"{plan['viewers']} most active viewers after the cut (up to "
         f"{plan['events_per_viewer']} events each, {results['replayed_events']} events), each "
         "through `recommend` then `record`. A hit: the title rated next is among the 10 picks "
-        f"shown just before. Ties in time broken with seed {plan['seed']}. Recency chosen on "
-        f"the validation replay just before the test window ({results['validation_events']} "
-        f"events): decay {chosen['decay']}, blend {chosen['blend']}, last {chosen['last']}.",
+        f"shown just before, counted only when the viewer rated it {plan['liked_at']:g} or more "
+        "(no model is rewarded for predicting what the viewer will dislike); HR@10 over every "
+        f"next title, as counted before, stands beside it. Ties in time broken with seed "
+        f"{plan['seed']}. Serving settings chosen on the validation replay just before the "
+        f"test window ({results['validation_events']} events):",
         "",
-        "| model | group | events | HR@10 | NDCG@10 | MRR@10 |",
-        "|---|---|---|---|---|---|",
+    ]
+    for kind, chosen in results["chosen"].items():
+        lines.append(f"- {kind}: " + ", ".join(f"{k} {v}" for k, v in chosen.items()))
+    lines += [
+        "",
+        "| model | group | liked next | HR@10 | NDCG@10 | MRR@10 | HR@10, every next |",
+        "|---|---|---|---|---|---|---|",
     ]
     for label, row in results["models"].items():
         for group in GROUPS:
             m = row["metrics"][group]
             lines.append(
                 f"| {label} | {group} | {m['events']} | {m['hit_rate_at_10']:.3f} | "
-                f"{m['ndcg_at_10']:.3f} | {m['mrr_at_10']:.3f} |"
+                f"{m['ndcg_at_10']:.3f} | {m['mrr_at_10']:.3f} | "
+                f"{m['hit_rate_at_10_every_next']:.3f} |"
             )
-    ratios = results["ratios"]
+    for kind, ratios in results["ratios"].items():
+        lines += ["", f"{kind}, HR@10 on liked next titles, all events:"]
+        lines += [f"- {name.replace('_', ' ')}: {value}x" for name, value in ratios.items()]
+        lines += _probe_lines(results["probes"][kind])
+    lines += ["", "![replay](replay.png)", ""]
+    return lines
+
+
+def _probe_lines(probes: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        "| one rating of a popular unseen title | viewers | its 20 neighbours in the top 10, "
+        "before | after | picks naming it as their reason |",
+        "|---|---|---|---|---|",
+    ]
+    for label in ("after_a_dislike", "after_a_like"):
+        p = probes[label]
+        lines.append(
+            f"| {p['rating']:g}/5 | {p['viewers']} | {p['neighbours_in_top10_before']} | "
+            f"{p['neighbours_in_top10_after']} | {p['picks_naming_the_rated_title']} of "
+            f"{p['picks']} |"
+        )
+    reasons = probes["reasons"]
     lines += [
         "",
-        f"- live over full history, returning viewers: {ratios['live_vs_full_history_returning']}x",
-        f"- live over full history, all events: {ratios['live_vs_full_history_all']}x",
-        f"- live over popularity, all events: {ratios['live_vs_popularity_all']}x",
-        "",
-        "![replay](replay.png)",
-        "",
+        f"Distinct reasons across 10 picks, viewers with {reasons['min_liked']}+ liked titles "
+        f"({reasons['viewers']}): median {reasons['median_distinct_reasons']} as they stand, "
+        f"{reasons['median_distinct_reasons_after_a_like']} just after a 5/5.",
     ]
-    report = out / "REPLAY.md"
-    report.write_text("\n".join(lines))
-    _chart(out / "replay.png", results["models"])
-    return report
+    return lines
 
 
 def _chart(path: Path, rows: dict[str, Any]) -> None:
