@@ -15,7 +15,9 @@ from benchmarks.handler_stack import CallLatency, fake_api, review_event, timed_
 from benchmarks.in_memory import DiscardingRecorder, FixedRecommender, ListQueue
 from benchmarks.stats import summary_ms
 from watchnext.adapters.http.lambda_context import LocalLambdaContext
+from watchnext.adapters.http.review_api import ReviewApi
 from watchnext.adapters.local.catalog import InMemoryCatalog
+from watchnext.service.review import ReviewService
 
 ROOT = Path(__file__).resolve().parent.parent
 OWN_CODE_TARGET_P99_MS = 1.0
@@ -46,6 +48,42 @@ def warm_with_fakes(reviews: int, warmup: int) -> dict[str, Any]:
     result["target_p99_ms"] = OWN_CODE_TARGET_P99_MS
     result["meets_target"] = result["p99_ms"] <= OWN_CODE_TARGET_P99_MS
     return result
+
+
+def dislike_demotion(reviews: int, warmup: int) -> dict[str, Any]:
+    """What the AWS path's demotion after a dislike costs our own code: the same fakes, a
+    recommender that returns as many picks as asked (twice the usual after a dislike) and a
+    catalog with genres; likes and dislikes interleaved, p50 of each. The AWS side of it is
+    GetRecommendations returning 20 items instead of 10 and a BatchGetItem of 21 keys
+    instead of 11: the same calls, not measurable here."""
+    ranking = tuple(f"item-{i}" for i in range(20))
+    genres = ("Drama", "Sci-Fi", "Comedy", "Romance")
+    catalog = InMemoryCatalog(
+        {"Lucy": "Lucy"} | {item: item for item in ranking},
+        genres={"Lucy": ("Sci-Fi", "Action")}
+        | {item: (genres[i % 4], genres[(i + 1) % 4]) for i, item in enumerate(ranking)},
+    )
+    service = ReviewService(
+        DiscardingRecorder(), FixedRecommender(ranking), catalog, ListQueue(),
+        dislike_penalty=0.5,
+    )  # fmt: skip
+    api, context = ReviewApi(service), LocalLambdaContext()
+    samples: dict[int, list[float]] = {1: [], 5: []}
+    for n in range(warmup + reviews):
+        rating = 1 if n % 2 else 5
+        event = review_event(n, rating)
+        started = time.perf_counter()
+        response = api.handle(event, context)
+        elapsed = time.perf_counter() - started
+        assert response["statusCode"] == 200, response
+        if n >= warmup:
+            samples[rating].append(elapsed)
+    like, dislike = summary_ms(samples[5]), summary_ms(samples[1])
+    return {
+        "like": like,
+        "dislike_with_demotion": dislike,
+        "extra_p50_ms": round(dislike["p50_ms"] - like["p50_ms"], 3),
+    }
 
 
 def warm_with_stubber(reviews: int, warmup: int) -> dict[str, Any]:
@@ -130,4 +168,5 @@ def run(quick: bool = False) -> dict[str, Any]:
             [warm_with_stubber(reviews, warmup) for _ in range(rounds)]
         ),
         "cold_init": cold_init(runs),
+        "dislike_demotion": dislike_demotion(reviews, warmup),
     }

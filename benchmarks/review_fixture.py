@@ -68,10 +68,10 @@ DEPLOYED_ENVIRONMENT = {
 """The settings template.yaml gives the functions: every table, the queue and the secret."""
 
 
-def review_event(n: int) -> dict[str, Any]:
+def review_event(n: int, rating: int = 5) -> dict[str, Any]:
     """A distinct review per ``n`` (distinct idempotency key), as API Gateway would send it."""
     body = {
-        "user_id": f"user-{n}", "item_id": "Lucy", "event_rating": 5,
+        "user_id": f"user-{n}", "item_id": "Lucy", "event_rating": rating,
         "event_verified_purchase": "Y", "event_type": "RATING",
         "email_address": "viewer@example.com", "timestamp": 1_700_000_000 + n,
     }  # fmt: skip

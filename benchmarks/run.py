@@ -79,6 +79,17 @@ def markdown(results: dict[str, Any]) -> str:
         f" | {restored['first_call_ms']} | {restore_total} | | | |",
         "",
     ]
+    if "dislike_demotion" in h:
+        d = h["dislike_demotion"]
+        lines += [
+            "After a dislike the AWS path asks for twice the picks and pushes down those that"
+            " share the disliked title's genres. Our own code's extra cost, likes and dislikes"
+            f" interleaved: p50 {d['like']['p50_ms']:.3f} ms after a like,"
+            f" {d['dislike_with_demotion']['p50_ms']:.3f} ms after a dislike"
+            f" ({d['extra_p50_ms']:+.3f} ms); on AWS add GetRecommendations returning 20 items"
+            " instead of 10 and a catalog BatchGetItem of 21 keys instead of 11 (the same calls).",
+            "",
+        ]
     if "call_pattern" in results:
         lines += _call_pattern_markdown(results["call_pattern"])
     if "local_api_load" in results:

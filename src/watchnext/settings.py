@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from watchnext.domain.sentiment import DEFAULT_DISLIKE_BELOW, DEFAULT_LIKE_AT, Sentiment
 from watchnext.errors import WatchNextError
 
 ENV_PREFIX = "WATCHNEXT_"
@@ -43,6 +44,14 @@ class Settings(BaseSettings):
     title_url_template: str | None = Field(
         None, description="Where a followed pick link leads, with {item_id}; none: a page"
     )
+    like_threshold: float = Field(
+        DEFAULT_LIKE_AT, ge=0, description="A rating at or above this is a like"
+    )
+    dislike_threshold: float = Field(
+        DEFAULT_DISLIKE_BELOW, ge=0,
+        description="A rating below this is a dislike (sent to Personalize as DISLIKE); "
+        "between the two, a rating is neutral",
+    )  # fmt: skip
     # The mailer
     email_channel: Literal["ses", "pinpoint"] = "ses"
     email_sender: str | None = None
@@ -67,6 +76,22 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(origin.strip() for origin in value.split(",") if origin.strip())
         return value
+
+    dislike_demotion: float = Field(
+        0.5, ge=0,
+        description="After a dislike, how far picks that share the disliked title's genres "
+        "are pushed down (Personalize cannot be told of a dislike); 0: not at all",
+    )  # fmt: skip
+
+    @property
+    def sentiment(self) -> Sentiment:
+        return Sentiment(like_at=self.like_threshold, dislike_below=self.dislike_threshold)
+
+    @model_validator(mode="after")
+    def _a_dislike_is_below_a_like(self) -> Settings:
+        if self.dislike_threshold > self.like_threshold:
+            raise ValueError("dislike_threshold must not be above like_threshold")
+        return self
 
     @classmethod
     def from_env(cls) -> Settings:

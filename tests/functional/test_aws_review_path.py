@@ -28,7 +28,14 @@ PERSONALIZE_ANSWER = {
 }
 
 
-def expect_put_events(aws: AwsWorld, item_id: str = "Lucy", at: object = REVIEWED_AT) -> None:
+def expect_put_events(
+    aws: AwsWorld,
+    item_id: str = "Lucy",
+    at: object = REVIEWED_AT,
+    *,
+    event_type: str = "RATING",
+    value: float = 5.0,
+) -> None:
     aws.events.add_response(
         "put_events",
         {},
@@ -39,8 +46,8 @@ def expect_put_events(aws: AwsWorld, item_id: str = "Lucy", at: object = REVIEWE
             "eventList": [
                 {
                     "eventId": ANY,
-                    "eventType": "RATING",
-                    "eventValue": 5.0,
+                    "eventType": event_type,
+                    "eventValue": value,
                     "itemId": item_id,
                     "sentAt": at,
                     "properties": json.dumps({"eventVerifiedPurchase": "Y"}),
@@ -50,10 +57,12 @@ def expect_put_events(aws: AwsWorld, item_id: str = "Lucy", at: object = REVIEWE
     )
 
 
-def expect_get_recommendations(aws: AwsWorld, num_results: int = 10) -> None:
+def expect_get_recommendations(
+    aws: AwsWorld, num_results: int = 10, answer: dict[str, Any] = PERSONALIZE_ANSWER
+) -> None:
     aws.runtime.add_response(
         "get_recommendations",
-        PERSONALIZE_ANSWER,
+        answer,
         expected_params={
             "campaignArn": CAMPAIGN_ARN,
             "userId": "37197598",
@@ -78,6 +87,45 @@ def publish_all(aws: AwsWorld) -> None:
         filter_arn=FILTER_ARN,
         event_properties='["eventVerifiedPurchase"]',
     )
+
+
+@pytest.mark.parametrize(
+    ("rating", "event_type", "feeling"),
+    [(1, "DISLIKE", "dislike"), (2, "RATING", "neutral"), (3, "RATING", "like")],
+)
+def test_a_dislike_goes_to_personalize_as_its_own_type_and_the_email_says_so(
+    aws: AwsWorld, rating: int, event_type: str, feeling: str
+) -> None:
+    """Below the dislike threshold (2 by default) a rating is a DISLIKE event, which no
+    solution trains on (`test_training_reads_only_likes_and_never_a_dislike`); the value
+    still travels, and the email job carries what the rating said."""
+    publish_all(aws)
+    expect_put_events(aws, event_type=event_type, value=float(rating))
+    expect_get_recommendations(aws, num_results=20 if event_type == "DISLIKE" else 10)
+
+    response = post_review(aws.api(), REVIEW | {"event_rating": rating})
+
+    assert response["statusCode"] == 200, response["body"]
+    aws.events.assert_no_pending_responses()
+    (job,) = aws.queued_jobs()
+    assert job["rated"]["feeling"] == feeling
+
+
+def test_after_a_dislike_picks_that_share_its_genres_are_pushed_down(aws: AwsWorld) -> None:
+    """Personalize cannot be told that a DISLIKE pushes away, so the function asks for twice
+    the picks and pushes down those whose genres overlap the disliked title's: Arrival
+    (Sci-Fi, like Lucy) falls below Her. The same calls as any review, under the function's
+    role as the world enforces it."""
+    publish_all(aws)
+    expect_put_events(aws, event_type="DISLIKE", value=1.0)
+    expect_get_recommendations(aws, num_results=4, answer=PERSONALIZE_ANSWER)
+    api = aws.api(num_results=2, dislike_demotion=1.5)
+
+    response = post_review(api, REVIEW | {"event_rating": 1})
+
+    assert response["statusCode"] == 200, response["body"]
+    picks = [r["item_id"] for r in body_of(response)["recommendations"]]
+    assert picks == ["Her", "Arrival"]  # Arrival shares Sci-Fi with Lucy: it falls below Her
 
 
 def test_the_original_body_records_an_event_returns_titles_and_queues_one_job(
@@ -106,11 +154,13 @@ def test_the_original_body_records_an_event_returns_titles_and_queues_one_job(
     aws.runtime.assert_no_pending_responses()
     (job,) = aws.queued_jobs()
     assert job["email_address"] == "viewer@example.com"
-    assert job["rated"] == {"item_id": "Lucy", "title": "Lucy (2014)", "rating": 5, "known": True}
+    assert job["rated"] == {
+        "item_id": "Lucy", "title": "Lucy (2014)", "rating": 5, "known": True, "feeling": "like",
+    }  # fmt: skip
     assert [r["title"] for r in job["recommendations"]] == [
         "Arrival (2016)",
+        "B00NOTINCATALOG",  # the email groups picks by reason: the two without one together
         "Her (2013)",
-        "B00NOTINCATALOG",
     ]
     assert job["recommendation_id"] == "RID-8c1d2f"
 

@@ -21,6 +21,7 @@ from tests.support.pipeline_world import (
 from tests.support.stack import REGION
 from tests.support.step_functions import Run, model_errors, unused_responses
 from watchnext.adapters.aws import parameters
+from watchnext.pipeline.config import PipelineConfig, SolutionSpec
 
 RECIPES = "arn:aws:personalize:::recipe"
 SOLUTION_V2 = f"{PERSONALIZE_ARN}:solution/{PREFIX}-user-personalization-v2"
@@ -339,5 +340,38 @@ def test_the_solutions_weigh_clicks_as_configured_where_the_recipe_allows(
         p["EventType"]: p["Weight"]
         for p in v2["SolutionConfig"]["EventsConfig"]["EventParametersList"]
     }
-    assert weights == {"RATING": 1.0, "REVIEW": 1.0, "WATCH": 1.0, "PURCHASE": 1.0, "CLICK": 0.2}
+    assert weights == {
+        "RATING": 1.0, "REVIEW": 1.0, "WATCH": 1.0, "PURCHASE": 1.0, "CLICK": 0.2, "DISLIKE": 0.0,
+    }  # fmt: skip
     assert "EventsConfig" not in popularity["SolutionConfig"]  # Popularity-Count takes none
+
+
+def test_training_reads_only_likes_and_never_a_dislike(pipeline: PipelineWorld) -> None:
+    """The v2 solution keeps every rated type's events below the like threshold out of
+    training, and a DISLIKE event (its value is below the dislike threshold, so below this
+    one) is never trained on; the parameters are valid in botocore's model."""
+    run = pipeline.run("TrainingPipeline", "HappyPath", FAST | {"likeThreshold": 3.5})
+
+    v2, _ = personalize_calls(run, "createSolution")
+    thresholds = {
+        p["EventType"]: p.get("EventValueThreshold")
+        for p in v2["SolutionConfig"]["EventsConfig"]["EventParametersList"]
+    }
+    assert thresholds == {
+        "RATING": 3.5, "REVIEW": 3.5, "WATCH": 3.5, "PURCHASE": 3.5, "CLICK": None, "DISLIKE": 3.5,
+    }  # fmt: skip
+    assert model_errors("personalize", "createSolution", v2) == ""
+
+
+def test_a_v1_solution_gets_the_one_threshold_its_config_takes() -> None:
+    v1 = SolutionSpec(name="up", recipe_arn="arn:aws:personalize:::recipe/aws-user-personalization")
+    config = PipelineConfig(like_threshold=4, solutions=(v1,))
+
+    solution = config.as_run_input([])["solutions"][0]
+
+    assert solution["solutionConfig"] == {"EventValueThreshold": "4"}
+    request = {
+        "Name": "x", "DatasetGroupArn": "arn:aws:personalize:us-east-1:1:dataset-group/x",
+        "RecipeArn": v1.recipe_arn, "SolutionConfig": solution["solutionConfig"],
+    }  # fmt: skip
+    assert model_errors("personalize", "createSolution", request) == ""

@@ -34,6 +34,7 @@ CAMPAIGN_ARN = f"arn:aws:personalize:us-east-1:{ACCOUNT}:campaign/watchnext-{STA
 FILTER_ARN = f"arn:aws:personalize:us-east-1:{ACCOUNT}:filter/watchnext-{STAGE}-exclude-rated"
 TRACKING_ID = "0f6d1c2e-5f1a-4b7e-9d2c-3a4b5c6d7e8f"
 CATALOG = {"Lucy": "Lucy (2014)", "Arrival": "Arrival (2016)", "Her": "Her (2013)"}
+GENRES = {"Lucy": "Sci-Fi|Action", "Arrival": "Sci-Fi|Drama", "Her": "Romance|Drama"}
 
 
 @dataclass
@@ -118,7 +119,7 @@ def _load_catalog(clients: AwsClients, table: str) -> None:
     from boto3.dynamodb.types import TypeSerializer
 
     lines = ["ITEM_ID,TITLE,GENRES,YEAR\n"]
-    lines += [f'{item_id},"{title}",Sci-Fi|Drama,\n' for item_id, title in CATALOG.items()]
+    lines += [f'{item_id},"{title}",{GENRES[item_id]},\n' for item_id, title in CATALOG.items()]
     serialize = TypeSerializer().serialize
     for item in catalog_rows(iter(lines)):
         clients.dynamodb.put_item(

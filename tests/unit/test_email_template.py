@@ -7,6 +7,7 @@ import pytest
 
 from tests.support.fakes import email_job
 from watchnext.domain.email import EmailLinks
+from watchnext.domain.sentiment import Feeling
 from watchnext.email.render import HandlebarsRenderer
 from watchnext.email.templates import (
     load_template,
@@ -36,26 +37,42 @@ def test_every_recommendation_is_shown(renderer: HandlebarsRenderer, count: int)
     assert email.subject == f"{count} picks for you after you rated Lucy (2014)"
 
 
-def test_each_pick_shows_the_reason_its_recommender_computed_and_no_other(
+def test_picks_stand_under_the_reason_their_recommender_computed_and_no_other(
     renderer: HandlebarsRenderer,
 ) -> None:
-    job = email_job(titles=("Arrival (2016)", "Her (2013)", "Up (2009)"))
+    job = email_job(titles=("Arrival (2016)", "Solaris (1972)", "Her (2013)", "Up (2009)"))
+    contact = {"because_item_id": "7", "because_title": "Contact (1997)"}
     picks = (
-        job.recommendations[0].model_copy(
-            update={"because_item_id": "7", "because_title": "Contact (1997)"}
-        ),
-        job.recommendations[1].model_copy(update={"reasons": ("Exploration",)}),
-        job.recommendations[2],  # the recommender gave no reason
+        job.recommendations[0].model_copy(update=contact),
+        job.recommendations[1].model_copy(update=contact),
+        job.recommendations[2].model_copy(update={"reasons": ("exploration",)}),
+        job.recommendations[3],  # the recommender gave no reason
     )
     email = renderer.render(
         template_data(job.model_copy(update={"recommendations": picks}), EmailLinks(UNSUBSCRIBE))
     )
 
-    assert "- Arrival (2016) (Because you rated Contact (1997))" in email.text
-    assert "- Her (2013) (Exploration)" in email.text
-    assert "- Up (2009)\n" in email.text
-    assert "Because you rated Lucy" not in email.text + email.html  # nothing invented
-    assert email.html.count('class="why"') == 2
+    assert (
+        "Because you liked Contact (1997):\n- Arrival (2016)\n- Solaris (1972)\n"
+        "\nExploration:\n- Her (2013)\n\nMore for you:\n- Up (2009)\n"
+    ) in email.text
+    assert "Lucy (2014):" not in email.text  # nothing invented
+    assert email.html.count('class="group"') == 3
+
+
+def test_after_a_dislike_the_email_says_so(renderer: HandlebarsRenderer) -> None:
+    job = email_job()
+    disliked = job.rated.model_copy(update={"rating": 1, "feeling": Feeling.DISLIKE})
+
+    email = renderer.render(
+        template_data(job.model_copy(update={"rated": disliked}), EmailLinks(UNSUBSCRIBE))
+    )
+
+    assert "You rated Lucy (2014) 1/5. Not for you: fewer titles like it from now on." in (
+        email.text
+    )
+    assert "Not for you: fewer titles like it from now on." in email.html
+    assert "Here is what to watch next" not in email.text + email.html
 
 
 def test_a_title_not_in_the_catalog_is_said_so(renderer: HandlebarsRenderer) -> None:
@@ -68,6 +85,28 @@ def test_a_title_not_in_the_catalog_is_said_so(renderer: HandlebarsRenderer) -> 
     assert "We don't know this title yet" in email.text
     assert "know this title yet" in email.html
     assert "know this title yet" not in known.text + known.html
+    # The picks name no liked title of the viewer's: popular titles, said so.
+    assert "popular titles while we learn your taste" in email.text
+    assert "from your other ratings" not in email.text
+
+
+def test_a_title_not_in_the_catalog_with_picks_from_other_likes_says_that(
+    renderer: HandlebarsRenderer,
+) -> None:
+    job = email_job()
+    first = job.recommendations[0].model_copy(
+        update={"because_item_id": "7", "because_title": "Contact (1997)"}
+    )
+    unknown = job.model_copy(
+        update={
+            "rated": job.rated.model_copy(update={"known": False}),
+            "recommendations": (first, *job.recommendations[1:]),
+        }
+    )
+
+    email = renderer.render(template_data(unknown, EmailLinks(UNSUBSCRIBE)))
+
+    assert "these picks come from your other ratings" in email.text
 
 
 def test_hostile_titles_are_escaped_in_html_and_plain_in_text(renderer: HandlebarsRenderer) -> None:

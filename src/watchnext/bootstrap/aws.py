@@ -42,6 +42,7 @@ def aws_review_api(
             clients.personalize_events,
             parameters,
             session_window_seconds=settings.session_window_seconds,
+            sentiment=settings.sentiment,
             retry_after_seconds=settings.retry_after_seconds,
         ),
         recommender=PersonalizeRecommender(
@@ -54,6 +55,8 @@ def aws_review_api(
             clients.sqs, queue_url, retry_after_seconds=settings.retry_after_seconds
         ),
         num_results=settings.num_results,
+        sentiment=settings.sentiment,
+        dislike_penalty=settings.dislike_demotion,
         metrics=metrics_sink or NullMetrics(),
     )
     idempotency = None

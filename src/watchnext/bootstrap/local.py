@@ -20,6 +20,7 @@ from watchnext.adapters.local.stores import (
     SqliteEventStore,
 )
 from watchnext.domain.events import DEFAULT_CLICK_WEIGHT
+from watchnext.domain.sentiment import Sentiment
 from watchnext.email.render import HandlebarsRenderer
 from watchnext.email.templates import load_template
 from watchnext.recommender import artifact as artifacts
@@ -102,6 +103,8 @@ class LocalComponents:
     api_key: str
     db: Database
     engagement: SqliteEngagementLog
+    sentiment: Sentiment
+    titles: dict[str, str]
 
 
 def local_components(config: LocalConfig) -> LocalComponents:
@@ -131,6 +134,7 @@ def local_components(config: LocalConfig) -> LocalComponents:
     service = ReviewService(
         recorder=events, recommender=model, catalog=InMemoryCatalog(model.titles),
         email_queue=queue, num_results=config.num_results, opt_outs=state,
+        sentiment=model.rule.sentiment,
     )  # fmt: skip
     subscriptions = Subscriptions(state, signing_key=signing_key)
     mailer = SmtpMailer(
@@ -149,5 +153,5 @@ def local_components(config: LocalConfig) -> LocalComponents:
     return LocalComponents(
         config=config, api=ReviewApi(service, subscriptions=subscriptions, clicks=clicks),
         events=events, queue=queue, worker=MailWorker(queue, delivery), api_key=api_key, db=db,
-        engagement=engagement,
+        engagement=engagement, sentiment=model.rule.sentiment, titles=model.titles,
     )  # fmt: skip

@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, EmailStr
 
 from watchnext.domain.recommendation import Recommendation
+from watchnext.domain.sentiment import Feeling
 
 
 class RatedItem(BaseModel):
@@ -18,6 +19,8 @@ class RatedItem(BaseModel):
     rating: int
     known: bool = True
     """False when the title is not in the catalog (the picks cannot reflect it yet)."""
+    feeling: Feeling = Feeling.LIKE
+    """What the rating says (`watchnext.domain.sentiment`): the email's copy follows it."""
 
 
 class EmailJob(BaseModel):

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from watchnext.domain.email import EmailJob, EmailLinks
-from watchnext.domain.recommendation import Recommendation
+from watchnext.domain.recommendation import Recommendation, reason_key
+from watchnext.domain.sentiment import Feeling
 
 TEMPLATE_NAME = "watchnext-recommendations"
 TEMPLATES_DIR = "WATCHNEXT_TEMPLATES_DIR"
@@ -57,14 +58,18 @@ def load_template(root: Path | None = None, name: str = "recommendations") -> Em
 
 
 def template_data(job: EmailJob, links: EmailLinks) -> dict[str, Any]:
-    """The variables the template uses, from an email job (the SES ``TemplateData``)."""
+    """The variables the template uses, from an email job (the SES ``TemplateData``). The
+    picks come grouped by reason (`grouped_by_reason`); the first of each group carries the
+    group's ``heading``."""
     urls = links.picks or ("",) * len(job.recommendations)
+    headings = group_headings(job.recommendations)
     return {
         "count": len(job.recommendations),
         "rated": {
             "title": job.rated.title,
             "rating": job.rated.rating,
-            "note": "" if job.rated.known else UNKNOWN_TITLE_NOTE,
+            "verdict": VERDICTS[job.rated.feeling],
+            "note": "" if job.rated.known else unknown_title_note(job.recommendations),
         },
         "recommendations": [
             {
@@ -72,25 +77,63 @@ def template_data(job: EmailJob, links: EmailLinks) -> dict[str, Any]:
                 "item_id": r.item_id,
                 "title": r.title,
                 "reason": reason_for(r),
+                "heading": heading,
                 "url": url,
             }
-            for rank, (r, url) in enumerate(zip(job.recommendations, urls, strict=True), start=1)
+            for rank, (r, url, heading) in enumerate(
+                zip(job.recommendations, urls, headings, strict=True), start=1
+            )
         ],
         "unsubscribe_url": links.unsubscribe,
     }
 
 
+VERDICTS = {
+    Feeling.LIKE: "Here is what to watch next.",
+    Feeling.NEUTRAL: "Noted. Here is what to watch next.",
+    Feeling.DISLIKE: "Not for you: fewer titles like it from now on. Try these instead.",
+}
 UNKNOWN_TITLE_NOTE = (
     "We don't know this title yet, so these picks come from your other ratings; "
     "your rating counts from our next update."
 )
+UNKNOWN_TITLE_NEW_VIEWER_NOTE = (
+    "We don't know this title yet, so here are popular titles while we learn your taste; "
+    "your rating counts from our next update."
+)
+MORE_FOR_YOU = "More for you"
+
+
+def unknown_title_note(picks: tuple[Recommendation, ...]) -> str:
+    """What to say when the rated title is not in the catalog: the picks come from the
+    viewer's other liked titles only if some pick names one."""
+    if any(pick.because_title for pick in picks):
+        return UNKNOWN_TITLE_NOTE
+    return UNKNOWN_TITLE_NEW_VIEWER_NOTE
 
 
 def reason_for(pick: Recommendation) -> str:
     """The reason the recommender computed for ``pick``, in words; empty when it gave none."""
     if pick.because_title:
-        return f"Because you rated {pick.because_title}"
-    return ", ".join(pick.reasons)
+        return f"Because you liked {pick.because_title}"
+    return ", ".join(reason.capitalize() for reason in pick.reasons)
+
+
+def group_headings(picks: tuple[Recommendation, ...]) -> list[str]:
+    """For each pick, its group's heading if it opens a group of one reason, else empty.
+    Picks without a reason get "More for you" once other groups stand before them."""
+    headings, previous = [], None
+    for position, pick in enumerate(picks):
+        key = reason_key(pick)
+        opens = key != previous
+        previous = key
+        if not opens:
+            headings.append("")
+        elif key:
+            headings.append(reason_for(pick))
+        else:
+            headings.append(MORE_FOR_YOU if position else "")
+    return headings
 
 
 PINPOINT_VALUE_LIMIT = 100
@@ -102,6 +145,7 @@ PINPOINT_ATTRIBUTES = {
 }
 PINPOINT_CHUNKED = {
     "rated.title": "User.UserAttributes.rated_title",
+    "rated.verdict": "User.UserAttributes.rated_verdict",
     "rated.note": "User.UserAttributes.rated_note",
     "unsubscribe_url": "User.UserAttributes.unsubscribe_url",
 }
@@ -131,6 +175,7 @@ def pinpoint_variant(template: EmailTemplate) -> EmailTemplate:
         def per_title(match: re.Match[str]) -> str:
             body = re.sub(r"\{\{(\{?)\s*title\s*(\}?)\}\}", r"{{\g<1>this\g<2>}}", match.group(1))
             body = re.sub(r"\{\{#if reason\}\}.*?\{\{/if\}\}", "", body, flags=re.DOTALL)
+            body = re.sub(r"\{\{#if heading\}\}.*?\{\{/if\}\}", "", body, flags=re.DOTALL)
             body = re.sub(r"\{\{rank\}\}\.?", "", body)
             body = re.sub(r"\{\{#if url\}\}(.*?)\{\{/if\}\}", "", body, flags=re.DOTALL)
             return "{{#each User.UserAttributes.recommended_titles}}" + body + "{{/each}}"
@@ -146,7 +191,12 @@ def pinpoint_attributes(job: EmailJob, links: EmailLinks) -> dict[str, list[str]
     return {
         "recommended_titles": [_shortened(r.title) for r in job.recommendations],
         "rated_title": _pieces(job.rated.title),
-        **({} if job.rated.known else {"rated_note": _pieces(UNKNOWN_TITLE_NOTE)}),
+        "rated_verdict": _pieces(VERDICTS[job.rated.feeling]),
+        **(
+            {}
+            if job.rated.known
+            else {"rated_note": _pieces(unknown_title_note(job.recommendations))}
+        ),
         "rated_rating": [str(job.rated.rating)],
         "recommendation_count": [str(len(job.recommendations))],
         "unsubscribe_url": _pieces(links.unsubscribe),

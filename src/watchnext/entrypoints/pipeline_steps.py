@@ -32,6 +32,8 @@ def _read_object(bucket: str, key: str) -> str | None:
 def _configure(event: dict[str, Any]) -> dict[str, Any]:
     bucket, key = str(event["bucket"]), str(event["key"])
     config = resolve_config(event["input"], _read_object, bucket, key)
+    if "like_threshold" not in config.model_fields_set:  # the stack's, as the API reads it
+        config = config.model_copy(update={"like_threshold": Settings.from_env().like_threshold})
     # The schema sits beside config.json; without it the import step fails the run later.
     schema = _read_object(bucket, key.rsplit("/", 1)[0] + "/schemas/interactions.schema.json")
     return config.as_run_input(event_properties(schema) if schema else [])

@@ -17,6 +17,7 @@ from pydantic.alias_generators import to_camel
 
 from watchnext.domain.events import CLICK, DEFAULT_CLICK_WEIGHT
 from watchnext.domain.review import EventType
+from watchnext.domain.sentiment import DEFAULT_LIKE_AT, DISLIKE
 from watchnext.pipeline.errors import PipelineError
 
 # GetSolutionMetrics' names (a test keeps them equal to watchnext.recommender.metrics').
@@ -68,6 +69,10 @@ EVENTS_CONFIG_RECIPES = frozenset(
 """The recipes whose solutions take an events configuration (event types and their weights;
 "Optimizing a solution with events configuration" in the developer guide)."""
 
+THRESHOLD_RECIPES = frozenset({"arn:aws:personalize:::recipe/aws-user-personalization"})
+"""The recipe whose solution config takes one ``eventValueThreshold`` for every event type
+(SolutionConfig in botocore's model; the v2 recipes take it per type in EventsConfig)."""
+
 DEFAULT_SOLUTIONS = (
     SolutionSpec(
         name="user-personalization-v2",
@@ -93,6 +98,11 @@ class PipelineConfig(_Model):
         default=DEFAULT_CLICK_WEIGHT, ge=0, le=1,
         description="A CLICK's weight against a rating's 1.0 (events configuration, 0 to 1)",
     )  # fmt: skip
+    like_threshold: float = Field(
+        default=DEFAULT_LIKE_AT, ge=0,
+        description="Ratings below this are not likes: training leaves them out "
+        "(eventValueThreshold), and a review below the dislike threshold is sent as DISLIKE",
+    )  # fmt: skip
     metric_attribution: bool = Field(
         default=False,
         description="Create a metric attribution: CLICK and RATING counts per event source, "
@@ -115,15 +125,31 @@ class PipelineConfig(_Model):
         return run
 
     def solution_config_for(self, solution: SolutionSpec) -> dict[str, Any]:
-        """The solution's config, with the events configuration (every rated type at 1.0, a
-        click at ``click_weight``) where its recipe takes one and the config sets none."""
+        """The solution's config where the config sets none of its own: for the v2 recipes an
+        events configuration (every rated type at 1.0 from ``like_threshold`` up, a click at
+        ``click_weight``, a DISLIKE at weight 0 and a threshold no dislike reaches); for
+        User-Personalization (v1) the one ``eventValueThreshold`` it takes, over every event
+        type (docs/deploy.md, "What a dislike does on AWS")."""
         config = dict(solution.solution_config)
         if solution.recipe_arn in EVENTS_CONFIG_RECIPES and "EventsConfig" not in config:
-            weights = [(kind.value, 1.0) for kind in EventType] + [(CLICK, self.click_weight)]
-            config["EventsConfig"] = {
-                "EventParametersList": [{"EventType": k, "Weight": w} for k, w in weights]
-            }
+            config["EventsConfig"] = {"EventParametersList": self._event_parameters()}
+        if solution.recipe_arn in THRESHOLD_RECIPES and "EventValueThreshold" not in config:
+            config["EventValueThreshold"] = f"{self.like_threshold:g}"  # a string in the API
         return config
+
+    def _event_parameters(self) -> list[dict[str, Any]]:
+        threshold = self.like_threshold
+        rated = [
+            {"EventType": kind.value, "EventValueThreshold": threshold, "Weight": 1.0}
+            for kind in EventType
+        ]
+        return [
+            *rated,
+            {"EventType": CLICK, "Weight": self.click_weight},
+            # A dislike's value is below the dislike threshold, so below this one too: no
+            # DISLIKE event is ever trained on, whatever Personalize does with weight 0.
+            {"EventType": DISLIKE, "EventValueThreshold": threshold, "Weight": 0.0},
+        ]
 
     def training_mode_for(self, solution: SolutionSpec) -> str:
         return self.training_mode if solution.recipe_arn in UPDATE_RECIPES else "FULL"

@@ -12,9 +12,16 @@ from dataclasses import dataclass, field
 
 from watchnext.domain.email import EmailJob, RatedItem
 from watchnext.domain.events import interaction_from
-from watchnext.domain.recommendation import CatalogItem, Recommendation, RecommendationList
+from watchnext.domain.recommendation import (
+    CatalogItem,
+    Recommendation,
+    RecommendationList,
+    demoted,
+    grouped_by_reason,
+)
 from watchnext.domain.responses import EmailNotQueued, ReviewAccepted, UserRecommendations
 from watchnext.domain.review import Review
+from watchnext.domain.sentiment import Feeling, Sentiment
 from watchnext.service.ports import (
     Catalog,
     EmailQueue,
@@ -24,6 +31,10 @@ from watchnext.service.ports import (
     OptOuts,
     Recommender,
 )
+
+DISLIKE_OVERFETCH = 2
+MAX_RESULTS = 500
+"""GetRecommendations' numResults limit."""
 
 
 @dataclass
@@ -35,13 +46,25 @@ class ReviewService:
     num_results: int = 10
     metrics: MetricsSink = field(default_factory=NullMetrics)
     opt_outs: OptOuts | None = None
+    sentiment: Sentiment = field(default_factory=Sentiment)
+    """What a rating says; the email's copy follows it (the local stack passes its model's)."""
+    dislike_penalty: float = 0.0
+    """For a recommender that cannot be told of a dislike (Personalize): after a dislike,
+    ask for ``DISLIKE_OVERFETCH`` times the picks and push down those whose genres overlap
+    the disliked title's (`demoted`). 0: the recommender handles dislikes itself (local)."""
 
     def submit_review(self, review: Review) -> ReviewAccepted:
         """Record the review, fetch recommendations that reflect it, and queue the email."""
         event = interaction_from(review)
         self.recorder.record(event)
-        ranked = self._recommend(review.user_id, self.num_results)
+        feeling = self.sentiment.of(review.event_rating)
+        demote = feeling == Feeling.DISLIKE and self.dislike_penalty > 0
+        asked = min(MAX_RESULTS, self.num_results * DISLIKE_OVERFETCH) if demote else None
+        ranked = self._recommend(review.user_id, asked or self.num_results)
         catalog = self.catalog.lookup([review.item_id, *ids_to_title(ranked)])
+        if demote:
+            disliked = catalog.get(review.item_id)
+            ranked = demoted(ranked, disliked, catalog, self.num_results, self.dislike_penalty)
         recommendations = titled(ranked, catalog)
         not_queued = self._reason_not_to_email(review, recommendations)
         if not_queued is None:
@@ -50,6 +73,7 @@ class ReviewService:
                 title=_title(review.item_id, catalog),
                 rating=review.event_rating,
                 known=review.item_id in catalog,
+                feeling=feeling,
             )
             # Every field was validated on the way in (Review, adapters): skip validating the
             # address a second time on the hot path. The mailer validates what it dequeues.
@@ -59,7 +83,7 @@ class ReviewService:
                     user_id=review.user_id,
                     email_address=review.email_address,
                     rated=rated,
-                    recommendations=recommendations,
+                    recommendations=grouped_by_reason(recommendations),
                     recommendation_id=ranked.recommendation_id,
                     reviewed_at=review.timestamp,
                     model_id=ranked.model_id,

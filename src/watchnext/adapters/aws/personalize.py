@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from watchnext.adapters.aws.errors import aws_errors_as_unavailable
 from watchnext.adapters.aws.parameters import CAMPAIGN_ARN, TRACKING_ID, SsmParameters
-from watchnext.domain.events import MAX_IMPRESSION, InteractionEvent
+from watchnext.domain.events import CLICK, MAX_IMPRESSION, InteractionEvent
 from watchnext.domain.recommendation import RecommendationList, ScoredItem
+from watchnext.domain.sentiment import DISLIKE, Feeling, Sentiment
 
 if TYPE_CHECKING:
     from mypy_boto3_personalize_events import PersonalizeEventsClient
@@ -38,9 +39,11 @@ class PersonalizeEventRecorder:
         *,
         session_window_seconds: int,
         retry_after_seconds: int,
+        sentiment: Sentiment,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
+        self._sentiment = sentiment
         self._parameters = parameters
         self._session_window_seconds = session_window_seconds
         self._retry_after_seconds = retry_after_seconds
@@ -51,7 +54,7 @@ class PersonalizeEventRecorder:
         tracking_id = self._parameters.require(TRACKING_ID, current.tracking_id)
         personalize_event: dict[str, Any] = {
             "eventId": event.event_id,
-            "eventType": event.event_type,
+            "eventType": self._event_type(event),
             "eventValue": event.event_value,
             "itemId": event.item_id,
             "sentAt": event.timestamp,
@@ -78,6 +81,13 @@ class PersonalizeEventRecorder:
                 ),
                 eventList=[personalize_event],  # type: ignore[list-item]
             )
+
+    def _event_type(self, event: InteractionEvent) -> str:
+        """A rating below the dislike threshold goes as DISLIKE: a type no solution trains
+        on (`PipelineConfig.solution_config_for`), whatever its value."""
+        if event.event_type != CLICK and self._sentiment.of(event.event_value) == Feeling.DISLIKE:
+            return DISLIKE
+        return event.event_type
 
 
 class PersonalizeRecommender:

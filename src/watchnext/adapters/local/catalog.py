@@ -8,8 +8,13 @@ from watchnext.domain.recommendation import CatalogItem
 
 
 class InMemoryCatalog:
-    def __init__(self, titles: Mapping[str, str]) -> None:
-        self._items = {item: CatalogItem(item, title) for item, title in titles.items()}
+    def __init__(
+        self, titles: Mapping[str, str], genres: Mapping[str, tuple[str, ...]] | None = None
+    ) -> None:
+        known = genres or {}
+        self._items = {
+            item: CatalogItem(item, title, known.get(item, ())) for item, title in titles.items()
+        }
 
     def lookup(self, item_ids: Iterable[str]) -> Mapping[str, CatalogItem]:
         return {i: self._items[i] for i in item_ids if i in self._items}
