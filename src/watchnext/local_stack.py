@@ -35,15 +35,20 @@ class LocalStack(LocalComponents):
                 create_app,
                 load_catalog,
                 load_past_ratings,
+                past_ratings_source,
             )
             from watchnext.webapp.client import ReviewApiClient
 
+            past = past_ratings_source(
+                load_past_ratings(self.config.dataset), self.events.events_of, self.sentiment,
+                self.titles,
+            )  # fmt: skip
             web = create_app(
                 ReviewApiClient(self.config.api_url, self.api_key),
                 load_catalog(self.config.dataset),
                 self.config.outbox_dir,
                 allowed_hosts=LOCAL_HOSTS | {self.config.host, *self.config.web_hosts},
-                past_ratings=load_past_ratings(self.config.dataset),
+                past_ratings=past,
                 engagement=self.engagement.report,
             )
             self._serve("web", web.server)

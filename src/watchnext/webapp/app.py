@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +11,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from watchnext.adapters.local.outbox import Outbox
+from watchnext.domain.events import CLICK, InteractionEvent
 from watchnext.domain.items_file import read_items
+from watchnext.domain.sentiment import Feeling, Sentiment
 from watchnext.webapp.client import ReviewApiClient
 from watchnext.webapp.engagement import ReportSource, engagement_tab, register_engagement
 
@@ -36,6 +39,48 @@ def load_catalog(dataset: Path) -> list[Title]:
 
 
 PAST_RATINGS_MAX_BYTES = 64 << 20  # the demo's MovieLens is 2 MB; a large dump is skipped
+
+
+VERDICTS = {Feeling.LIKE: "liked", Feeling.NEUTRAL: "neutral", Feeling.DISLIKE: "disliked"}
+PastRatings = Callable[[str], list[dict[str, Any]]]
+"""A viewer's past ratings, newest first: ``title``, ``rating``, ``verdict``, ``source``."""
+
+
+def past_ratings_source(
+    trained: dict[str, list[dict[str, Any]]],
+    recorded: Callable[[str], Iterable[InteractionEvent]],
+    sentiment: Sentiment,
+    titles: dict[str, str],
+) -> PastRatings:
+    """A viewer's ratings as the model knows them: the training data's (``trained``, from
+    `load_past_ratings`) and every event the store has recorded since, from any source (the
+    web app, the API, the CLI, followed links), the latest per title first. Read on every
+    call, so a reload or a rating made elsewhere shows at once."""
+
+    def of(user_id: str) -> list[dict[str, Any]]:
+        latest: dict[str, dict[str, Any]] = {}
+        for row in reversed(trained.get(user_id, [])):  # oldest first
+            latest.pop(row["item_id"], None)
+            latest[row["item_id"]] = _past_row(row["item_id"], float(row["rating"]), "history")
+        for event in recorded(user_id):
+            if event.event_type == CLICK:
+                if event.item_id not in latest:  # a click never hides a rating of the title
+                    latest[event.item_id] = _past_row(event.item_id, None, event.source)
+                continue
+            latest.pop(event.item_id, None)
+            latest[event.item_id] = _past_row(event.item_id, event.event_value, event.source)
+        rows = list(reversed(latest.values()))
+        return [row | {"title": titles.get(row["item_id"], row["item_id"])} for row in rows]
+
+    def _past_row(item_id: str, rating: float | None, source: str | None) -> dict[str, Any]:
+        return {
+            "item_id": item_id,
+            "rating": "" if rating is None else f"{rating:g}",
+            "verdict": "clicked" if rating is None else VERDICTS[sentiment.of(rating)],
+            "source": source or "api",
+        }
+
+    return of
 
 
 def load_past_ratings(dataset: Path) -> dict[str, list[dict[str, Any]]]:
@@ -95,7 +140,7 @@ def _from_picks(item_id: str, shown: list[dict[str, Any]]) -> dict[str, str]:
 def _why(pick: dict[str, Any]) -> str:
     """The reason the recommender computed, as the email words it; empty when none."""
     if pick.get("because_title"):
-        return f"because you rated {pick['because_title']}"
+        return f"because you liked {pick['because_title']}"
     return ", ".join(pick.get("reasons") or ())
 
 
@@ -191,6 +236,8 @@ INTRO = (
 TABLE_STYLE = {
     "style_cell": {"textAlign": "left", "fontFamily": "sans-serif", "fontSize": "14px"},
     "style_header": {"fontWeight": "600"},
+    # Whole cells, wrapped: a reason cut to "because y…" tells the viewer nothing.
+    "style_data": {"whiteSpace": "normal", "height": "auto"},
 }
 PICK_COLUMNS = [
     {"name": "#", "id": "rank"},
@@ -270,7 +317,9 @@ def _catalog_panel(rows: list[dict[str, Any]]) -> Any:
             data_table(
                 id="history",
                 page_size=8,
-                columns=[{"name": "title", "id": "title"}, {"name": "rating", "id": "rating"}],
+                columns=[
+                    {"name": name, "id": name} for name in ("title", "rating", "verdict", "source")
+                ],
                 **TABLE_STYLE,
             ),
         ],
@@ -338,7 +387,7 @@ def create_app(
     outbox_dir: Path,
     *,
     allowed_hosts: frozenset[str] = LOCAL_HOSTS,
-    past_ratings: dict[str, list[dict[str, Any]]] | None = None,
+    past_ratings: PastRatings | None = None,
     engagement: ReportSource | None = None,
 ) -> Any:
     from dash import Dash, Input, Output, State, dcc, html, no_update
@@ -347,13 +396,13 @@ def create_app(
     outbox = Outbox(outbox_dir)
     rows = [{"id": t.item_id} | t.__dict__ for t in catalog]  # rows are selected by id
     titles = {t.item_id: t.title for t in catalog}
-    past = past_ratings or {}
+    past: PastRatings = past_ratings or (lambda _: [])
     app.layout = html.Div(
         style={"maxWidth": "1100px", "margin": "0 auto", "fontFamily": "sans-serif"},
         children=[
             html.H1("WatchNext"),
             html.P(INTRO, style={"color": "#374151"}),
-            dcc.Store(id="rated-here", data={}),
+            dcc.Store(id="rated-here", data=0),  # counts ratings made here: refreshes history
             dcc.Tabs(
                 id="tabs",
                 value="rate",
@@ -418,18 +467,11 @@ def create_app(
         Input("user-id", "value"),
         Input("rated-here", "data"),
     )
-    def show_history(user_id: str | None, rated_here: dict[str, list[Any]]) -> list[Any]:
-        if not user_id:
+    def show_history(user_id: str | None, _: object) -> list[Any]:
+        """From the server on every change of viewer and after every rating made here."""
+        if not isinstance(user_id, str) or not user_id:
             return []
-        here = [
-            {"title": titles.get(item, item), "rating": f"{rating} (here)"}
-            for item, rating in reversed(rated_here.get(user_id, []))
-        ]
-        earlier = [
-            {"title": titles.get(r["item_id"], r["item_id"]), "rating": r["rating"]}
-            for r in past.get(user_id, [])
-        ]
-        return here + earlier
+        return past(user_id)
 
     @app.callback(
         Output("after", "data"),
@@ -457,7 +499,7 @@ def create_app(
         rating: int,
         before: list[dict[str, Any]] | None,
         previous_after: list[dict[str, Any]] | None,
-        rated_here: dict[str, list[Any]],
+        rated_here: object,
     ) -> tuple[Any, ...]:
         if not selected or not shown or selected[0] >= len(shown):
             message = html.Span("Select a title to rate first.", style={"color": "#b91c1c"})
@@ -487,13 +529,12 @@ def create_app(
             className="success",
             style={"color": "#166534"},
         )
-        mine = [*rated_here.get(user_id, []), [item_id, rating]]
         return (
             _marked_after(after, shown_before),
             _left(after, shown_before),
             message,
             shown_before,
-            rated_here | {user_id: mine},
+            rated_here + 1 if isinstance(rated_here, int) else 1,
         )
 
     @app.callback(
