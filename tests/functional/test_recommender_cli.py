@@ -173,3 +173,32 @@ def test_the_validation_window_ends_where_the_test_window_begins(tmp_path: Path)
     assert test.train_mask[validation.replayed].all()  # validation events are test training
     newest_validation = data.timestamps[validation.replayed].max()
     assert newest_validation <= data.timestamps[test.replayed].min()
+
+
+def test_settings_are_chosen_by_the_promise_then_the_simplest_within_one_standard_error() -> None:
+    """A setting that breaks the promise never wins, however well it replays; among the rest,
+    replays within one standard error of the best are ties, and the simplest wins (the
+    highest decay, then the smallest blend and penalty)."""
+    from watchnext.recommender.replay import _best
+
+    def trial(decay: float, blend: float, hit_rate: float, **probes: float) -> dict[str, object]:
+        return {
+            "stage": "sentiment", "decay": decay, "blend": blend, "last": 5, "like_at": 3.0,
+            "dislike_below": 3.0, "dislike_penalty": 0.5, "hit_rate_at_10": hit_rate,
+            "events": 600, "rise_after_a_like": 4.0, "rise_after_a_like_se": 0.3,
+            "rise_after_a_dislike": -0.5, "rise_after_a_dislike_se": 0.1,
+            "reasons_after_a_like": 3.5, **probes,
+        }  # fmt: skip
+
+    trials = [
+        trial(0.6, 4.0, 0.40, rise_after_a_dislike=0.2),  # the best replay, but a dislike pulls
+        trial(0.7, 2.0, 0.31),  # the best that keeps the promise
+        trial(0.9, 1.0, 0.30),  # within one standard error (0.019) of it, and simpler
+        trial(1.0, 0.0, 0.25),  # simplest, but worse than the noise allows
+        trial(1.0, 0.5, 0.31, reasons_after_a_like=2.0),  # one reason for every pick
+        trial(1.0, 1.0, 0.31, rise_after_a_like=2.2),  # a like moves too little, within its SE
+    ]
+
+    chosen = _best(trials)
+
+    assert (chosen["decay"], chosen["blend"]) == (0.9, 1.0)

@@ -24,7 +24,13 @@ import numpy as np
 
 from watchnext.recommender.data import ConfidenceRule, Interactions
 from watchnext.recommender.kinds import ModelKind
-from watchnext.recommender.metrics import DEPTH, METRIC_NAMES, personalize_metrics
+from watchnext.recommender.metrics import (
+    DEPTH,
+    EVERY_HELD_OUT,
+    LIKED_AT,
+    METRIC_NAMES,
+    personalize_metrics,
+)
 from watchnext.recommender.models import LocalRecommender, split_params
 
 TUNING_GRID: dict[str, dict[str, list[Any]]] = {
@@ -42,6 +48,7 @@ class Split:
     train_mask: np.ndarray
     inputs: list[np.ndarray]  # per test user: interaction indexes given as input
     held_out: list[set[int]]  # per test user: item indexes to find
+    liked_out: list[set[int]]  # per test user: those of them rated LIKED_AT or more
 
 
 def tuning_users(data: Interactions, seed: int, share: float = 0.1) -> np.ndarray:
@@ -75,28 +82,40 @@ def personalize_split(
     order = np.lexsort((rng.random(len(data.users)), data.timestamps, data.users))
     test_positions = order[is_test[data.users[order]]]
     boundaries = np.flatnonzero(np.diff(data.users[test_positions])) + 1
-    inputs, held_out = [], []
+    inputs, held_out, liked_out = [], [], []
     for positions in np.split(test_positions, boundaries):
         if len(positions) == 0:
             continue
         keep = max(1, math.ceil(holdout_share * len(positions)))
         inputs.append(positions[:-keep])
-        held_out.append(set(data.items[positions[-keep:]].tolist()))
-    return Split(~is_test[data.users], inputs, held_out)
+        held = positions[-keep:]
+        held_out.append(set(data.items[held].tolist()))
+        liked_out.append(set(data.items[held[data.values[held] >= LIKED_AT]].tolist()))
+    return Split(~is_test[data.users], inputs, held_out, liked_out)
 
 
 def evaluate_split(model: LocalRecommender, data: Interactions, split: Split) -> dict[str, float]:
+    """Personalize's metrics over the test users' held-out titles they liked (users who liked
+    none of theirs are left out: no model is rewarded for predicting a dislike), and NDCG@10
+    over every held-out title, as counted before, beside them."""
     rule = model.rule
-    rankings = []
-    for positions, relevant in zip(split.inputs, split.held_out, strict=True):
+    rankings, liked = [], []
+    for positions, relevant, relevant_liked in zip(
+        split.inputs, split.held_out, split.liked_out, strict=True
+    ):
         history = {
-            int(item): max(rule.weight(float(value)), 1e-6)
+            int(item): rule.weight(float(value))
             for item, value in zip(data.items[positions], data.values[positions], strict=True)
         }
         ranked, _, _ = model.rank_history(history, DEPTH)
         rankings.append((ranked.tolist(), relevant))
+        if relevant_liked:
+            liked.append((ranked.tolist(), relevant_liked))
     catalog = int(np.unique(data.items[split.train_mask]).size)
-    return personalize_metrics(rankings, catalog)
+    every = personalize_metrics(rankings, catalog)
+    return personalize_metrics(liked, catalog) | {
+        EVERY_HELD_OUT: every["normalized_discounted_cumulative_gain_at_10"]
+    }
 
 
 @dataclass(frozen=True)
@@ -118,7 +137,7 @@ def summarise(per_split: list[dict[str, float]]) -> dict[str, dict[str, Any]]:
             "max": max(s[name] for s in per_split),
             "splits": [round(s[name], 6) for s in per_split],
         }
-        for name in METRIC_NAMES
+        for name in (*METRIC_NAMES, EVERY_HELD_OUT)
     }
 
 
@@ -189,7 +208,9 @@ def personalize_row(path: Path) -> dict[str, Any]:
 
 PROTOCOL = (
     "90% of users train; for the other 10%, the oldest 90% of each user's interactions are "
-    "the input and the most recent 10% are held out; top 25 recommendations compared; "
+    "the input and the most recent 10% are held out; top 25 recommendations compared with "
+    f"the held-out titles the user rated {LIKED_AT:g} or more (NDCG@10 over every held-out "
+    "title, as counted before, beside them); "
     "tuning is judged on a separate 10% of users that are never evaluation test users"
 )
 

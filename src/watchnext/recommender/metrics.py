@@ -49,6 +49,13 @@ def coverage(recommended: Iterable[Sequence[int]], catalog_size: int) -> float:
     return len(distinct) / catalog_size if catalog_size else 0.0
 
 
+LIKED_AT = 4.0
+"""The yardstick of a liked title in every evaluation: rated 4 or 5 of 5. Fixed, and the same
+for every model whatever its own sentiment rule, so that no rule is scored by itself."""
+EVERY_HELD_OUT = "normalized_discounted_cumulative_gain_at_10_every_held_out"
+"""NDCG@10 counting every held-out title, liked or not, as the protocol did before."""
+
+
 def personalize_metrics(
     rankings: Sequence[tuple[Sequence[int], set[int]]], catalog_size: int
 ) -> dict[str, float]:

@@ -96,10 +96,10 @@ DEFAULT_RECENCY: dict[str, Recency] = {
     # ALS's and EASE's chosen on the validation replay of MovieLens 100K
     # (docs/evaluation-ml100k/REPLAY.md); BPR's and item-kNN's are not tuned. `watchnext
     # train` chooses each model's again on its own data unless told not to.
-    "als": Recency(decay=0.8, blend=2.0, last=5, dislike_penalty=2.0),
-    "bpr": Recency(decay=0.8, dislike_penalty=1.0),
-    "itemknn": Recency(decay=0.8, dislike_penalty=1.0),
-    "ease": Recency(decay=0.8, blend=2.0, last=5, dislike_penalty=2.0),
+    "als": Recency(decay=0.9, blend=4.0, last=5, dislike_penalty=0.25),
+    "bpr": Recency(decay=0.8, dislike_penalty=0.25),
+    "itemknn": Recency(decay=0.8, dislike_penalty=0.25),
+    "ease": Recency(decay=1.0, blend=4.0, last=5, dislike_penalty=0.25),
     "popularity": Recency(),
 }
 
@@ -438,7 +438,8 @@ class _Scorer:
         ages = np.arange(len(self.items) - 1, -1, -1, dtype=np.float32)  # newest: age 0
         self.fading = np.float32(recency.decay) ** ages
         self.liked = confidences > SEEN
-        self.weights = np.maximum(confidences, 0) * self.fading
+        self.liking = np.maximum(confidences, 0)
+        self.weights = self.liking * self.fading
         self.popular_only = owner.kind == "popularity" or not self.liked.any()
         self._cholesky: Any = None
         self._neighbours: list[tuple[int, np.ndarray, np.ndarray]] = []
@@ -583,17 +584,25 @@ class _Scorer:
         return shares
 
     def reasons(self, picks: np.ndarray) -> list[int | None]:
-        """For each pick, the liked history item most responsible for it: the largest share
-        once its recency weight is taken out (the model's and the similarity's part alone),
-        the newer of two equal ones. None when no liked item has a positive share (the pick
-        is popularity's). A dislike or a neutral rating is never a reason."""
+        """For each pick, the liked history item most responsible for it, through the
+        similarity part: the liked title most similar to the pick (item-item cosine, times
+        how much it was liked), the newer of two equal ones, so that recency decides only a
+        tie. A pick no liked title is a neighbour of falls back to the largest share of the
+        model's score with its recency weight taken out. None when no liked item has a
+        positive part (the pick is popularity's). A dislike or a neutral rating is never a
+        reason."""
         if self.popular_only or len(picks) == 0:
             return [None] * len(picks)
-        fading = self.fading[:, None]
-        attribution = np.divide(
-            self.shares(picks), fading, out=np.zeros((len(self.items), len(picks))),
-            where=fading > 0,
-        )  # fmt: skip
+        attribution = self._liked_similarity(picks)
+        unexplained = ~(attribution > 0).any(axis=0)
+        if unexplained.any():  # the model's share, its recency weight taken out
+            fading = self.fading[:, None]
+            by_share = np.divide(
+                self.shares(picks[unexplained]), fading,
+                out=np.zeros((len(self.items), int(unexplained.sum())), dtype=np.float32),
+                where=fading > 0,
+            )  # fmt: skip
+            attribution[:, unexplained] = by_share
         attribution[~self.liked] = -np.inf
         newest_first = attribution[::-1]
         best = len(self.items) - 1 - newest_first.argmax(axis=0)
@@ -601,6 +610,26 @@ class _Scorer:
             int(self.items[row]) if attribution[row, column] > 0 else None
             for column, row in enumerate(best.tolist())
         ]
+
+    def _liked_similarity(self, picks: np.ndarray) -> np.ndarray:
+        """Each history item's similarity to each pick times its confidence (rows: history;
+        zero for items not liked, and everywhere when the model keeps no similarity)."""
+        similarity = self.owner.similarity
+        result = np.zeros((len(self.items), len(picks)), dtype=np.float32)
+        if similarity is None or not len(picks):
+            return result
+        # Straight from the CSR arrays: each liked row's neighbours, kept where they are picks.
+        rows = np.flatnonzero(self.liked)
+        starts = similarity.indptr[self.items[rows]]
+        lengths = similarity.indptr[self.items[rows] + 1] - starts
+        firsts = np.cumsum(lengths) - lengths
+        at = np.repeat(starts - firsts, lengths) + np.arange(int(lengths.sum()))
+        owners, columns = np.repeat(rows, lengths), similarity.indices[at]
+        order = np.argsort(picks)
+        where = np.minimum(np.searchsorted(picks[order], columns), len(picks) - 1)
+        hit = picks[order][where] == columns
+        result[owners[hit], order[where[hit]]] = similarity.data[at][hit] * self.liking[owners[hit]]
+        return result
 
     def _model_scores(self) -> np.ndarray:
         model, kind = self.owner.model, self.owner.kind

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from watchnext.domain.events import InteractionEvent
+from watchnext.recommender.data import SEEN
 from watchnext.recommender.models import LocalRecommender, item_similarity
 
 K = 10
@@ -35,9 +36,9 @@ class ProbePlan:
     popular_pool: int = 50
     """The rated title is drawn from this many most popular titles the viewer has not seen."""
     min_liked: int = 20
-    """`distinct_reasons` looks at viewers with at least this many liked titles."""
-    liked_at: float = 4.0
-    """A rating at or above this is a liked title, for choosing `distinct_reasons`' viewers."""
+    """`distinct_reasons` looks at viewers with at least this many liked titles…"""
+    heavy_viewers: int = 100
+    """…this many of them (counts of a few reasons each are jumpy: a median needs many)."""
     seed: int = 7
 
 
@@ -49,7 +50,8 @@ def _rating(user_id: str, item_id: str, value: float) -> InteractionEvent:
     )  # fmt: skip
 
 
-def _neighbours(model: LocalRecommender) -> Callable[[int], set[str]]:
+def neighbours(model: LocalRecommender) -> Callable[[int], set[str]]:
+    """Each title's 20 nearest neighbours (cosine on the training data): the yardstick."""
     similarity = item_similarity(model.train, NEIGHBOURS)
 
     def of(item: int) -> set[str]:
@@ -59,7 +61,7 @@ def _neighbours(model: LocalRecommender) -> Callable[[int], set[str]]:
     return of
 
 
-def _popular_unseen(
+def popular_unseen(
     model: LocalRecommender, user_id: str, rng: np.random.Generator, pool: int
 ) -> int:
     """One of the ``pool`` most popular titles the viewer has not seen, drawn at random."""
@@ -76,13 +78,13 @@ def rating_shift(
     mean count of its neighbours in the top 10 before and after, and how many picks give the
     rated title as their reason. ``fresh`` builds the same trained model with no live rows."""
     model = fresh()
-    neighbours_of = _neighbours(model)
+    neighbours_of = neighbours(model)
     rng = np.random.default_rng(plan.seed)
     users = rng.permutation(len(model.user_ids))[: plan.viewers]
     before, after, named, picks = [], [], 0, 0
     for user in users.tolist():
         user_id = model.user_ids[user]
-        title = _popular_unseen(model, user_id, rng, plan.popular_pool)
+        title = popular_unseen(model, user_id, rng, plan.popular_pool)
         near = neighbours_of(title)
         before.append(len(near & set(model.recommend(user_id, K).item_ids)))
         model.record(_rating(user_id, model.item_ids[title], value))
@@ -90,35 +92,39 @@ def rating_shift(
         after.append(len(near & set(shown.item_ids)))
         named += sum(item.because == model.item_ids[title] for item in shown.items)
         picks += len(shown.items)
+    rises = [a - b for a, b in zip(after, before, strict=True)]
     return {
         "rating": value,
         "viewers": len(before),
         "neighbours_in_top10_before": round(statistics.fmean(before), 3),
         "neighbours_in_top10_after": round(statistics.fmean(after), 3),
+        "rise": round(statistics.fmean(rises), 3),
+        "rise_standard_error": round(statistics.stdev(rises) / len(rises) ** 0.5, 3)
+        if len(rises) > 1 else 0.0,
         "picks": picks,
         "picks_naming_the_rated_title": named,
-    }
+    }  # fmt: skip
 
 
 def distinct_reasons(
     fresh: Callable[[], LocalRecommender], plan: ProbePlan = ProbePlan()
 ) -> dict[str, Any]:
     """How many distinct reasons 10 picks give, for viewers with at least ``plan.min_liked``
-    titles rated ``plan.liked_at`` or more in training: as they stand, and just after they
+    titles liked in training (the model's own rule): as they stand, and just after they
     rate a popular unseen title 5/5 (the moment an email is sent). Medians and means."""
     model = fresh()
     liked = np.bincount(
         np.repeat(np.arange(model.train.shape[0]), np.diff(model.train.indptr)),
-        weights=(model.train.data >= plan.liked_at).astype(np.float64),
+        weights=(model.train.data > SEEN).astype(np.float64),
         minlength=model.train.shape[0],
     )
     eligible = np.flatnonzero(liked >= plan.min_liked)
     rng = np.random.default_rng(plan.seed)
     standing, after_like = [], []
-    for user in rng.permutation(eligible)[: plan.viewers].tolist():
+    for user in rng.permutation(eligible)[: plan.heavy_viewers].tolist():
         user_id = model.user_ids[user]
         standing.append(_reasons(model, user_id))
-        title = _popular_unseen(model, user_id, rng, plan.popular_pool)
+        title = popular_unseen(model, user_id, rng, plan.popular_pool)
         model.record(_rating(user_id, model.item_ids[title], 5.0))
         after_like.append(_reasons(model, user_id))
     return {

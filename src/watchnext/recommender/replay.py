@@ -28,12 +28,10 @@ import numpy as np
 from watchnext.domain.events import CLICK, InteractionEvent
 from watchnext.recommender.data import Interactions
 from watchnext.recommender.kinds import ModelKind
+from watchnext.recommender.metrics import LIKED_AT
 from watchnext.recommender.models import LocalRecommender, Recency, item_similarity
 
 K = 10
-LIKED_AT = 4.0
-"""The yardstick of a liked next title: 4 or 5 stars of 5. Fixed, and the same for every
-model whatever its own sentiment rule, so that no rule is scored by itself."""
 GROUPS = ("all", "returning", "new")
 METRICS = ("hit_rate_at_10", "ndcg_at_10", "mrr_at_10")
 
@@ -221,9 +219,12 @@ def serving_trials() -> int:
 
 
 MIN_RISE_AFTER_A_LIKE = 2.0
-"""The product's promise, as a floor on the settings: one 5/5 of a popular title brings at
-least this many of its 20 nearest neighbours into the top 10 on average, and one 1/5 brings
-none (`watchnext.recommender.probes`, on the validation model)."""
+MIN_REASONS_AFTER_A_LIKE = 3
+"""The product's promise, as floors on the settings: one 5/5 of a popular title brings at
+least `MIN_RISE_AFTER_A_LIKE` of its 20 nearest neighbours into the top 10 on average, one
+1/5 brings none, and just after a 5/5 the picks of a viewer with 20 liked titles give at
+least `MIN_REASONS_AFTER_A_LIKE` distinct reasons (the mean over 100 such viewers: steadier
+than the median of small counts; `watchnext.recommender.probes`, on the validation model)."""
 
 
 def choose_serving(
@@ -265,26 +266,27 @@ def _trial(
     model: LocalRecommender, recency: Recency, data: Interactions, window: Window, plan: ReplayPlan
 ) -> dict[str, Any]:
     """One setting's replay on the window and what one like and one dislike do to it."""
-    from watchnext.recommender.probes import ProbePlan, rating_shift
+    from watchnext.recommender.probes import ProbePlan, distinct_reasons, rating_shift
 
     def fresh() -> LocalRecommender:
         return _fresh(model, recency)
 
-    probe = ProbePlan(seed=plan.seed)
+    probe = ProbePlan(viewers=100, seed=plan.seed)
     like, dislike = rating_shift(fresh, 5.0, probe), rating_shift(fresh, 1.0, probe)
+    reasons = distinct_reasons(fresh, probe)
     result = replay(fresh(), data, window, liked_at=plan.liked_at)
     return {
         **asdict(recency),
         **result["all"],
-        "rise_after_a_like": _rise(like),
-        "rise_after_a_dislike": _rise(dislike),
+        "rise_after_a_like": like["rise"],
+        "rise_after_a_like_se": like["rise_standard_error"],
+        "rise_after_a_dislike": dislike["rise"],
+        "rise_after_a_dislike_se": dislike["rise_standard_error"],
+        # None where no viewer has that many liked titles: the floor does not apply
+        "reasons_after_a_like": reasons["mean_distinct_reasons_after_a_like"]
+        if reasons["viewers"]
+        else None,
     }
-
-
-def _rise(shift: dict[str, Any]) -> float:
-    return round(
-        float(shift["neighbours_in_top10_after"]) - float(shift["neighbours_in_top10_before"]), 3
-    )
 
 
 def choose_for_training(
@@ -328,29 +330,35 @@ def model_rule(model: LocalRecommender) -> dict[str, float]:
 
 
 def keeps_the_promise(trial: dict[str, Any]) -> bool:
+    """Each floor held by a standard error's margin (the probes are means over viewers): a
+    setting that keeps it only by luck on the validation model is not trusted with it."""
+    like = trial["rise_after_a_like"] - trial["rise_after_a_like_se"]
+    dislike = trial["rise_after_a_dislike"] + trial["rise_after_a_dislike_se"]
+    reasons = trial["reasons_after_a_like"]
     return bool(
-        trial["rise_after_a_like"] >= MIN_RISE_AFTER_A_LIKE
-        and (trial["stage"] == "recency" or trial["rise_after_a_dislike"] <= 0)
+        like >= MIN_RISE_AFTER_A_LIKE
+        and (reasons is None or reasons >= MIN_REASONS_AFTER_A_LIKE)
+        and (trial["stage"] == "recency" or dislike < 0)
     )
 
 
 def _best(trials: list[dict[str, Any]]) -> dict[str, Any]:
-    """Of the trials that keep the promise (all of them if none does), those whose HR@10 is
-    within one standard error of the best (the one-standard-error rule: Hastie, Tibshirani
-    and Friedman, *The Elements of Statistical Learning*, 2nd ed., section 7.10), and of
-    those the one a review moves most: the largest rise after a like, less the rise after a
-    dislike. Replay differences smaller than their noise do not decide."""
+    """The one-standard-error rule (Hastie, Tibshirani and Friedman, *The Elements of
+    Statistical Learning*, 2nd ed., section 7.10): of the trials that keep the promise (all of
+    them if none does), those whose HR@10 is within one standard error of the best are ties,
+    and the simplest of them wins: the one that departs least from the trained model's own
+    scores (the highest decay, then the smallest blend, then the smallest dislike penalty).
+    Replay differences smaller than their noise do not decide, and the promise, not the
+    tie-break, makes the picks move."""
     kept = [t for t in trials if keeps_the_promise(t)] or trials
     top = max(kept, key=lambda t: t["hit_rate_at_10"])
     rate, events = top["hit_rate_at_10"], max(1, top["events"])
     near = [t for t in kept if t["hit_rate_at_10"] >= rate - math.sqrt(rate * (1 - rate) / events)]
-    best = max(near, key=lambda t: (_responsiveness(t), t["hit_rate_at_10"]))
+    best = max(
+        near,
+        key=lambda t: (t["decay"], -t["blend"], -t["dislike_penalty"], t["hit_rate_at_10"]),
+    )
     return {name: best[name] for name in SERVING}
-
-
-def _responsiveness(trial: dict[str, Any]) -> float:
-    dislike = trial["rise_after_a_dislike"] if trial["stage"] == "sentiment" else 0.0
-    return float(trial["rise_after_a_like"]) - float(dislike)
 
 
 def _fit_with_similarity(

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from watchnext.recommender.metrics import METRIC_NAMES
+from watchnext.recommender.metrics import EVERY_HELD_OUT, METRIC_NAMES
 
 SHORT = {
     "coverage": "coverage",
@@ -69,6 +69,12 @@ def write_evaluation(out: Path, results: dict[str, Any]) -> Path:
                 ]
                 per_split = f" (per split {min(ratios):.2f}x to {max(ratios):.2f}x)"
             lines.append(f"- {label}: {ratio:.2f}x{per_split}")
+        lines += ["", "NDCG@10 counting every held-out title, liked or not (as before):", ""]
+        lines += [
+            f"- {label}: {_cell(row['metrics'].get(EVERY_HELD_OUT))}"
+            for label, row in rows.items()
+            if EVERY_HELD_OUT in row["metrics"]
+        ]
     if results.get("tuning"):
         lines += ["", "## Tuning (grid search on separate validation splits)", ""]
         for kind, tuning in results["tuning"].items():
