@@ -90,20 +90,25 @@ def publish_all(aws: AwsWorld) -> None:
 
 
 @pytest.mark.parametrize(
-    ("rating", "event_type", "feeling"),
-    [(1, "DISLIKE", "dislike"), (2, "RATING", "neutral"), (3, "RATING", "like")],
+    ("rating", "dislike_below", "event_type", "feeling"),
+    [
+        (2, 3, "DISLIKE", "dislike"),  # no neutral band: a like from 3, a dislike below
+        (2, 2, "RATING", "neutral"),  # the defaults: a neutral band [2, 3)
+        (3, 3, "RATING", "like"),
+    ],
 )
 def test_a_dislike_goes_to_personalize_as_its_own_type_and_the_email_says_so(
-    aws: AwsWorld, rating: int, event_type: str, feeling: str
+    aws: AwsWorld, rating: int, dislike_below: int, event_type: str, feeling: str
 ) -> None:
-    """Below the dislike threshold (2 by default) a rating is a DISLIKE event, which no
-    solution trains on (`test_training_reads_only_likes_and_never_a_dislike`); the value
-    still travels, and the email job carries what the rating said."""
+    """Below the dislike threshold a rating is a DISLIKE event, which no solution trains on
+    (`test_training_reads_only_likes_and_never_a_dislike`); the value still travels, and
+    the email job carries what the rating said."""
     publish_all(aws)
     expect_put_events(aws, event_type=event_type, value=float(rating))
     expect_get_recommendations(aws, num_results=20 if event_type == "DISLIKE" else 10)
+    api = aws.api(dislike_threshold=dislike_below)
 
-    response = post_review(aws.api(), REVIEW | {"event_rating": rating})
+    response = post_review(api, REVIEW | {"event_rating": rating})
 
     assert response["statusCode"] == 200, response["body"]
     aws.events.assert_no_pending_responses()

@@ -144,7 +144,7 @@ def test_a_click_in_the_training_data_never_outweighs_a_rating(tmp_path: object)
     (folder / "interactions.csv").write_text(
         "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE,EVENT_VALUE\n"
         "u1,a,100,RATING,2\n"
-        "u1,a,200,CLICK,1\n"  # later, but a click: the rating of 2 stands
+        "u1,a,200,CLICK,1\n"  # later, but a click: the rating of 2 (neutral) stands
         "u1,b,300,CLICK,1\n"  # a click alone: 0.5 of a top rating
         "u2,a,100,RATING,5\n"
         "u2,b,100,RATING,1\n"

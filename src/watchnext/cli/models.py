@@ -43,7 +43,8 @@ def train(
         list[str] | None,
         typer.Option(
             metavar="NAME=VALUE",
-            help="name=value, repeatable: model parameters, or alpha, min_rating, binary.",
+            help="name=value, repeatable: model parameters; alpha, like_at, dislike_below, "
+            "binary; decay, blend, last, dislike_penalty.",
         ),
     ] = None,
     out: Annotated[

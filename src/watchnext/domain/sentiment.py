@@ -9,11 +9,12 @@ from enum import StrEnum
 DEFAULT_LIKE_AT = 3.0
 """A rating at or above this is a like."""
 DEFAULT_DISLIKE_BELOW = 2.0
-"""A rating below this is a dislike; from here up to `DEFAULT_LIKE_AT` it is neutral. Both
-chosen on the validation replay of MovieLens 100K (`watchnext evaluate --protocol replay`:
-3 and 4, each with and without a neutral band one star wide; the test replay was never
-used; docs/evaluation-ml100k/REPLAY.md). `watchnext train` chooses them again on each
-dataset; on AWS they are the LikeThreshold and DislikeThreshold parameters."""
+"""A rating below this is a dislike; from here up to `DEFAULT_LIKE_AT` it is neutral (a 2
+of 5). Both chosen for ALS on the validation replay of MovieLens 100K
+(`watchnext evaluate --protocol replay`: a like from 3 or from 4, each with and without a
+neutral star below it; the test replay was never used; docs/evaluation-ml100k/REPLAY.md).
+`watchnext train` chooses them again on each dataset; on AWS they are the LikeThreshold and
+DislikeThreshold parameters."""
 
 DISLIKE = "DISLIKE"
 """The event type a rating below the dislike threshold is sent to Personalize as: no solution
