@@ -17,6 +17,7 @@ from benchmarks import (
     prepare_bench,
     recommender_bench,
     replay_bench,
+    sentiment_http,
 )
 
 
@@ -100,6 +101,8 @@ def markdown(results: dict[str, Any]) -> str:
         lines += _recommender_markdown(results["recommender"])
     if "replay" in results:
         lines += replay_bench.markdown(results["replay"])
+    if "one_rating_over_http" in results:
+        lines += sentiment_http.markdown(results["one_rating_over_http"])
     return "\n".join(lines)
 
 
@@ -242,6 +245,7 @@ def main() -> None:
     }
     if args.artifact.joinpath("meta.json").exists():
         results["local_api_load"] = load_bench.run(args.artifact)
+        results["one_rating_over_http"] = sentiment_http.run(args.artifact)
     if args.replay_dataset.joinpath("interactions.csv").exists():
         results["replay"] = replay_bench.run(args.replay_dataset)
     if args.prepare_rows:
