@@ -18,7 +18,7 @@ from watchnext.bootstrap.local import LocalConfig
 from watchnext.local_stack import build_local_stack
 from watchnext.recommender import artifact as artifacts
 from watchnext.recommender.data import SEEN
-from watchnext.recommender.probes import neighbours, popular_unseen
+from watchnext.recommender.probes import neighbours, popular_unseen, shift_table
 
 KEY = "bench"
 VIEWERS = 40
@@ -123,17 +123,8 @@ def markdown(results: dict[str, Any]) -> list[str]:
     lines = [
         "## One rating over HTTP (the demo's model, black box)",
         "",
-        "| one rating of a popular unseen title | viewers | its 20 neighbours in the top 10,"
-        " before | after | picks naming it as their reason |",
-        "|---|---|---|---|---|",
+        *shift_table([results["after_a_dislike"], results["after_a_like"]]),
     ]
-    for label in ("after_a_dislike", "after_a_like"):
-        r = results[label]
-        lines.append(
-            f"| {r['rating']}/5 | {r['viewers']} | {r['neighbours_in_top10_before']} |"
-            f" {r['neighbours_in_top10_after']} | {r['picks_naming_the_rated_title']} of"
-            f" {r['picks']} |"
-        )
     reasons = results["reasons_after_a_like"]
     lines += [
         "",

@@ -141,3 +141,19 @@ def distinct_reasons(
 def _reasons(model: LocalRecommender, user_id: str) -> int:
     shown = model.recommend(user_id, K)
     return len({item.because for item in shown.items if item.because is not None})
+
+
+def shift_table(shifts: list[dict[str, Any]]) -> list[str]:
+    """`rating_shift` results as a Markdown table, one row each."""
+    lines = [
+        "| one rating of a popular unseen title | viewers | its 20 neighbours in the top 10, "
+        "before | after | picks naming it as their reason |",
+        "|---|---|---|---|---|",
+    ]
+    for p in shifts:
+        lines.append(
+            f"| {p['rating']:g}/5 | {p['viewers']} | {p['neighbours_in_top10_before']} | "
+            f"{p['neighbours_in_top10_after']} | {p['picks_naming_the_rated_title']} of "
+            f"{p['picks']} |"
+        )
+    return lines

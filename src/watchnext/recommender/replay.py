@@ -524,19 +524,9 @@ def replay_markdown(results: dict[str, Any], dataset: str) -> list[str]:
 
 
 def _probe_lines(probes: dict[str, Any]) -> list[str]:
-    lines = [
-        "",
-        "| one rating of a popular unseen title | viewers | its 20 neighbours in the top 10, "
-        "before | after | picks naming it as their reason |",
-        "|---|---|---|---|---|",
-    ]
-    for label in ("after_a_dislike", "after_a_like"):
-        p = probes[label]
-        lines.append(
-            f"| {p['rating']:g}/5 | {p['viewers']} | {p['neighbours_in_top10_before']} | "
-            f"{p['neighbours_in_top10_after']} | {p['picks_naming_the_rated_title']} of "
-            f"{p['picks']} |"
-        )
+    from watchnext.recommender.probes import shift_table
+
+    lines = ["", *shift_table([probes["after_a_dislike"], probes["after_a_like"]])]
     reasons = probes["reasons"]
     lines += [
         "",
