@@ -202,3 +202,25 @@ def test_settings_are_chosen_by_the_promise_then_the_simplest_within_one_standar
     chosen = _best(trials)
 
     assert (chosen["decay"], chosen["blend"]) == (0.9, 1.0)
+
+
+def test_training_chooses_serving_settings_holding_the_given_ones(tmp_path: Path) -> None:
+    """`watchnext train` replays the data's newest events to choose what it was not given;
+    what it was given (decay here) is held in every trial, and the artifact records the
+    choice and the trials that made it."""
+    data = write_clusters(tmp_path / "data")
+
+    result = CliRunner().invoke(
+        app,
+        ["train", "--data", str(data), "--model", "als", "--param", "factors=4",
+         "--param", "decay=0.7", "--out", str(tmp_path / "als")],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "als" / "meta.json").read_text())
+    serving = meta["serving"]
+    assert serving["chosen_on"] == "the replay of the newest events"
+    assert {t["decay"] for t in serving["trials"]} == {0.7}
+    assert meta["recency"]["decay"] == 0.7
+    assert meta["recency"]["dislike_penalty"] == serving["chosen"]["dislike_penalty"] > 0
+    assert meta["confidence"]["like_at"] == serving["chosen"]["like_at"]

@@ -204,7 +204,7 @@ RECENCY_GRID: dict[str, list[float]] = {
 }
 SENTIMENT_GRID: dict[str, list[float]] = {
     "like_at": [3.0, 4.0],
-    "neutral_band": [0.0, 1.0],  # the width of the band below like_at that is neutral
+    "neutral_band": [0.0, 1.0],  # stars below like_at that are neutral: dislike_below below it
     "dislike_penalty": [0.25, 0.5, 1.0, 2.0],  # never 0: a dislike always pushes away
 }
 SERVING = ("decay", "blend", "last", "like_at", "dislike_below", "dislike_penalty")
@@ -222,9 +222,10 @@ MIN_RISE_AFTER_A_LIKE = 2.0
 MIN_REASONS_AFTER_A_LIKE = 3
 """The product's promise, as floors on the settings: one 5/5 of a popular title brings at
 least `MIN_RISE_AFTER_A_LIKE` of its 20 nearest neighbours into the top 10 on average, one
-1/5 brings none, and just after a 5/5 the picks of a viewer with 20 liked titles give at
-least `MIN_REASONS_AFTER_A_LIKE` distinct reasons (the mean over 100 such viewers: steadier
-than the median of small counts; `watchnext.recommender.probes`, on the validation model)."""
+1/5 brings fewer than before, and just after a 5/5 the picks of a viewer with 20 liked
+titles give at least `MIN_REASONS_AFTER_A_LIKE` distinct reasons (the mean over 100 such
+viewers: steadier than the median of small counts; `watchnext.recommender.probes`, on the
+validation model)."""
 
 
 def choose_serving(
@@ -238,22 +239,32 @@ def choose_serving(
     """The serving settings chosen on the validation replay (`_best`), one stage at a time:
     recency (decay, blend) with the model's sentiment rule, then the rule (like_at, a
     neutral band or none) and the dislike penalty with that recency. The model is trained
-    once per rule; only serving weights change between the trials of one training. Returns
-    the settings and every trial."""
+    once per rule; only serving weights change between the trials of one training. A setting
+    given in ``params`` is held at its value. Returns the settings and every trial."""
+
+    def grid(name: str, values: list[float]) -> list[float]:
+        return [float(params[name])] if name in params else values
+
     trials: list[dict[str, Any]] = []
     model = _fit_with_similarity(data, kind, params, validation, plan.seed)
-    for decay, blend in itertools.product(RECENCY_GRID["decay"], RECENCY_GRID["blend"]):
+    rule = {"like_at": model.rule.like_at, "dislike_below": model.rule.dislike_below}
+    for decay, blend in itertools.product(
+        grid("decay", RECENCY_GRID["decay"]), grid("blend", RECENCY_GRID["blend"])
+    ):
         trial = replace(model.recency, decay=decay, blend=blend)
-        trials.append({"stage": "recency", **model_rule(model), **_trial(model, trial, data,
-                       validation, plan)})  # fmt: skip
+        trials.append({"stage": "recency", **rule, **_trial(model, trial, data, validation, plan)})
         on_trial()
     recency = _best(trials)
     for like_at, band in itertools.product(
-        SENTIMENT_GRID["like_at"], SENTIMENT_GRID["neutral_band"]
+        grid("like_at", SENTIMENT_GRID["like_at"]),
+        grid("dislike_below", SENTIMENT_GRID["neutral_band"]),
     ):
-        rule = {"like_at": like_at, "dislike_below": like_at - band}
+        below = band if "dislike_below" in params else like_at - band
+        if below > like_at:
+            continue
+        rule = {"like_at": like_at, "dislike_below": below}
         model = _fit_with_similarity(data, kind, params | recency | rule, validation, plan.seed)
-        for penalty in SENTIMENT_GRID["dislike_penalty"]:
+        for penalty in grid("dislike_penalty", SENTIMENT_GRID["dislike_penalty"]):
             trial = replace(model.recency, dislike_penalty=penalty)
             trials.append(
                 {"stage": "sentiment", **rule, **_trial(model, trial, data, validation, plan)}
@@ -323,10 +334,6 @@ def choose_for_training(
 
 def _matches(trial: dict[str, Any], chosen: dict[str, Any]) -> bool:
     return all(trial[name] == value for name, value in chosen.items())
-
-
-def model_rule(model: LocalRecommender) -> dict[str, float]:
-    return {"like_at": model.rule.like_at, "dislike_below": model.rule.dislike_below}
 
 
 def keeps_the_promise(trial: dict[str, Any]) -> bool:
