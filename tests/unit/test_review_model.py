@@ -107,6 +107,17 @@ def test_a_timestamp_in_the_future_is_rejected() -> None:
     assert failing_fields({**ORIGINAL_REVIEW, "timestamp": tomorrow}) == {"timestamp"}
 
 
+@pytest.mark.parametrize("offset", ["+01:00", "+14:00"])
+def test_a_timestamp_before_the_year_1_in_utc_is_refused_not_an_overflow(offset: str) -> None:
+    early = f"0001-01-01T00:00:00{offset}"
+    assert failing_fields({**ORIGINAL_REVIEW, "timestamp": early}) == {"timestamp"}
+
+
+def test_an_id_with_the_replacement_character_is_refused() -> None:
+    """U+FFFD means the text was not valid UTF-8 where it was written: never a title."""
+    assert failing_fields({**ORIGINAL_REVIEW, "item_id": "Lucy\ufffd"}) == {"item_id"}
+
+
 def test_unknown_fields_are_rejected() -> None:
     assert failing_fields({**ORIGINAL_REVIEW, "mood": "happy"}) == {"mood"}
 

@@ -34,6 +34,11 @@ def _printable_identifier(value: str) -> str:
             raise ValueError(f"must not contain control characters (U+{ord(char):04X})")
         if char in BIDI_CONTROLS:
             raise ValueError(f"must not contain bidirectional controls (U+{ord(char):04X})")
+        if char == "\ufffd":
+            raise ValueError(
+                "must not contain U+FFFD, the replacement character: the text was not valid "
+                "UTF-8 where it was written"
+            )
     return value
 
 
@@ -140,9 +145,13 @@ class Review(BaseModel):
     @classmethod
     def _aware_and_not_in_the_future(cls, value: datetime) -> datetime:
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        if aware > datetime.now(UTC) + MAX_CLOCK_SKEW:
+        try:
+            in_utc = aware.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 in UTC
+            raise ValueError("timestamp is before the year 1 in UTC") from None
+        if in_utc > datetime.now(UTC) + MAX_CLOCK_SKEW:
             raise ValueError("timestamp is in the future")
-        return aware.astimezone(UTC)
+        return in_utc
 
     @property
     def epoch_seconds(self) -> int:

@@ -8,6 +8,7 @@ response. Served by waitress, a production WSGI server, with a thread pool.
 
 from __future__ import annotations
 
+import base64
 import hmac
 import json
 import threading
@@ -43,7 +44,10 @@ class LocalGateway:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = str(environ["REQUEST_METHOD"])
-        path = str(environ.get("PATH_INFO") or "/")
+        try:  # WSGI hands the path over as latin-1; API Gateway decodes it as UTF-8
+            path = str(environ.get("PATH_INFO") or "/").encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            return _reply(start_response, 400, {"message": "The path is not valid UTF-8"})
         headers = {
             key[5:].replace("_", "-").title(): str(value)
             for key, value in environ.items()
@@ -56,11 +60,11 @@ class LocalGateway:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         if length > MAX_BODY_BYTES:
             return _reply(start_response, 413, {"message": "Request body too large"})
-        body = environ["wsgi.input"].read(length).decode("utf-8", "replace") if length else None
+        body, base64_body = _body(environ["wsgi.input"].read(length) if length else None)
         query = dict(parse_qsl(str(environ.get("QUERY_STRING") or ""), keep_blank_values=True))
         event = proxy_event(
             method, path, body=body, headers=headers, query=query or None, stage=self.stage,
-            source_ip=str(environ.get("REMOTE_ADDR", "127.0.0.1")),
+            source_ip=str(environ.get("REMOTE_ADDR", "127.0.0.1")), base64_body=base64_body,
         )  # fmt: skip
         with self._one_event_at_a_time:
             response = self.api.handle(
@@ -80,6 +84,17 @@ class LocalGateway:
             [*response_headers, ("Content-Length", str(len(payload)))],
         )
         return [payload]
+
+
+def _body(raw: bytes | None) -> tuple[str | None, bool]:
+    """The body as text, or, when it is not UTF-8, as base64 with ``isBase64Encoded``: the
+    handler then refuses it naming the body, never reading U+FFFD into a review."""
+    if raw is None:
+        return None, False
+    try:
+        return raw.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(raw).decode("ascii"), True
 
 
 def _reason(status: int) -> str:

@@ -46,7 +46,10 @@ def proxy_event(
     query: Mapping[str, str] | None = None,
     stage: str = "local",
     source_ip: str = "127.0.0.1",
+    base64_body: bool = False,
 ) -> dict[str, Any]:
+    """``base64_body``: ``body`` is base64, as API Gateway sends a body it does not pass as
+    text (``isBase64Encoded``)."""
     resource, path_parameters = resource_for(method, path)
     all_headers = {"Content-Type": "application/json", **(headers or {})}
     now = time.time()
@@ -75,5 +78,5 @@ def proxy_event(
             "apiId": "local",
         },
         "body": body,
-        "isBase64Encoded": False,
+        "isBase64Encoded": base64_body,
     }

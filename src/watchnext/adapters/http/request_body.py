@@ -62,6 +62,24 @@ def check_review_body(event: dict[str, Any]) -> None:
         return  # malformed JSON: the validation names it (422, json_invalid)
 
 
+def with_lowercase_media_type(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with its Content-Type's media type in lower case. Media types are
+    case-insensitive (RFC 9110, 8.3.1), but Powertools' validation compares them as written
+    and answers ``APPLICATION/JSON`` with a 415 of its own shape."""
+    headers = dict(event.get("headers") or {})
+    multi = dict(event.get("multiValueHeaders") or {})
+    for name in [n for n in headers if n.lower() == "content-type"]:
+        headers[name] = _lowercase_media_type(str(headers[name]))
+    for name in [n for n in multi if n.lower() == "content-type"]:
+        multi[name] = [_lowercase_media_type(str(value)) for value in multi[name]]
+    return {**event, "headers": headers, "multiValueHeaders": multi}
+
+
+def _lowercase_media_type(value: str) -> str:
+    media_type, separator, parameters = value.partition(";")
+    return media_type.strip().lower() + separator + parameters
+
+
 def _raw(event: dict[str, Any]) -> bytes:
     body = event.get("body") or ""
     if not event.get("isBase64Encoded"):

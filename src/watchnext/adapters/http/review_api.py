@@ -39,10 +39,14 @@ from watchnext.adapters.http.api_schema import (
     security_schemes,
     without_unused_schemas,
 )
-from watchnext.adapters.http.request_body import BodyRejectedError, check_review_body
+from watchnext.adapters.http.request_body import (
+    BodyRejectedError,
+    check_review_body,
+    with_lowercase_media_type,
+)
 from watchnext.domain.email import Recipient
 from watchnext.domain.responses import ReviewAccepted, UserRecommendations
-from watchnext.domain.review import Review
+from watchnext.domain.review import Review, UserId
 from watchnext.email.signed import ExpiredTokenError, InvalidTokenError
 from watchnext.errors import ServiceUnavailableError
 from watchnext.observability import logger
@@ -174,6 +178,7 @@ class ReviewApi:
             except BodyRejectedError as rejected:
                 self._metrics.count("ReviewsRejected")
                 return _refused_body(rejected)
+            event = with_lowercase_media_type(event)
         return self.resolver.resolve(event, context)
 
     def openapi_json(self) -> str:
@@ -225,7 +230,7 @@ class ReviewApi:
             operation_id="get_recommendations",
         )
         def get_recommendations(
-            user_id: Annotated[str, Path(min_length=1, max_length=256)],
+            user_id: Annotated[UserId, Path(min_length=1, max_length=256)],
             n: Annotated[int, Query(ge=1, le=MAX_RECOMMENDATIONS)] = default_n,
         ) -> UserRecommendations:
             return self.service.recommendations_for(user_id, n)
