@@ -160,3 +160,47 @@ def test_invalid_utf8_is_refused_in_either_shape(stack: LocalStack) -> None:
     (error,) = json.loads(response["body"])["errors"]
     assert error["field"] == "item_id"
     assert "U+FFFD" in error["reason"]
+
+
+def post_with_key(stack: LocalStack, body: bytes, key: str | None) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json", **({"Idempotency-Key": key} if key else {})}
+    return over_http(stack, Case("keyed", "POST", "/reviews", 0, body, headers))
+
+
+def test_an_idempotency_key_is_honoured_locally_as_on_aws(stack: LocalStack) -> None:
+    """As `test_aws_review_path`'s key tests on the AWS path: a retry under the same key
+    answers the first result and records nothing again; the key reused for another review
+    is a 422 naming Idempotency-Key, and nothing is recorded for it."""
+    first_body = review(user_id="keyed-viewer", item_id="A2")
+    stored = stack.events.count()
+
+    first = post_with_key(stack, first_body, "5b1c0e34-8a2f-4d6e-9c1b-2f3a4b5c6d7e")
+    retried = post_with_key(stack, first_body, "5b1c0e34-8a2f-4d6e-9c1b-2f3a4b5c6d7e")
+    reused = post_with_key(
+        stack, review(user_id="keyed-viewer", item_id="A2", event_rating=1),
+        "5b1c0e34-8a2f-4d6e-9c1b-2f3a4b5c6d7e",
+    )  # fmt: skip
+
+    assert first == retried
+    assert first[0] == 200
+    assert reused[0] == 422, reused
+    assert [error["field"] for error in reused[1]["errors"]] == ["Idempotency-Key"]
+    assert stack.events.count() == stored + 1
+
+
+def test_two_reviews_under_one_implicit_key_are_never_both_acknowledged(
+    stack: LocalStack,
+) -> None:
+    """The same viewer, title and time with another rating and address: once both answered
+    200 and the second was dropped. Now the second is refused, as on AWS."""
+    at = "2026-11-01T18:30:00Z"
+    one = review(user_id="twice", item_id="A3", event_rating=5, timestamp=at)
+    other = review(user_id="twice", item_id="A3", event_rating=1, timestamp=at,
+                   email_address="other@example.com")  # fmt: skip
+
+    assert post_with_key(stack, one, None)[0] == 200
+    status, body = post_with_key(stack, other, None)
+
+    assert status == 422, body
+    assert [error["field"] for error in body["errors"]] == ["Idempotency-Key"]
+    assert [e.event_value for e in stack.events.events_of("twice")] == [5.0]

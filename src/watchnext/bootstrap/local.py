@@ -8,8 +8,9 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from watchnext.adapters.http.review_api import ReviewApi
+from watchnext.adapters.http.review_api import Idempotency, ReviewApi
 from watchnext.adapters.local.catalog import InMemoryCatalog
+from watchnext.adapters.local.idempotency import SqliteIdempotencyStore
 from watchnext.adapters.local.mail_worker import MailWorker
 from watchnext.adapters.local.smtp import SmtpMailer
 from watchnext.adapters.local.sqlite import Database, private_folder
@@ -151,7 +152,11 @@ def local_components(config: LocalConfig) -> LocalComponents:
         title_url_template=config.title_url, engagement=engagement,
     )  # fmt: skip
     return LocalComponents(
-        config=config, api=ReviewApi(service, subscriptions=subscriptions, clicks=clicks),
+        config=config,
+        api=ReviewApi(
+            service, subscriptions=subscriptions, clicks=clicks,
+            idempotency=Idempotency(SqliteIdempotencyStore(db)),  # as DynamoDB does on AWS
+        ),
         events=events, queue=queue, worker=MailWorker(queue, delivery), api_key=api_key, db=db,
         engagement=engagement, sentiment=model.rule.sentiment, titles=model.titles,
     )  # fmt: skip

@@ -27,6 +27,10 @@ CREATE TABLE IF NOT EXISTS sent_emails (
     job_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, model_id TEXT,
     picks INTEGER NOT NULL, sent_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS idempotency (
+    idempotency_key TEXT PRIMARY KEY, status TEXT NOT NULL, expiry INTEGER,
+    in_progress_expiry INTEGER, response_data TEXT, payload_hash TEXT
+);
 CREATE TABLE IF NOT EXISTS clicks (
     job_id TEXT NOT NULL, position INTEGER NOT NULL, item_id TEXT NOT NULL,
     clicked_at REAL NOT NULL, PRIMARY KEY (job_id, position)
