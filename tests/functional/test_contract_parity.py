@@ -78,6 +78,12 @@ CASES = [
     Case("GET a user id of 257 characters", "GET", f"/users/{'u' * 257}/recommendations", 422,
          field="path.user_id"),
     Case("GET a non-ASCII user id", "GET", "/users/%E2%98%85fan/recommendations", 200),
+    Case("an address with a non-ASCII local part", "POST", "/reviews", 422,
+         review(email_address="élève@exämple.com"), field="email_address"),
+    Case("an address with a Unicode domain", "POST", "/reviews", 200,
+         review(email_address="a@exämple.com")),
+    Case("an address with a Punycode domain", "POST", "/reviews", 200,
+         review(email_address="a@xn--exmple-cua.com")),
 ]  # fmt: skip
 
 

@@ -113,6 +113,24 @@ def test_a_timestamp_before_the_year_1_in_utc_is_refused_not_an_overflow(offset:
     assert failing_fields({**ORIGINAL_REVIEW, "timestamp": early}) == {"timestamp"}
 
 
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("a@xn--exmple-cua.com", "a@xn--exmple-cua.com"),  # never shown back as a look-alike
+        ("a@exämple.com", "a@xn--exmple-cua.com"),  # as SES must be given it
+        ("Viewer@Example.COM", "Viewer@example.com"),
+    ],
+)
+def test_an_address_is_kept_in_the_ascii_form_the_mailer_sends_to(given: str, kept: str) -> None:
+    assert Review.model_validate({**ORIGINAL_REVIEW, "email_address": given}).email_address == kept
+
+
+@pytest.mark.parametrize("address", ["élève@example.com", "a@[127.0.0.1]", "not-an-address"])
+def test_an_address_the_mailer_cannot_deliver_is_refused(address: str) -> None:
+    """SES and SMTP without SMTPUTF8 take 7-bit ASCII local parts only."""
+    assert failing_fields({**ORIGINAL_REVIEW, "email_address": address}) == {"email_address"}
+
+
 def test_an_id_with_the_replacement_character_is_refused() -> None:
     """U+FFFD means the text was not valid UTF-8 where it was written: never a title."""
     assert failing_fields({**ORIGINAL_REVIEW, "item_id": "Lucy\ufffd"}) == {"item_id"}

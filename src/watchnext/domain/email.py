@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, EmailStr
+from pydantic import BaseModel, ConfigDict
 
 from watchnext.domain.recommendation import Recommendation
+from watchnext.domain.review import DeliverableAddress
 from watchnext.domain.sentiment import Feeling
 
 
@@ -30,7 +31,7 @@ class EmailJob(BaseModel):
 
     job_id: str
     user_id: str
-    email_address: EmailStr
+    email_address: DeliverableAddress
     rated: RatedItem
     recommendations: tuple[Recommendation, ...]
     recommendation_id: str | None

@@ -12,7 +12,6 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     Strict,
     StringConstraints,
@@ -77,6 +76,28 @@ RecommendationId = Annotated[
 ]
 """Personalize's recommendationId: at most 40 characters (PutEvents' Event)."""
 
+
+def _deliverable(value: str) -> str:
+    """The address as SES and SMTP without SMTPUTF8 can send to it: a 7-bit ASCII local part,
+    and a Unicode domain in its Punycode form (SES API reference, `Destination`). Kept in
+    that ASCII form, so an ``xn--`` domain is never shown back as a look-alike."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        checked = validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        raise ValueError(f"not an address email can be sent to: {error}") from None
+    return str(checked.ascii_email)
+
+
+DeliverableAddress = Annotated[
+    str,
+    StringConstraints(max_length=320),
+    AfterValidator(_deliverable),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 320}),
+]
+"""An email address intake accepts: only what the mailer can deliver (`_deliverable`)."""
+
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 EPOCH_TEXT = re.compile(r"[0-9]{1,20}(\.[0-9]{1,9})?")
 
@@ -110,7 +131,7 @@ class Review(BaseModel):
     )
     event_verified_purchase: Literal["Y", "N"]
     event_type: EventType = EventType.RATING
-    email_address: EmailStr
+    email_address: DeliverableAddress
     recommendation_id: RecommendationId | None = Field(
         default=None,
         description="The recommendationId of the list the viewer rated this title from, when "
