@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from watchnext.domain.sentiment import DEFAULT_DISLIKE_BELOW, DEFAULT_LIKE_AT, Sentiment
@@ -87,11 +87,14 @@ class Settings(BaseSettings):
     def sentiment(self) -> Sentiment:
         return Sentiment(like_at=self.like_threshold, dislike_below=self.dislike_threshold)
 
-    @model_validator(mode="after")
-    def _a_dislike_is_below_a_like(self) -> Settings:
-        if self.dislike_threshold > self.like_threshold:
-            raise ValueError("dislike_threshold must not be above like_threshold")
-        return self
+    @field_validator("dislike_threshold")
+    @classmethod
+    def _a_dislike_is_below_a_like(cls, value: float, info: ValidationInfo) -> float:
+        # A field's error names its variable; a model-level one has none to name.
+        like = info.data.get("like_threshold")
+        if like is not None and value > like:
+            raise ValueError(f"must not be above the like threshold ({like:g})")
+        return value
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -84,6 +84,16 @@ def test_every_variable_template_yaml_sets_is_a_setting_watchnext_reads(function
     assert settings.email_cooldown_seconds == 0
 
 
+def test_a_dislike_threshold_above_the_like_threshold_is_one_error_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("WATCHNEXT_LIKE_THRESHOLD", "3")
+    monkeypatch.setenv("WATCHNEXT_DISLIKE_THRESHOLD", "4")
+
+    with pytest.raises(SettingsError, match=r"WATCHNEXT_DISLIKE_THRESHOLD .*like threshold \(3\)"):
+        Settings.from_env()
+
+
 def test_a_bad_setting_is_one_error_naming_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WATCHNEXT_NUM_RESULTS", "501")
     monkeypatch.setenv("WATCHNEXT_EMAIL_CHANNEL", "carrier-pigeon")
