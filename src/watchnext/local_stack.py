@@ -40,9 +40,8 @@ class LocalStack(LocalComponents):
             from watchnext.webapp.client import ReviewApiClient
 
             past = past_ratings_source(
-                load_past_ratings(self.config.dataset), self.events.events_of, self.sentiment,
-                self.titles,
-            )  # fmt: skip
+                load_past_ratings(self.config.dataset), self.events.events_of, self.sentiment
+            )
             web = create_app(
                 ReviewApiClient(self.config.api_url, self.api_key),
                 load_catalog(self.config.dataset),

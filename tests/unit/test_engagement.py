@@ -168,3 +168,34 @@ def test_claims_expiry_is_part_of_what_is_signed() -> None:
     with pytest.raises(InvalidTokenError):
         verify_click(forged, KEY)
     assert isinstance(claims, ClickClaims)
+
+
+def test_past_ratings_hold_every_source_the_latest_per_title_and_never_a_click_over_a_rating() -> (
+    None
+):
+    from datetime import UTC, datetime
+
+    from watchnext.domain.sentiment import Sentiment
+    from watchnext.webapp.app import past_ratings_source
+
+    def recorded(kind: str, item: str, value: float, source: str) -> InteractionEvent:
+        return InteractionEvent(
+            event_id=f"{item}-{kind}", user_id="v", item_id=item, event_type=kind,
+            event_value=value, timestamp=datetime(2026, 1, 1, tzinfo=UTC), properties={},
+            source=source,  # type: ignore[arg-type]
+        )  # fmt: skip
+
+    trained: dict[str, list[dict[str, object]]] = {
+        "v": [{"item_id": "b", "rating": None, "at": 2}, {"item_id": "a", "rating": 4.0, "at": 1}]
+    }
+    events = [recorded("RATING", "a", 1.0, "api"), recorded(CLICK, "a", 1.0, "email"),
+              recorded("RATING", "c", 2.0, "webapp")]  # fmt: skip
+    past = past_ratings_source(trained, lambda _user: events, Sentiment())
+
+    rows = [(r["item_id"], r["rating"], r["verdict"], r["source"]) for r in past("v")]
+
+    assert rows == [
+        ("c", "2", "neutral", "webapp"),
+        ("a", "1", "disliked", "api"),  # re-rated 1 with the API; the later click hides nothing
+        ("b", "", "clicked", "history"),  # a click in the training data is no rating
+    ]

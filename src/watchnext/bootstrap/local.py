@@ -105,7 +105,6 @@ class LocalComponents:
     db: Database
     engagement: SqliteEngagementLog
     sentiment: Sentiment
-    titles: dict[str, str]
 
 
 def local_components(config: LocalConfig) -> LocalComponents:
@@ -158,5 +157,5 @@ def local_components(config: LocalConfig) -> LocalComponents:
             idempotency=Idempotency(SqliteIdempotencyStore(db)),  # as DynamoDB does on AWS
         ),
         events=events, queue=queue, worker=MailWorker(queue, delivery), api_key=api_key, db=db,
-        engagement=engagement, sentiment=model.rule.sentiment, titles=model.titles,
+        engagement=engagement, sentiment=model.rule.sentiment,
     )  # fmt: skip

@@ -43,14 +43,13 @@ PAST_RATINGS_MAX_BYTES = 64 << 20  # the demo's MovieLens is 2 MB; a large dump 
 
 VERDICTS = {Feeling.LIKE: "liked", Feeling.NEUTRAL: "neutral", Feeling.DISLIKE: "disliked"}
 PastRatings = Callable[[str], list[dict[str, Any]]]
-"""A viewer's past ratings, newest first: ``title``, ``rating``, ``verdict``, ``source``."""
+"""A viewer's past ratings, newest first: ``item_id``, ``rating``, ``verdict``, ``source``."""
 
 
 def past_ratings_source(
     trained: dict[str, list[dict[str, Any]]],
     recorded: Callable[[str], Iterable[InteractionEvent]],
     sentiment: Sentiment,
-    titles: dict[str, str],
 ) -> PastRatings:
     """A viewer's ratings as the model knows them: the training data's (``trained``, from
     `load_past_ratings`) and every event the store has recorded since, from any source (the
@@ -61,7 +60,7 @@ def past_ratings_source(
         latest: dict[str, dict[str, Any]] = {}
         for row in reversed(trained.get(user_id, [])):  # oldest first
             latest.pop(row["item_id"], None)
-            latest[row["item_id"]] = _past_row(row["item_id"], float(row["rating"]), "history")
+            latest[row["item_id"]] = _past_row(row["item_id"], row["rating"], "history")
         for event in recorded(user_id):
             if event.event_type == CLICK:
                 if event.item_id not in latest:  # a click never hides a rating of the title
@@ -69,8 +68,7 @@ def past_ratings_source(
                 continue
             latest.pop(event.item_id, None)
             latest[event.item_id] = _past_row(event.item_id, event.event_value, event.source)
-        rows = list(reversed(latest.values()))
-        return [row | {"title": titles.get(row["item_id"], row["item_id"])} for row in rows]
+        return list(reversed(latest.values()))
 
     def _past_row(item_id: str, rating: float | None, source: str | None) -> dict[str, Any]:
         return {
@@ -91,13 +89,15 @@ def load_past_ratings(dataset: Path) -> dict[str, list[dict[str, Any]]]:
     if not path.exists() or path.stat().st_size > PAST_RATINGS_MAX_BYTES:
         return {}
     data = load_interactions(dataset)
+    clicked = data.clicks if data.clicks is not None else [False] * len(data.users)
     by_user: dict[str, list[dict[str, Any]]] = {}
-    for user, item, value, at in zip(
+    for user, item, value, at, click in zip(
         data.users.tolist(), data.items.tolist(), data.values.tolist(), data.timestamps.tolist(),
-        strict=True,
+        list(clicked), strict=True,
     ):  # fmt: skip
+        rating = None if click else float(value)  # a click alone is no rating
         by_user.setdefault(str(data.user_ids[user]), []).append(
-            {"item_id": str(data.item_ids[item]), "rating": f"{value:g}", "at": int(at)}
+            {"item_id": str(data.item_ids[item]), "rating": rating, "at": int(at)}
         )
     for ratings in by_user.values():
         ratings.sort(key=lambda r: -r["at"])
@@ -471,7 +471,9 @@ def create_app(
         """From the server on every change of viewer and after every rating made here."""
         if not isinstance(user_id, str) or not user_id:
             return []
-        return past(user_id)
+        return [
+            row | {"title": titles.get(row["item_id"], row["item_id"])} for row in past(user_id)
+        ]
 
     @app.callback(
         Output("after", "data"),
