@@ -17,8 +17,7 @@ import numpy as np
 from watchnext.bootstrap.local import LocalConfig
 from watchnext.local_stack import build_local_stack
 from watchnext.recommender import artifact as artifacts
-from watchnext.recommender.data import SEEN
-from watchnext.recommender.probes import neighbours, popular_unseen, shift_table
+from watchnext.recommender.probes import liked_counts, neighbours, popular_unseen, shift_table
 
 KEY = "bench"
 VIEWERS = 40
@@ -48,11 +47,9 @@ def run(artifact: Path, viewers: int = VIEWERS, seed: int = 11) -> dict[str, Any
     titles = {
         user: popular_unseen(model, user, rng, 50) for _, group in plan.values() for user in group
     }
-    liked = np.bincount(
-        np.repeat(np.arange(model.train.shape[0]), np.diff(model.train.indptr)),
-        weights=(model.train.data > SEEN).astype(np.float64), minlength=model.train.shape[0],
-    )  # fmt: skip
-    heavy = [u for u in users[2 * viewers :] if liked[model.user_ids.index(u)] >= MIN_LIKED]
+    likers = liked_counts(model) >= MIN_LIKED
+    enough = {user for user, heavy in zip(model.user_ids, likers.tolist(), strict=True) if heavy}
+    heavy = [u for u in users[2 * viewers :] if u in enough]
     heavy = heavy[:HEAVY_VIEWERS]
     heavy_titles = {user: popular_unseen(model, user, rng, 50) for user in heavy}
     with tempfile.TemporaryDirectory(prefix="watchnext-sentiment-") as scratch:

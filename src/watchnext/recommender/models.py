@@ -443,9 +443,8 @@ class _Scorer:
         self.popular_only = owner.kind == "popularity" or not self.liked.any()
         self._cholesky: Any = None
         self._neighbours: list[tuple[int, np.ndarray, np.ndarray]] = []
-        self._pushed: list[tuple[int, np.ndarray, np.ndarray]] = []
-        rows = np.flatnonzero(confidences < 0)[-recency.last :]  # the newest dislikes
-        self._pushed = self._similar_to(rows)
+        newest_dislikes = np.flatnonzero(confidences < 0)[-recency.last :]
+        self._pushed = self._similar_to(newest_dislikes)
         pushed_items, pushed_values = self._summed(self._pushed, self.fading)
         pushed_values *= np.float32(recency.dislike_penalty)
         if self.popular_only:

@@ -113,12 +113,7 @@ def distinct_reasons(
     titles liked in training (the model's own rule): as they stand, and just after they
     rate a popular unseen title 5/5 (the moment an email is sent). Medians and means."""
     model = fresh()
-    liked = np.bincount(
-        np.repeat(np.arange(model.train.shape[0]), np.diff(model.train.indptr)),
-        weights=(model.train.data > SEEN).astype(np.float64),
-        minlength=model.train.shape[0],
-    )
-    eligible = np.flatnonzero(liked >= plan.min_liked)
+    eligible = np.flatnonzero(liked_counts(model) >= plan.min_liked)
     rng = np.random.default_rng(plan.seed)
     standing, after_like = [], []
     for user in rng.permutation(eligible)[: plan.heavy_viewers].tolist():
@@ -141,6 +136,11 @@ def distinct_reasons(
 def _reasons(model: LocalRecommender, user_id: str) -> int:
     shown = model.recommend(user_id, K)
     return len({item.because for item in shown.items if item.because is not None})
+
+
+def liked_counts(model: LocalRecommender) -> np.ndarray:
+    """How many titles each viewer (by index) liked in the training data."""
+    return np.diff((model.train > SEEN).tocsr().indptr)
 
 
 def shift_table(shifts: list[dict[str, Any]]) -> list[str]:
