@@ -208,5 +208,21 @@ def test_two_reviews_under_one_implicit_key_are_never_both_acknowledged(
     status, body = post_with_key(stack, other, None)
 
     assert status == 422, body
-    assert [error["field"] for error in body["errors"]] == ["Idempotency-Key"]
+    assert [error["field"] for error in body["errors"]] == ["Idempotency-Key", "timestamp"]
     assert [e.event_value for e in stack.events.events_of("twice")] == [5.0]
+
+
+def test_two_reviews_a_millisecond_apart_are_two_events_each_with_its_email(
+    stack: LocalStack,
+) -> None:
+    """Sub-second time is kept (PutEvents' sentAt is a timestamp to the millisecond and more),
+    so the second review is neither refused nor dropped: each is its own event."""
+    one = review(user_id="quick", item_id="A3", event_rating=5,
+                 timestamp="2026-11-01T18:30:00.001Z")  # fmt: skip
+    other = review(user_id="quick", item_id="A3", event_rating=1,
+                   timestamp="2026-11-01T18:30:00.002Z", email_address="other@example.com")  # fmt: skip
+
+    answers = [post_with_key(stack, body, None) for body in (one, other)]
+
+    assert [(status, body["email_queued"]) for status, body in answers] == [(200, True)] * 2
+    assert sorted(e.event_value for e in stack.events.events_of("quick")) == [1.0, 5.0]

@@ -42,9 +42,9 @@ class InteractionEvent:
 
 
 def event_id_for(review: Review) -> str:
-    """A stable id per (user, item, time): Personalize ignores repeats of an eventId in
-    training, and the mailer uses it to send one email per review."""
-    key = f"{review.user_id}\x1f{review.item_id}\x1f{review.epoch_seconds}"
+    """A stable id per (user, item, time to the microsecond): Personalize ignores repeats of
+    an eventId in training, and the mailer uses it to send one email per review."""
+    key = f"{review.user_id}\x1f{review.item_id}\x1f{review.epoch_microseconds}"
     return hashlib.sha256(key.encode()).hexdigest()
 
 

@@ -99,6 +99,7 @@ DeliverableAddress = Annotated[
 """An email address intake accepts: only what the mailer can deliver (`_deliverable`)."""
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 EPOCH_TEXT = re.compile(r"[0-9]{1,20}(\.[0-9]{1,9})?")
 
 
@@ -175,8 +176,9 @@ class Review(BaseModel):
         return in_utc
 
     @property
-    def epoch_seconds(self) -> int:
-        return int(self.timestamp.timestamp())
+    def epoch_microseconds(self) -> int:
+        """The time to the microsecond: two reviews a millisecond apart are two events."""
+        return (self.timestamp - EPOCH) // timedelta(microseconds=1)
 
     @property
     def verified_purchase(self) -> bool:

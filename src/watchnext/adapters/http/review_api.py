@@ -349,6 +349,8 @@ class ReviewApi:
 
         @app.exception_handler(IdempotencyValidationError)  # type: ignore[untyped-decorator]
         def reused_key(_error: IdempotencyValidationError) -> Response[dict[str, Any]]:
+            if app.current_event.headers.get(IDEMPOTENCY_HEADER) is None:
+                return _implicit_key_reused()
             reason = "was used for another review; send a new key for a new review"
             message = f"The idempotency key {reason}."
             return _key_problem(HTTPStatus.UNPROCESSABLE_ENTITY, message, reason, "key_reused")
@@ -415,6 +417,21 @@ def _key_problem(status: int, message: str, reason: str, kind: str) -> Response[
     """A refused Idempotency-Key, in the same shape as a refused body field."""
     problem = {"field": IDEMPOTENCY_HEADER, "reason": reason, "type": kind}
     return _json(status, {"message": message, "errors": [problem]})
+
+
+def _implicit_key_reused() -> Response[dict[str, Any]]:
+    """Without a header the key is (user, item, timestamp): another review under it would be
+    acknowledged and then dropped, so it is refused naming both ways to make it distinct."""
+    reason = "this viewer's review of this title at this timestamp was another review"
+    message = (
+        f"A different review of this title at this exact time was recorded; send its own "
+        f"timestamp or an {IDEMPOTENCY_HEADER} header."
+    )
+    problems = [
+        {"field": IDEMPOTENCY_HEADER, "reason": reason, "type": "key_reused"},
+        {"field": "timestamp", "reason": reason, "type": "key_reused"},
+    ]
+    return _json(HTTPStatus.UNPROCESSABLE_ENTITY, {"message": message, "errors": problems})
 
 
 def _json(
