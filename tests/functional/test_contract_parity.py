@@ -217,10 +217,11 @@ def test_two_reviews_a_millisecond_apart_are_two_events_each_with_its_email(
 ) -> None:
     """Sub-second time is kept (PutEvents' sentAt is a timestamp to the millisecond and more),
     so the second review is neither refused nor dropped: each is its own event."""
-    one = review(user_id="quick", item_id="A3", event_rating=5,
-                 timestamp="2026-11-01T18:30:00.001Z")  # fmt: skip
-    other = review(user_id="quick", item_id="A3", event_rating=1,
-                   timestamp="2026-11-01T18:30:00.002Z", email_address="other@example.com")  # fmt: skip
+    one = review(user_id="quick", item_id="A3", timestamp="2026-11-01T18:30:00.001Z")
+    other = review(
+        user_id="quick", item_id="A3", event_rating=1, timestamp="2026-11-01T18:30:00.002Z",
+        email_address="other@example.com",
+    )  # fmt: skip
 
     answers = [post_with_key(stack, body, None) for body in (one, other)]
 
