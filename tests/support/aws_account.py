@@ -9,8 +9,10 @@ answers as its caller's role from template.yaml allows.
   when the caller may not ``s3:ListBucket`` the bucket.
 * **Stubbed services** (Personalize, Pinpoint, SES v2): a client created after `expect` named
   its service gets a botocore Stubber fed from those expectations (code under test builds its
-  own clients); calls to any client of these services that break the service's documented
-  limits (`tests.support.service_rules`) are refused with its error and become findings.
+  own clients), or, after `answer_with`, a responder that computes each answer from the call
+  (for tests that make many calls, like the parity suite); calls to any client of these
+  services that break the service's documented limits (`tests.support.service_rules`) are
+  refused with its error and become findings.
 
 Clients are found as botocore creates them (the ``creating-client-class`` event, the hook
 boto3 itself uses to add methods to clients), so code under test builds its own clients.
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -40,6 +42,7 @@ from tests.support.iam import (
 from tests.support.service_rules import FAKED_SERVICES, PersonalizeState, violations
 from tests.support.stack import Stack
 
+Responder = Callable[[str, Mapping[str, Any]], dict[str, Any]]
 STUBBED_SERVICES = frozenset(
     {"personalize", "personalize-events", "personalize-runtime", "pinpoint", "sesv2"}
 )
@@ -56,6 +59,7 @@ class AwsAccount:
         self._pending: dict[str, list[tuple[str, Any, Any]]] = defaultdict(list)
         self._stubbers: dict[str, list[Stubber]] = defaultdict(list)
         self._queues: dict[str, Any] = {}
+        self._responders: dict[str, Responder] = {}
         self.containers: dict[str, Any] = {}
         """Each function's handler module as its (one) warm container imported it."""
         self._lock = threading.Lock()
@@ -95,6 +99,12 @@ class AwsAccount:
                 stubbers[-1].add_response(method, dict(response), expected_params)
             else:
                 self._pending[service].append(("response", method, (response, expected_params)))
+
+    def answer_with(self, service: str, responder: Responder) -> None:
+        """Answer every call on ``service`` clients created from now on with ``responder``
+        (operation name, parameters → the parsed response), after botocore has validated the
+        parameters and the account has authorized them and checked the service's limits."""
+        self._responders[service] = responder
 
     def expect_error(self, service: str, method: str, code: str, status: int = 400) -> None:
         with self._lock:
@@ -176,7 +186,9 @@ class AwsAccount:
         if caller is not None and service == "s3":
             for operation in ("GetObject", "HeadObject"):
                 events.register(f"after-call.s3.{operation}", self._missing_key(caller))
-        if service in STUBBED_SERVICES and service in self._pending:
+        if service in STUBBED_SERVICES and service in self._responders:
+            events.register(f"before-call.{service}.*", _answering(self._responders[service]))
+        elif service in STUBBED_SERVICES and service in self._pending:
             stubber = Stubber(client)
             # One queue per service, shared by its clients: an expectation is for the next
             # call of that service, whichever client code builds for it (Stubber's own queue).
@@ -231,6 +243,14 @@ class AwsAccount:
             http_response.status_code = 403
 
         return rewrite
+
+
+def _answering(responder: Responder) -> Any:
+    def answer(model: Any, context: dict[str, Any], **_kwargs: Any) -> Any:
+        parsed = responder(model.name, context.get("watchnext_params", {}))
+        return AWSResponse("https://aws.test", 200, {}, None), parsed  # type: ignore[arg-type]
+
+    return answer
 
 
 def _keep_params(params: Mapping[str, Any], context: dict[str, Any], **_kwargs: Any) -> None:

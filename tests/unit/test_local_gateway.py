@@ -47,12 +47,15 @@ def test_concurrent_requests_reach_the_api_one_at_a_time() -> None:
     gateway = LocalGateway(cast(ReviewApi, spy), api_key="k")
 
     def request(n: int) -> str:
-        environ: dict[str, Any] = {"HTTP_X_API_KEY": "k", "PATH_INFO": f"/users/{n}"}
+        environ: dict[str, Any] = {
+            "HTTP_X_API_KEY": "k",
+            "PATH_INFO": f"/users/{n}/recommendations",
+        }
         setup_testing_defaults(environ)
         return b"".join(gateway(environ, lambda _status, _headers: None)).decode()
 
     with ThreadPoolExecutor(8) as pool:
         bodies = list(pool.map(request, range(24)))
 
-    assert bodies == [f"/users/{n}" for n in range(24)]
+    assert bodies == [f"/users/{n}/recommendations" for n in range(24)]
     assert spy.most_at_once == 1

@@ -1,9 +1,10 @@
 """The local API gateway: the review API's handler over HTTP, as API Gateway runs it.
 
 The no-Docker stand-in for `sam local start-api`: each HTTP request becomes an API Gateway
-REST proxy event, the API key is enforced as a usage plan would (403 ``Forbidden`` without
-it; the links in an email need none), and the handler's proxy response becomes the HTTP
-response. Served by waitress, a production WSGI server, with a thread pool.
+REST proxy event, and what API Gateway answers itself is answered here alike
+(`watchnext.adapters.http.routes`: an unknown method or path, a missing API key, a payload
+over its quota); the handler's proxy response becomes the HTTP response. Served by
+waitress, a production WSGI server, with a thread pool.
 """
 
 from __future__ import annotations
@@ -19,10 +20,7 @@ from urllib.parse import parse_qsl
 from watchnext.adapters.http.lambda_context import LocalLambdaContext
 from watchnext.adapters.http.proxy_events import proxy_event
 from watchnext.adapters.http.review_api import ReviewApi
-
-OPEN_PATHS = frozenset({"/unsubscribe", "/resubscribe"})
-OPEN_PREFIXES = ("/r/",)  # a pick's link in an email
-MAX_BODY_BYTES = 1 << 20
+from watchnext.adapters.http.routes import MAX_PAYLOAD_BYTES, route_for
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
@@ -53,19 +51,25 @@ class LocalGateway:
             for key, value in environ.items()
             if key.startswith("HTTP_")
         }
-        if environ.get("CONTENT_TYPE"):
+        if "CONTENT_TYPE" in environ:
             headers["Content-Type"] = str(environ["CONTENT_TYPE"])
-        if not _open(path) and not _same_key(headers.get("X-Api-Key"), self.api_key):
+        route = route_for(method, path)
+        if route is None:
+            return _reply(start_response, 403, {"message": "Missing Authentication Token"})
+        if route[0].key_required and not _same_key(headers.get("X-Api-Key"), self.api_key):
             return _reply(start_response, 403, {"message": "Forbidden"})
         length = int(environ.get("CONTENT_LENGTH") or 0)
-        if length > MAX_BODY_BYTES:
-            return _reply(start_response, 413, {"message": "Request body too large"})
+        if length > MAX_PAYLOAD_BYTES:
+            return _reply(start_response, 413, {"message": "Request Too Long"})
         body, base64_body = _body(environ["wsgi.input"].read(length) if length else None)
         query = dict(parse_qsl(str(environ.get("QUERY_STRING") or ""), keep_blank_values=True))
         event = proxy_event(
             method, path, body=body, headers=headers, query=query or None, stage=self.stage,
             source_ip=str(environ.get("REMOTE_ADDR", "127.0.0.1")), base64_body=base64_body,
         )  # fmt: skip
+        # The headers as sent, and nothing else: no default Content-Type (proxy_event's).
+        event["headers"] = headers or None
+        event["multiValueHeaders"] = {name: [value] for name, value in headers.items()} or None
         with self._one_event_at_a_time:
             response = self.api.handle(
                 event, LocalLambdaContext(function_name="watchnext-local-api")
@@ -113,11 +117,6 @@ def _reply(start_response: StartResponse, status: int, body: dict[str, Any]) -> 
         [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
     )
     return [payload]
-
-
-def _open(path: str) -> bool:
-    """Paths an email's links reach, which carry their own signed token instead of a key."""
-    return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
 
 
 def _same_key(given: str | None, expected: str) -> bool:

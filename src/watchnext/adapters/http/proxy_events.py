@@ -1,6 +1,6 @@
 """API Gateway REST proxy events, built the way API Gateway builds them.
 
-Used by tests, benchmarks and (later) the local gateway, so that all of them feed the handler
+Used by tests, benchmarks and the local gateway, so that all of them feed the handler
 exactly what the deployed API would.
 """
 
@@ -11,30 +11,16 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-RESOURCES = {
-    ("POST", "/reviews"): "/reviews",
-    ("GET", "/openapi.json"): "/openapi.json",
-}
-PARAMETER_RESOURCES = ("/users/{user_id}/recommendations", "/r/{token}")
-"""The GET resources with a path parameter, as template.yaml declares them."""
+from watchnext.adapters.http.routes import route_for
 
 
 def resource_for(method: str, path: str) -> tuple[str, dict[str, str] | None]:
-    """The API resource a path matches, and its path parameters."""
-    parts = path.strip("/").split("/")
-    if method == "GET":
-        for resource in PARAMETER_RESOURCES:
-            segments = resource.strip("/").split("/")
-            if len(segments) == len(parts) and all(
-                segment == part or segment.startswith("{")
-                for segment, part in zip(segments, parts, strict=True)
-            ):
-                return resource, {
-                    segment[1:-1]: part
-                    for segment, part in zip(segments, parts, strict=True)
-                    if segment.startswith("{")
-                }
-    return RESOURCES.get((method, path), path), None
+    """The API resource a path matches, and its path parameters (None when it has none)."""
+    found = route_for(method, path)
+    if found is None:
+        return path, None
+    route, parameters = found
+    return route.resource, parameters or None
 
 
 def proxy_event(

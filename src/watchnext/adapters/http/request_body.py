@@ -55,11 +55,17 @@ def check_review_body(event: dict[str, Any]) -> None:
         ) from None
     _check_depth(text)
     try:
-        json.loads(text, parse_int=_bounded_int)
+        document = json.loads(text, parse_int=_bounded_int)
     except _NumberTooLongError as error:
         raise BodyRejectedError(HTTPStatus.UNPROCESSABLE_ENTITY, str(error)) from None
     except ValueError:
         return  # malformed JSON: the validation names it (422, json_invalid)
+    if not isinstance(document, dict):
+        # Powertools' validation reads a one-element list as its element.
+        kind = type(document).__name__.replace("NoneType", "null")
+        raise BodyRejectedError(
+            HTTPStatus.UNPROCESSABLE_ENTITY, f"the body must be one JSON object, not a {kind}"
+        )
 
 
 def with_lowercase_media_type(event: dict[str, Any]) -> dict[str, Any]:
