@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from watchnext.domain.email import DEFAULT_ADDRESS_LIMIT, DEFAULT_ADDRESS_WINDOW_SECONDS
 from watchnext.domain.sentiment import DEFAULT_DISLIKE_BELOW, DEFAULT_LIKE_AT, Sentiment
 from watchnext.errors import WatchNextError
 
@@ -60,6 +61,10 @@ class Settings(BaseSettings):
     pinpoint_application_id: str | None = None
     email_state_table: str | None = None
     email_cooldown_seconds: int = Field(0, ge=0)
+    email_address_limit: int = Field(
+        DEFAULT_ADDRESS_LIMIT, ge=0, description="Emails per address per window; 0: no limit"
+    )
+    email_address_window_seconds: int = Field(DEFAULT_ADDRESS_WINDOW_SECONDS, ge=60, le=86_400)
     unsubscribe_base_url: str = "http://127.0.0.1:3000"
     unsubscribe_secret: str | None = None
     # The pipeline steps function

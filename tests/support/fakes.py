@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from watchnext.domain.email import EmailJob, EmailLinks, Recipient
+from watchnext.domain.email import EmailJob, EmailLinks, Recipient, address_key
 from watchnext.domain.events import InteractionEvent
 from watchnext.domain.recommendation import CatalogItem, RecommendationList, ScoredItem
 from watchnext.errors import ServiceUnavailableError
@@ -98,6 +98,7 @@ class InMemoryEmailState:
     claimed: dict[str, float | None] = field(default_factory=dict)  # lease end; None: sent
     latest: dict[str, tuple[float, str]] = field(default_factory=dict)
     clicks: dict[str, float] = field(default_factory=dict)  # click id → link expiry
+    sends: dict[tuple[str, int], int] = field(default_factory=dict)  # (address, window) → count
     clock: Callable[[], float] = time.time
 
     def is_opted_out(self, address: str, user_id: str) -> bool:
@@ -140,6 +141,13 @@ class InMemoryEmailState:
         if current is None or current[0] <= reviewed_at.timestamp():
             self.latest[user_id] = (reviewed_at.timestamp(), job_id)
         return self.latest[user_id][1]
+
+    def take_send_slot(self, address: str, limit: int, window_seconds: int, now: float) -> bool:
+        key = (address_key(address), int(now // window_seconds))
+        if self.sends.get(key, 0) >= limit:
+            return False
+        self.sends[key] = self.sends.get(key, 0) + 1
+        return True
 
 
 def email_job(

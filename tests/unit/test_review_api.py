@@ -21,6 +21,9 @@ from tests.support.fakes import (
 from watchnext.adapters.http.lambda_context import LocalLambdaContext
 from watchnext.adapters.http.proxy_events import proxy_event
 from watchnext.adapters.http.review_api import ReviewApi
+from watchnext.domain.email import EmailLinks
+from watchnext.email.render import HandlebarsRenderer
+from watchnext.email.templates import load_template, template_data
 from watchnext.service.review import ReviewService
 
 
@@ -315,3 +318,16 @@ def test_a_title_not_in_the_catalog_is_recorded_and_said_to_be_unknown(world: Wo
     assert body_of(response)["item_known"] is False
     assert [e.item_id for e in world.recorder.recorded] == ["B00NEWTITLE"]  # kept for training
     assert world.queue.sent[0].rated.known is False
+
+
+def test_an_unknown_item_id_never_reaches_the_email_verbatim(world: World) -> None:
+    """Issue 24's relay: any text posted as an item id went out in the subject."""
+    relay = "Visit http://evil.example now"
+    response = post_review(world.api, ORIGINAL_REVIEW | {"item_id": relay})
+
+    assert response["statusCode"] == 200
+    [job] = world.queue.sent
+    assert job.rated.title == "a title we don't know yet"
+    email = HandlebarsRenderer(load_template()).render(template_data(job, EmailLinks("u")))
+    assert relay not in email.subject + email.text + email.html
+    assert "after you rated a title we don't know yet" in email.subject

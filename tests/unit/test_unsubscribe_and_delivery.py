@@ -165,3 +165,17 @@ def test_a_redelivered_job_whose_send_claim_is_still_held_is_retried_not_dropped
 
     assert delivery(state, mailer, now=clock[0]).deliver(email_job()) is Outcome.SENT
     assert len(mailer.sent) == 1
+
+
+def test_an_address_past_its_limit_gets_no_more_emails_this_window() -> None:
+    """The operator's guard against a client posting reviews for someone else's address:
+    every job is acknowledged, only the first ``address_limit`` are sent."""
+    mailer, state = FakeMailer(), InMemoryEmailState()
+    service = delivery(state, mailer, now=1_764_000_000.0)
+    service.address_limit = 2
+
+    outcomes = [service.deliver(email_job(job_id=f"job-{n}")) for n in range(4)]
+
+    assert outcomes == [Outcome.SENT] * 2 + [Outcome.RATE_LIMITED] * 2
+    assert len(mailer.sent) == 2
+    assert [job for job in state.claimed if job in ("job-2", "job-3")] == []

@@ -40,5 +40,7 @@ def aws_job_handler(settings: Settings, clients: AwsClients | None = None) -> Jo
         unsubscribe_base_url=settings.unsubscribe_base_url,
         signing_key=unsubscribe_key(settings, clients),
         cooldown_seconds=settings.email_cooldown_seconds,
+        address_limit=settings.email_address_limit,
+        address_window_seconds=settings.email_address_window_seconds,
     )
     return JobHandler(delivery, clients.sqs, queue_url)

@@ -20,6 +20,7 @@ from watchnext.adapters.local.stores import (
     SqliteEngagementLog,
     SqliteEventStore,
 )
+from watchnext.domain.email import DEFAULT_ADDRESS_LIMIT, DEFAULT_ADDRESS_WINDOW_SECONDS
 from watchnext.domain.events import DEFAULT_CLICK_WEIGHT
 from watchnext.domain.sentiment import Sentiment
 from watchnext.email.render import HandlebarsRenderer
@@ -44,6 +45,8 @@ class LocalConfig:
     sender: str = "WatchNext <picks@watchnext.local>"
     api_key: str | None = None
     email_cooldown_seconds: int = 0
+    email_address_limit: int = DEFAULT_ADDRESS_LIMIT
+    email_address_window_seconds: int = DEFAULT_ADDRESS_WINDOW_SECONDS
     num_results: int = 10
     dataset: Path = Path("data/ml100k")
     web_port: int | None = 8080
@@ -144,6 +147,8 @@ def local_components(config: LocalConfig) -> LocalComponents:
     delivery = Delivery(
         mailer=mailer, state=state, unsubscribe_base_url=config.api_url,
         signing_key=signing_key, cooldown_seconds=config.email_cooldown_seconds,
+        address_limit=config.email_address_limit,
+        address_window_seconds=config.email_address_window_seconds,
         claim_lease_seconds=config.send_claim_lease_seconds, engagement=engagement,
     )  # fmt: skip
     clicks = Clicks(

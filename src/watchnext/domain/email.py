@@ -11,6 +11,16 @@ from watchnext.domain.recommendation import Recommendation
 from watchnext.domain.review import DeliverableAddress
 from watchnext.domain.sentiment import Feeling
 
+DEFAULT_ADDRESS_LIMIT = 30
+DEFAULT_ADDRESS_WINDOW_SECONDS = 3600
+"""At most 30 emails to one address an hour: the operator's guard against a client posting
+reviews for other people's addresses (stack parameters EmailAddressLimit and
+EmailAddressWindowSeconds), beside the per-viewer cooldown."""
+
+UNKNOWN_TITLE = "a title we don't know yet"
+"""How an email names a rated item the catalog does not know: never by the id the client sent,
+which is anyone's text ("Visit http://evil.example now")."""
+
 
 class RatedItem(BaseModel):
     model_config = ConfigDict(frozen=True)

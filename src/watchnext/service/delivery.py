@@ -18,6 +18,7 @@ class Outcome(StrEnum):
     OPTED_OUT = "opted_out"
     DUPLICATE = "duplicate"
     SUPERSEDED = "superseded"
+    RATE_LIMITED = "rate_limited"
 
 
 SEND_CLAIM_LEASE_SECONDS = 120
@@ -55,13 +56,18 @@ class Delivery:
     """The review API's public URL: it serves the unsubscribe and the pick links."""
     signing_key: Callable[[], bytes]
     cooldown_seconds: int = 0
+    address_limit: int = 0
+    """At most this many emails to one address per ``address_window_seconds`` (0: no
+    limit): the operator's guard against a client that posts reviews for others' addresses."""
+    address_window_seconds: int = 3600
     clock: Callable[[], float] = field(default=time.time)
     claim_lease_seconds: float = SEND_CLAIM_LEASE_SECONDS
     engagement: EngagementLog | None = None
 
     def deliver(self, job: EmailJob) -> Outcome:
-        """Send ``job`` unless the user opted out, it was sent already, or (with a cooldown)
-        a newer review of the same user will be emailed instead."""
+        """Send ``job`` unless the user opted out, it was sent already, (with a cooldown) a
+        newer review of the same user will be emailed instead, or (with an address limit) its
+        address had its emails for this window."""
         if self.state.is_opted_out(job.email_address, job.user_id):
             return Outcome.OPTED_OUT
         if self.cooldown_seconds > 0:
@@ -77,6 +83,11 @@ class Delivery:
             # Being sent, or its sender died holding the claim: once the lease is over,
             # the redelivered job sends. Acknowledging it now would lose the email.
             raise RetryLaterError(int(self.claim_lease_seconds) + 1, "send claimed elsewhere")
+        if self.address_limit > 0 and not self.state.take_send_slot(
+            job.email_address, self.address_limit, self.address_window_seconds, self.clock()
+        ):
+            self.state.release(job.job_id)
+            return Outcome.RATE_LIMITED
         try:
             self.mailer.send(job, self.links(job))
         except Exception:

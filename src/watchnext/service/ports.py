@@ -63,6 +63,10 @@ class EmailState(OptOutStore, Protocol):
     def note_latest(self, user_id: str, job_id: str, reviewed_at: datetime) -> str:
         """Record the job if it is the user's newest; return the newest job id."""
 
+    def take_send_slot(self, address: str, limit: int, window_seconds: int, now: float) -> bool:
+        """Count one email to ``address`` in the window holding ``now`` (fixed windows of
+        ``window_seconds``), atomically; False, counting nothing, once ``limit`` were."""
+
 
 class Mailer(Protocol):
     def send(self, job: EmailJob, links: EmailLinks) -> None:

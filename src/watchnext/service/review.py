@@ -10,7 +10,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from watchnext.domain.email import EmailJob, RatedItem
+from watchnext.domain.email import UNKNOWN_TITLE, EmailJob, RatedItem
 from watchnext.domain.events import interaction_from
 from watchnext.domain.recommendation import (
     CatalogItem,
@@ -70,7 +70,7 @@ class ReviewService:
         if not_queued is None:
             rated = RatedItem(
                 item_id=review.item_id,
-                title=_title(review.item_id, catalog),
+                title=_title(review.item_id, catalog, unknown=UNKNOWN_TITLE),
                 rating=review.event_rating,
                 known=review.item_id in catalog,
                 feeling=feeling,
@@ -121,9 +121,9 @@ class ReviewService:
         return ranked
 
 
-def _title(item_id: str, catalog: Mapping[str, CatalogItem]) -> str:
+def _title(item_id: str, catalog: Mapping[str, CatalogItem], unknown: str | None = None) -> str:
     entry = catalog.get(item_id)
-    return entry.title if entry else item_id
+    return entry.title if entry else (unknown or item_id)
 
 
 def with_titles(user_id: str, ranked: RecommendationList, catalog: Catalog) -> UserRecommendations:

@@ -16,6 +16,18 @@ from watchnext.domain.items_file import read_items
 from watchnext.domain.sentiment import Feeling, Sentiment
 from watchnext.webapp.client import ReviewApiClient
 from watchnext.webapp.engagement import ReportSource, engagement_tab, register_engagement
+from watchnext.webapp.inputs import (
+    CallbackInputError,
+    Count,
+    OutboxRows,
+    Page,
+    PickRows,
+    Positions,
+    SelectedIds,
+    Stars,
+    Text,
+    typed,
+)
 
 
 @dataclass(frozen=True)
@@ -208,6 +220,13 @@ def _title_pages(server: Any, catalog: list[Title]) -> None:
             "<p><a href='/'>Rate it in WatchNext</a></p></body></html>"
         )
         return page, status, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def _refuse_crafted_inputs(server: Any) -> None:
+    def refuse(error: CallbackInputError) -> tuple[str, int, dict[str, str]]:
+        return str(error), 400, {"Content-Type": "text/plain; charset=utf-8"}
+
+    server.register_error_handler(CallbackInputError, refuse)
 
 
 def _guard(server: Any, allowed_hosts: frozenset[str], policy: str) -> None:
@@ -431,9 +450,8 @@ def create_app(
         Input("search", "value"),
         State("catalog", "selected_row_ids"),
     )
-    def filter_catalog(
-        text: str | None, selected: list[str] | None
-    ) -> tuple[list[dict[str, Any]], list[int]]:
+    @typed
+    def filter_catalog(text: Text, selected: SelectedIds) -> tuple[list[dict[str, Any]], list[int]]:
         # The table selects by position: keep the selected title selected wherever it moves,
         # or select nothing if the search hides it, so a rating never goes to another title.
         needle = (text or "").casefold()
@@ -452,7 +470,8 @@ def create_app(
         Input("user-id", "value"),
         prevent_initial_call="initial_duplicate",
     )
-    def show_recommendations(_: int | None, user_id: str | None) -> tuple[Any, ...]:
+    @typed
+    def show_recommendations(_: Count, user_id: Text) -> tuple[Any, ...]:
         # Another viewer: the previous viewer's "after" list and its changes go.
         if not user_id:
             return [], [], "", "Enter a viewer id."
@@ -467,9 +486,10 @@ def create_app(
         Input("user-id", "value"),
         Input("rated-here", "data"),
     )
-    def show_history(user_id: str | None, _: object) -> list[Any]:
+    @typed
+    def show_history(user_id: Text, _: Count) -> list[Any]:
         """From the server on every change of viewer and after every rating made here."""
-        if not isinstance(user_id, str) or not user_id:
+        if not user_id:
             return []
         return [
             row | {"title": titles.get(row["item_id"], row["item_id"])} for row in past(user_id)
@@ -484,31 +504,32 @@ def create_app(
         Input("rate", "n_clicks"),
         State("user-id", "value"),
         State("email", "value"),
-        State("catalog", "selected_rows"),
-        State("catalog", "data"),
+        State("catalog", "selected_row_ids"),
         State("rating", "value"),
         State("before", "data"),
         State("after", "data"),
         State("rated-here", "data"),
         prevent_initial_call=True,
     )
+    @typed
     def rate(
-        _: int,
-        user_id: str,
-        email: str,
-        selected: list[int] | None,
-        shown: list[dict[str, Any]] | None,
-        rating: int,
-        before: list[dict[str, Any]] | None,
-        previous_after: list[dict[str, Any]] | None,
-        rated_here: object,
+        _: Count,
+        user_id: Text,
+        email: Text,
+        selected: SelectedIds,
+        rating: Stars,
+        before: PickRows,
+        previous_after: PickRows,
+        rated_here: Count,
     ) -> tuple[Any, ...]:
-        if not selected or not shown or selected[0] >= len(shown):
+        if not selected:
             message = html.Span("Select a title to rate first.", style={"color": "#b91c1c"})
             return no_update, no_update, message, no_update, no_update
-        item_id = str(shown[selected[0]]["id"])  # positions in `data`, kept by filter_catalog
+        item_id = selected[0]
+        if item_id not in titles:  # the app posts only its own catalog's titles
+            raise CallbackInputError(f"rate: input selected: {item_id[:40]!r} is not a title")
         # The previous "after" is what the viewer saw just before this rating.
-        shown_before = previous_after or before or []
+        shown_before: list[dict[str, Any]] = [dict(row) for row in previous_after or before or []]
         result = client.review(
             {
                 "user_id": user_id or "",
@@ -536,7 +557,7 @@ def create_app(
             _left(after, shown_before),
             message,
             shown_before,
-            rated_here + 1 if isinstance(rated_here, int) else 1,
+            (rated_here or 0) + 1,
         )
 
     @app.callback(
@@ -546,7 +567,8 @@ def create_app(
         Input("tabs", "value"),
         Input("outbox", "page_current"),
     )
-    def list_outbox(_: int | None, __: str, page: int | None) -> tuple[list[dict[str, Any]], int]:
+    @typed
+    def list_outbox(_: Count, __: Text, page: Page) -> tuple[list[dict[str, Any]], int]:
         offset = max(page or 0, 0) * OUTBOX_PAGE_SIZE
         rows = [
             {
@@ -564,10 +586,12 @@ def create_app(
     @app.callback(
         Output("email-view", "srcDoc"), Input("outbox", "selected_rows"), State("outbox", "data")
     )
-    def show_email(selected: list[int] | None, data: list[dict[str, Any]] | None) -> str:
+    @typed
+    def show_email(selected: Positions, data: OutboxRows) -> str:
         if not selected or not data:
             return "<p style='font-family:sans-serif;color:#666'>Select an email to read it.</p>"
-        found = email_html(outbox, str(data[selected[0]].get("id", "")))
+        row = data[selected[0]] if selected[0] < len(data) else {}
+        found = email_html(outbox, str(row.get("id", "")))
         if found is None:
             return "<p style='font-family:sans-serif;color:#666'>That email is not here.</p>"
         return found
@@ -575,6 +599,7 @@ def create_app(
     if engagement is not None:
         register_engagement(app, engagement)
     _title_pages(app.server, catalog)
+    _refuse_crafted_inputs(app.server)
     policy = CONTENT_SECURITY_POLICY.format(hashes=" ".join(app.csp_hashes()))
     _guard(app.server, allowed_hosts, policy)
     return app

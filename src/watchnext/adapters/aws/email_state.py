@@ -1,7 +1,8 @@
 """Mailer state in one DynamoDB table keyed by ``pk``: ``optout-address#<address>`` (and
 ``optout#<user>`` from links sent before opt-outs were kept by address), ``sent#<job>``
 (``sending`` with a lease, then ``sent``), ``latest#<user>``, ``click#<click id>`` (a followed
-pick link, until it expires); conditional writes make each decision atomic across concurrent
+pick link, until it expires), ``rate#<address>#<window>`` (emails to an address in a window,
+until it ends); conditional writes make each decision atomic across concurrent
 mailers and clicks."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from watchnext.adapters.aws.errors import aws_errors_as_unavailable
-from watchnext.domain.email import Recipient
+from watchnext.domain.email import Recipient, address_key
 from watchnext.errors import ServiceUnavailableError
 
 if TYPE_CHECKING:
@@ -137,6 +138,26 @@ class DynamoDbEmailState:
     def forget_use(self, click_id: str) -> None:
         with aws_errors_as_unavailable("email state table", retry_after_seconds=RETRY_SECONDS):
             self._client.delete_item(TableName=self._table, Key={"pk": {"S": f"click#{click_id}"}})
+
+    def take_send_slot(self, address: str, limit: int, window_seconds: int, now: float) -> bool:
+        window = int(now // window_seconds)
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": f"rate#{address_key(address)}#{window}"}},
+                UpdateExpression="ADD sends :one SET expires_at = :ends",
+                ConditionExpression="attribute_not_exists(sends) OR sends < :limit",
+                ExpressionAttributeValues={
+                    ":one": {"N": "1"},
+                    ":limit": {"N": str(limit)},
+                    ":ends": {"N": str((window + 1) * window_seconds)},
+                },
+            )
+        except ClientError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
 
     def note_latest(self, user_id: str, job_id: str, reviewed_at: datetime) -> str:
         at = str(reviewed_at.timestamp())

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from watchnext.adapters.local.sqlite import Database
-from watchnext.domain.email import EmailJob, Recipient
+from watchnext.domain.email import EmailJob, Recipient, address_key
 from watchnext.domain.engagement import Click, EngagementReport, SentEmail, engagement_report
 from watchnext.domain.events import InteractionEvent
 from watchnext.domain.review import EventSource
@@ -238,6 +238,26 @@ class SqliteEmailState:
     def forget_use(self, click_id: str) -> None:
         with self._db.transaction() as tx:
             tx.execute("DELETE FROM email_state WHERE key = ?", (f"click#{click_id}",))
+
+    def take_send_slot(self, address: str, limit: int, window_seconds: int, now: float) -> bool:
+        """A ``rate#`` row per address and window: ``value`` counts, ``at`` ends the window
+        (ended windows go here, by a range of the primary key)."""
+        window = int(now // window_seconds)
+        key = f"rate#{address_key(address)}#{window}"
+        with self._db.transaction() as tx:
+            tx.execute(
+                "DELETE FROM email_state WHERE key >= 'rate#' AND key < 'rate$' AND at < ?",
+                (now,),
+            )
+            row = tx.execute("SELECT value FROM email_state WHERE key = ?", (key,)).fetchone()
+            sent = int(row[0]) if row else 0
+            if sent >= limit:
+                return False
+            tx.execute(
+                "INSERT OR REPLACE INTO email_state VALUES (?, ?, ?)",
+                (key, str(sent + 1), (window + 1) * window_seconds),
+            )
+        return True
 
     def note_latest(self, user_id: str, job_id: str, reviewed_at: datetime) -> str:
         key, at = f"latest#{user_id}", reviewed_at.timestamp()
