@@ -20,7 +20,11 @@ from watchnext.adapters.local.stores import (
     SqliteEngagementLog,
     SqliteEventStore,
 )
-from watchnext.domain.email import DEFAULT_ADDRESS_LIMIT, DEFAULT_ADDRESS_WINDOW_SECONDS
+from watchnext.domain.email import (
+    DEFAULT_ADDRESS_LIMIT,
+    DEFAULT_ADDRESS_WINDOW_SECONDS,
+    DEFAULT_MAX_RECEIVE_COUNT,
+)
 from watchnext.domain.events import DEFAULT_CLICK_WEIGHT
 from watchnext.domain.sentiment import Sentiment
 from watchnext.email.render import HandlebarsRenderer
@@ -47,6 +51,7 @@ class LocalConfig:
     email_cooldown_seconds: int = 0
     email_address_limit: int = DEFAULT_ADDRESS_LIMIT
     email_address_window_seconds: int = DEFAULT_ADDRESS_WINDOW_SECONDS
+    email_job_max_receive_count: int = DEFAULT_MAX_RECEIVE_COUNT
     num_results: int = 10
     dataset: Path = Path("data/ml100k")
     web_port: int | None = 8080
@@ -125,7 +130,7 @@ def local_components(config: LocalConfig) -> LocalComponents:
     events.forget_trained(artifacts.read_meta(config.artifact)["data"]["checksum"])
     events.replay_into(model)  # a restart keeps every accepted review in the model too
     model.history = events.events_of  # rebuilds the live rows it evicts
-    queue = SqliteEmailQueue(db)
+    queue = SqliteEmailQueue(db, max_receive_count=config.email_job_max_receive_count)
     state = SqliteEmailState(db)
     engagement = SqliteEngagementLog(db)
     unsubscribe_key = _persistent_secret(config.state_dir / "unsubscribe.key").encode()

@@ -43,6 +43,7 @@ app.command(cls=Command)(models.train)
 app.command(cls=Command)(models.evaluate)
 app.add_typer(events.app, name="events")
 app.add_typer(emails.app, name="email")
+app.add_typer(emails.app, name="emails", hidden=True)  # the spelling issue 24 used
 app.command(cls=Command)(demo.demo)
 app.add_typer(pipeline.app, name="pipeline")
 app.add_typer(engagement.report_app, name="report")

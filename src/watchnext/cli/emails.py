@@ -1,15 +1,67 @@
-"""`watchnext email preview`: the recommendations email, rendered locally."""
+"""`watchnext email`: the recommendations email rendered locally, and the local queue's
+dead letters (jobs that failed `EmailJobMaxReceiveCount` deliveries, as SQS's dead-letter
+queue holds them on AWS)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from watchnext.cli.errors import Command, fail, user_errors
 
-app = typer.Typer(help="The recommendations email.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from watchnext.adapters.local.stores import SqliteEmailQueue
+
+app = typer.Typer(help="The recommendations email and the local mail queue.", no_args_is_help=True)
+DataDir = Annotated[Path, typer.Option(metavar="PATH", help="The local stack's data folder.")]
+
+
+@contextmanager
+def _local_queue(data_dir: Path) -> Iterator[SqliteEmailQueue]:
+    from watchnext.adapters.local.sqlite import Database
+    from watchnext.adapters.local.stores import SqliteEmailQueue
+
+    database = data_dir / "local" / "watchnext.db"
+    if not database.exists():
+        raise fail(f"{database}: no local mail queue (run `watchnext demo` first)")
+    db = Database(database)
+    try:
+        yield SqliteEmailQueue(db)
+    finally:
+        db.close()
+
+
+@app.command("dead-letters", cls=Command)
+def dead_letters(data_dir: DataDir = Path("data")) -> None:
+    """List the email jobs that failed every delivery attempt, with their last error."""
+    with user_errors(), _local_queue(data_dir) as queue:
+        letters = queue.dead_letters()
+    for letter in letters:
+        when = datetime.fromtimestamp(letter.dead_at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        typer.echo(
+            f"{letter.job_id[:16]}  {when}  {letter.attempts} attempts  "
+            f"{letter.email_address}  {letter.last_error or ''}"
+        )
+    typer.echo(f"{len(letters)} dead letter(s); `watchnext email redrive` sends them back.")
+
+
+@app.command("redrive", cls=Command)
+def redrive(
+    data_dir: DataDir = Path("data"),
+    job_id: Annotated[
+        list[str] | None,
+        typer.Option(metavar="ID", help="Only this job (its full id); repeat for more."),
+    ] = None,
+) -> None:
+    """Send dead letters back to the queue, their attempts counted afresh."""
+    with user_errors(), _local_queue(data_dir) as queue:
+        moved = queue.redrive(job_id or ())
+    typer.echo(f"{moved} job(s) back in the queue; a running `watchnext demo` sends them.")
 
 
 @app.command("preview", cls=Command)
@@ -32,8 +84,6 @@ def email_preview(
 ) -> None:
     """Render the recommendations email for USER locally, exactly from the SES template files."""
     with user_errors():
-        from datetime import UTC, datetime
-
         from watchnext.adapters.local.catalog import InMemoryCatalog
         from watchnext.domain.email import EmailJob, EmailLinks, RatedItem
         from watchnext.email.render import HandlebarsRenderer

@@ -17,6 +17,10 @@ DEFAULT_ADDRESS_WINDOW_SECONDS = 3600
 reviews for other people's addresses (stack parameters EmailAddressLimit and
 EmailAddressWindowSeconds), beside the per-viewer cooldown."""
 
+DEFAULT_MAX_RECEIVE_COUNT = 5
+"""Deliveries of an email job before it moves to the dead-letter queue (template.yaml's
+EmailJobMaxReceiveCount; the local queue's dead-letter table)."""
+
 UNKNOWN_TITLE = "a title we don't know yet"
 """How an email names a rated item the catalog does not know: never by the id the client sent,
 which is anyone's text ("Visit http://evil.example now")."""

@@ -19,6 +19,10 @@ CREATE TABLE IF NOT EXISTS email_jobs (
     job_id TEXT PRIMARY KEY, body TEXT NOT NULL, available_at REAL NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT
 );
+CREATE TABLE IF NOT EXISTS email_dead_letters (
+    job_id TEXT PRIMARY KEY, body TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT,
+    dead_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS email_state (key TEXT PRIMARY KEY, value TEXT, at REAL);
 CREATE TABLE IF NOT EXISTS compactions (
     seq INTEGER PRIMARY KEY, checksum TEXT NOT NULL, at REAL NOT NULL

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from watchnext.adapters.local.sqlite import Database
-from watchnext.domain.email import EmailJob, Recipient, address_key
+from watchnext.domain.email import DEFAULT_MAX_RECEIVE_COUNT, EmailJob, Recipient, address_key
 from watchnext.domain.engagement import Click, EngagementReport, SentEmail, engagement_report
 from watchnext.domain.events import InteractionEvent
 from watchnext.domain.review import EventSource
@@ -125,12 +125,32 @@ class LeasedJob:
     attempts: int
 
 
-class SqliteEmailQueue:
-    """A durable job queue: leased jobs come back if the worker dies before acknowledging."""
+@dataclass(frozen=True)
+class DeadLetter:
+    job_id: str
+    user_id: str
+    email_address: str
+    attempts: int
+    last_error: str | None
+    dead_at: float
 
-    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
+
+class SqliteEmailQueue:
+    """A durable job queue: leased jobs come back if the worker dies before acknowledging.
+
+    As SQS with a redrive policy: each lease counts as a receive, and a job due again after
+    ``max_receive_count`` receives moves to the dead-letter table instead of being leased
+    (`dead_letters`, `redrive`)."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Callable[[], float] = time.time,
+        max_receive_count: int = DEFAULT_MAX_RECEIVE_COUNT,
+    ) -> None:
         self._db = db
         self._clock = clock
+        self.max_receive_count = max_receive_count
 
     def enqueue(self, job: EmailJob) -> None:
         with self._db.transaction() as tx:
@@ -142,6 +162,16 @@ class SqliteEmailQueue:
     def lease(self, limit: int = 10, lease_seconds: float = 60.0) -> list[LeasedJob]:
         now = self._clock()
         with self._db.transaction() as tx:
+            tx.execute(
+                "INSERT OR REPLACE INTO email_dead_letters "
+                "SELECT job_id, body, attempts, last_error, ? FROM email_jobs "
+                "WHERE available_at <= ? AND attempts >= ?",
+                (now, now, self.max_receive_count),
+            )
+            tx.execute(
+                "DELETE FROM email_jobs WHERE available_at <= ? AND attempts >= ?",
+                (now, self.max_receive_count),
+            )
             rows = tx.execute(
                 "SELECT job_id, body, attempts FROM email_jobs WHERE available_at <= ? "
                 "ORDER BY available_at LIMIT ?",
@@ -171,6 +201,40 @@ class SqliteEmailQueue:
 
     def pending(self) -> int:
         return int(str(self._db.query("SELECT count(*) FROM email_jobs")[0][0]))
+
+    def dead_letters(self) -> list[DeadLetter]:
+        rows = self._db.query(
+            "SELECT job_id, body, attempts, last_error, dead_at FROM email_dead_letters "
+            "ORDER BY dead_at"
+        )
+        letters = []
+        for job_id, body, attempts, error, dead_at in rows:
+            job = json.loads(str(body))
+            letters.append(
+                DeadLetter(
+                    str(job_id), str(job["user_id"]), str(job["email_address"]),
+                    int(str(attempts)), None if error is None else str(error),
+                    float(str(dead_at)),
+                )
+            )  # fmt: skip
+        return letters
+
+    def redrive(self, job_ids: Sequence[str] = ()) -> int:
+        """Send dead letters (these, or all) back to the queue with their receives reset."""
+        ids = json.dumps(list(job_ids))  # none: every dead letter
+        with self._db.transaction() as tx:
+            moved = tx.execute(
+                "INSERT OR IGNORE INTO email_jobs (job_id, body, available_at, attempts) "
+                "SELECT job_id, body, ?, 0 FROM email_dead_letters "
+                "WHERE ? = '[]' OR job_id IN (SELECT value FROM json_each(?))",
+                (self._clock(), ids, ids),
+            ).rowcount
+            tx.execute(
+                "DELETE FROM email_dead_letters "
+                "WHERE ? = '[]' OR job_id IN (SELECT value FROM json_each(?))",
+                (ids, ids),
+            )
+        return int(moved)
 
 
 class SqliteEmailState:
