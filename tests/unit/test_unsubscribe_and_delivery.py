@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
@@ -13,6 +14,7 @@ from watchnext.email.unsubscribe import (
     InvalidTokenError,
     sign,
     sign_legacy,
+    sign_readable,
     unsubscribe_url,
     verify,
 )
@@ -32,19 +34,33 @@ def test_a_link_from_before_opt_outs_by_address_still_names_its_user() -> None:
 @pytest.mark.parametrize(
     "mangle",
     [
-        lambda t: (
-            t.split(".")[0] + "." + sign("someone-else", KEY).split(".")[1]
-        ),  # swapped signature
-        lambda t: sign("37197598", b"another key"),  # signed with another key
-        lambda t: t.replace(".", ""),  # malformed
+        lambda t: sign("viewer@example.com", b"another key"),  # sealed with another key
+        lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),  # tampered
+        lambda t: t[:20],  # truncated
         lambda t: "",  # empty
-        lambda t: t + "x",  # tampered signature
+        lambda t: t + ".x",  # not a signed token either
+        lambda t: sign_readable("viewer@example.com", b"another key"),  # old kind, forged
     ],
 )
 def test_a_forged_or_broken_token_is_refused(mangle: object) -> None:
-    token = mangle(sign("37197598", KEY))  # type: ignore[operator]
+    token = mangle(sign("viewer@example.com", KEY))  # type: ignore[operator]
     with pytest.raises(InvalidTokenError):
         verify(token, KEY)
+
+
+def test_a_link_does_not_carry_the_address_readably() -> None:
+    """Issue 24: the address was readable in base64 in every link."""
+    token = sign("viewer@example.com", KEY)
+    padded = token + "=" * (-len(token) % 4)
+
+    assert b"viewer" not in base64.urlsafe_b64decode(padded)
+    assert "." not in token
+    assert sign("viewer@example.com", KEY) != token  # a fresh nonce each time
+
+
+def test_a_readable_link_from_an_older_email_still_works() -> None:
+    old = sign_readable("Viewer@Example.com", KEY)
+    assert verify(old, KEY) == Recipient(address="viewer@example.com")
 
 
 def test_an_old_token_expires() -> None:

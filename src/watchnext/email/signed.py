@@ -1,6 +1,7 @@
-"""Signed tokens for the links in an email: a JSON payload and its HMAC-SHA256 signature,
-both URL-safe base64. Each kind of link signs with its own key derived from the one secret,
-so a token of one kind never passes for another."""
+"""Tokens for the links in an email. Signed: a JSON payload and its HMAC-SHA256 signature,
+both URL-safe base64. Sealed: the payload encrypted and authenticated with AES-GCM
+(`cryptography`), for claims the link's reader must not see. Each kind of link uses its own
+key derived from the one secret, so a token of one kind never passes for another."""
 
 from __future__ import annotations
 
@@ -45,6 +46,38 @@ def read_claims(token: str, key: bytes, link: str) -> dict[str, Any]:
         claims = json.loads(payload)
     except ValueError:
         raise InvalidTokenError(f"the {link} is malformed") from None
+    if not isinstance(claims, dict):
+        raise InvalidTokenError(f"the {link} is malformed")
+    return claims
+
+
+NONCE_BYTES = 12
+
+
+def seal_claims(claims: dict[str, Any], key: bytes) -> str:
+    """``claims`` encrypted under ``key`` (any length; AES-256 uses a key derived from it)."""
+    import os
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(NONCE_BYTES)
+    payload = json.dumps(claims, separators=(",", ":")).encode()
+    return _b64(nonce + AESGCM(purpose_key(key, "sealed")).encrypt(nonce, payload, None))
+
+
+def open_claims(token: str, key: bytes, link: str) -> dict[str, Any]:
+    """The claims of a token `seal_claims` made with ``key``; `InvalidTokenError` otherwise."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        sealed = _unb64(token)
+        payload = AESGCM(purpose_key(key, "sealed")).decrypt(
+            sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], None
+        )
+        claims = json.loads(payload)
+    except (ValueError, TypeError, InvalidTag):
+        raise InvalidTokenError(f"the {link} is malformed or forged") from None
     if not isinstance(claims, dict):
         raise InvalidTokenError(f"the {link} is malformed")
     return claims

@@ -1,6 +1,7 @@
-"""Signed unsubscribe links: ``?token=`` carries the recipient's address and an HMAC-SHA256
-signature, so nobody can unsubscribe someone else by guessing. Links sent before opt-outs
-were kept by address carry a user id instead; they still work."""
+"""Unsubscribe links: ``?token=`` carries the recipient's address sealed (AES-GCM), so nobody
+can unsubscribe someone else by guessing and nobody who sees the link reads the address.
+Links sent before carry it signed but readable (HMAC-SHA256), or, from before opt-outs were
+kept by address, a user id; both still work."""
 
 from __future__ import annotations
 
@@ -8,15 +9,26 @@ import time
 from urllib.parse import urlencode
 
 from watchnext.domain.email import Recipient, address_key
-from watchnext.email.signed import InvalidTokenError, read_claims, sign_claims
+from watchnext.email.signed import (
+    InvalidTokenError,
+    open_claims,
+    read_claims,
+    seal_claims,
+    sign_claims,
+)
 
 MAX_AGE_SECONDS = 400 * 86_400  # a link in an old email keeps working for over a year
 LINK = "unsubscribe link"
 
-__all__ = ["InvalidTokenError", "sign", "sign_legacy", "unsubscribe_url", "verify"]
+__all__ = ["InvalidTokenError", "sign", "sign_legacy", "sign_readable", "unsubscribe_url", "verify"]
 
 
 def sign(address: str, key: bytes, *, now: float | None = None) -> str:
+    return seal_claims({"a": address_key(address), "t": int(now or time.time())}, key)
+
+
+def sign_readable(address: str, key: bytes, *, now: float | None = None) -> str:
+    """A link as mailers signed it before links were sealed (for tests of old links)."""
     return sign_claims({"a": address_key(address), "t": int(now or time.time())}, key)
 
 
@@ -27,7 +39,8 @@ def sign_legacy(user_id: str, key: bytes, *, now: float | None = None) -> str:
 
 def verify(token: str, key: bytes, *, now: float | None = None) -> Recipient:
     """The recipient a valid token names; `InvalidTokenError` otherwise."""
-    claims = read_claims(token, key, LINK)
+    signed = "." in token  # sealed tokens are one base64 part
+    claims = read_claims(token, key, LINK) if signed else open_claims(token, key, LINK)
     try:
         issued = int(claims["t"])
         recipient = (
