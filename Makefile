@@ -20,10 +20,13 @@ DATA := data
 DATASET := $(DATA)/ml100k
 ARTIFACT := artifacts/als
 
-# `make demo API_PORT=3001 WEB_PORT=8081 SMTP_PORT=1026` runs a second demo beside the first.
+# `make demo API_PORT=3001 WEB_PORT=8081 SMTP_PORT=1026` runs a second demo beside the first,
+# with its own state (database, key, outbox) in data/demo-3001: client commands take
+# `--data-dir data/demo-3001` to reach it.
 API_PORT ?= 3000
 WEB_PORT ?= 8080
 SMTP_PORT ?= 1025
+DEMO_DATA ?= $(if $(filter 3000,$(API_PORT)),$(DATA),$(DATA)/demo-$(API_PORT))
 
 ASL_VALIDATOR := tools/asl-validator/node_modules/.bin/asl-validator
 
@@ -103,7 +106,7 @@ bench: install $(ARTIFACT)/meta.json ## Benchmarks: bench/results.json and bench
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m benchmarks.run --out bench/results.json --summary bench/SUMMARY.md
 
 demo: install $(ARTIFACT)/meta.json ## Install, fetch MovieLens, train, and run the local stack (Ctrl-C stops).
-	$(BIN)/watchnext demo --data-dir $(DATA) --artifact $(ARTIFACT) --dataset $(DATASET) \
+	$(BIN)/watchnext demo --data-dir $(DEMO_DATA) --artifact $(ARTIFACT) --dataset $(DATASET) \
 	  --api-port $(API_PORT) --web-port $(WEB_PORT) --smtp-port $(SMTP_PORT)
 
 clean: ## Remove environments and build output.

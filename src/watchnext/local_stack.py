@@ -7,12 +7,14 @@ the gateway, the web app, the SMTP sink and the mail worker until stopped.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from watchnext.adapters.local.listeners import bound_port, listen
+from watchnext.adapters.local.running import DemoLock, RunningDemo
 from watchnext.adapters.local.smtp import SmtpSink
 from watchnext.bootstrap.local import LocalComponents, LocalConfig, local_components
 from watchnext.entrypoints.gateway import LocalGateway
@@ -23,6 +25,7 @@ class LocalStack(LocalComponents):
     sink: SmtpSink | None = None
     listeners: dict[str, socket.socket] = field(default_factory=dict, repr=False)
     _servers: list[Any] = field(default_factory=list, repr=False)
+    _lock: DemoLock | None = field(default=None, repr=False)
 
     def start(self) -> None:
         if self.sink is not None:
@@ -70,14 +73,20 @@ class LocalStack(LocalComponents):
         if self.sink is not None:
             self.sink.stop()
         self.db.close()
+        if self._lock is not None:
+            self._lock.release()
 
 
 def build_local_stack(config: LocalConfig) -> LocalStack:
-    """Bind the ports, load the model, replay every stored event into it, wire the adapters.
+    """Bind the ports, take the state folder, load the model, replay every stored event into
+    it, wire the adapters.
 
-    The returned stack's config carries the ports actually bound; `start` serves them.
+    The returned stack's config carries the ports actually bound; `start` serves them. The
+    state folder is the stack's until `stop` (`StateFolderInUseError` if another stack holds
+    it, before anything in it is opened).
     """
     listeners = _bind(config)
+    lock = DemoLock(config.state_dir)
     try:
         config = replace(
             config,
@@ -85,8 +94,11 @@ def build_local_stack(config: LocalConfig) -> LocalStack:
             web_port=bound_port(listeners["web"]) if "web" in listeners else None,
             smtp_port=bound_port(listeners["smtp"]) if "smtp" in listeners else config.smtp_port,
         )
+        web_url = config.web_url if config.web_port is not None else None
+        lock.acquire(RunningDemo(config.api_url, web_url, os.getpid()))
         components = local_components(config)
     except BaseException:
+        lock.release()
         _close(listeners)
         raise
     smtp = listeners.pop("smtp", None)
@@ -94,6 +106,7 @@ def build_local_stack(config: LocalConfig) -> LocalStack:
         **{part.name: getattr(components, part.name) for part in fields(components)},
         sink=SmtpSink(config.outbox_dir, smtp) if smtp is not None else None,
         listeners=listeners,
+        _lock=lock,
     )
 
 

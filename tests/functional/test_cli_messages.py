@@ -142,8 +142,24 @@ def test_engagement_commands_without_a_stack_say_what_to_start(tmp_path: Path) -
     assert "make demo" in line
     code, line = run("simulate", "--viewers", "3", "--data-dir", str(tmp_path))
     assert code == 2
-    assert "no API key" in line
+    assert "no demo is running" in line
     assert "make demo" in line
+
+
+def test_simulate_against_nothing_listening_is_one_line(tmp_path: Path) -> None:
+    """Issue 24: with nothing listening, simulate printed a 64-line traceback."""
+    write(tmp_path / "local" / "api-key", "k")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+
+    code, line = run(
+        "simulate", "--viewers", "1", "--data-dir", str(tmp_path),
+        "--api-url", f"http://127.0.0.1:{free}",
+    )  # fmt: skip
+
+    assert code == 2
+    assert "cannot reach the review API" in line
 
 
 def test_the_engagement_report_prints_json_and_draws_a_plot(tmp_path: Path) -> None:

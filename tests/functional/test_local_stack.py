@@ -214,3 +214,25 @@ def test_the_emails_link_opts_the_address_out_whatever_the_user_id_and_back_in(
     assert "You are subscribed again" in resubscribed
     assert call(stack, "/reviews", review | {"timestamp": 1_700_000_004})[1]["email_queued"]
     assert len(wait_for_mail(stack, 4)) == 4  # the first, the scanned one, someone else, again
+
+
+def test_a_second_stack_on_the_same_state_folder_is_refused_until_the_first_stops(
+    tmp_path: Path, trained: Path
+) -> None:
+    """Issue 24: two demos shared data/local (one database, outbox and key), and one's mailer
+    sent the other's emails with the wrong links."""
+    from watchnext.adapters.local.running import StateFolderInUseError, running_demo
+    from watchnext.local_stack import build_local_stack
+
+    config = config_for(tmp_path, trained)
+    with running_stack(config) as first:
+        found = running_demo(config.state_dir)
+        with pytest.raises(StateFolderInUseError, match=first.config.api_url):
+            build_local_stack(config)
+
+    assert found is not None
+    assert found.api_url == first.config.api_url
+    assert running_demo(config.state_dir) is None
+    with running_stack(config) as again:
+        assert running_demo(config.state_dir) is not None
+        assert again.config.api_port != 0

@@ -95,6 +95,24 @@ def _plot(report: EngagementReport, path: Path) -> None:
     plt.close(figure)
 
 
+def _demo_on(data_dir: Path, api_url: str | None) -> tuple[str, str]:
+    """The URL and key of the demo whose state is in ``data_dir``: its key never goes to a
+    server that is not that demo's."""
+    from watchnext.adapters.local.running import running_demo
+
+    state_dir = data_dir / "local"
+    key_file = state_dir / "api-key"
+    running = running_demo(state_dir)
+    if api_url is None and running is None:
+        raise fail(
+            f"no demo is running on {state_dir}: start one with `make demo`, or pass "
+            "--data-dir of the one you run (a second demo: `--data-dir data/demo-3001`)"
+        )
+    if not key_file.exists():
+        raise fail(f"{key_file}: no API key; start the stack with `make demo` first")
+    return api_url or (running.api_url if running else ""), key_file.read_text().strip()
+
+
 def simulate(
     viewers: Annotated[int, typer.Option(metavar="N", min=1, help="How many new viewers.")] = 200,
     top: Annotated[
@@ -105,8 +123,11 @@ def simulate(
     ] = 0.8,
     seed: Annotated[int, typer.Option(metavar="N", help="Seed of the viewers' choices.")] = 0,
     api_url: Annotated[
-        str, typer.Option(metavar="URL", help="The running stack's API.")
-    ] = "http://127.0.0.1:3000",
+        str | None,
+        typer.Option(
+            metavar="URL", help="The running stack's API; default: the demo on DATA_DIR/local."
+        ),
+    ] = None,
     data_dir: DataDir = Path("data"),
     confidence: Confidence = 0.95,
 ) -> None:
@@ -118,14 +139,16 @@ def simulate(
         from watchnext.simulate import simulate as run_simulation
 
         model = ClickModel(top=top, decay=decay)
-        key_file = data_dir / "local" / "api-key"
-        if not key_file.exists():
-            raise fail(f"{key_file}: no API key; start the stack with `make demo` first")
+        url, key = _demo_on(data_dir, api_url)
         started = time.time()
-        result = run_simulation(
-            api_url, key_file.read_text().strip(), data_dir / "local" / "outbox",
-            viewers=viewers, model=model, seed=seed,
-        )  # fmt: skip
+        try:
+            result = run_simulation(
+                url, key, data_dir / "local" / "outbox", viewers=viewers, model=model, seed=seed
+            )
+        except OSError as error:
+            raise fail(
+                f"cannot reach the review API at {url} ({error}): is the demo running?"
+            ) from None
         report = _report(data_dir, confidence, since=started)
     typer.echo(f"{result.emails} emails, {sum(result.followed.values())} links followed")
     covered = 0
