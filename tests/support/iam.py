@@ -72,10 +72,15 @@ class Principal:
 
 
 def principal(stack: Stack, logical_id: str) -> Principal:
-    """The role of a function or state machine in ``stack``, as the transform generated it."""
-    properties = stack.template["Resources"][logical_id]["Properties"]
-    role_arn = properties.get("Role") or properties.get("RoleArn")
-    role_id = role_arn["Fn::GetAtt"][0]
+    """The role of a function or state machine in ``stack``, as the transform generated it,
+    or a role of the template itself."""
+    spec = stack.template["Resources"][logical_id]
+    properties = spec["Properties"]
+    if spec["Type"] == "AWS::IAM::Role":  # a role people assume, like ErasureRole
+        role_id = logical_id
+    else:
+        role_arn = properties.get("Role") or properties.get("RoleArn")
+        role_id = role_arn["Fn::GetAtt"][0]
     role = stack.properties(role_id)
     statements: list[Mapping[str, Any]] = []
     for policy in role.get("Policies", []):
@@ -246,6 +251,7 @@ def _personalize_arns(operation: str, params: Mapping[str, Any]) -> list[str]:
         "CreateSolution": "solution", "CreateCampaign": "campaign", "CreateFilter": "filter",
         "CreateDatasetImportJob": "dataset-import-job",
         "CreateMetricAttribution": "metric-attribution",
+        "CreateDataDeletionJob": "data-deletion-job",
     }  # fmt: skip
     if operation in created:
         name = params.get("name") or params["jobName"]

@@ -12,6 +12,10 @@ message the service would refuse with, or None. Sources:
 * ``CreateSolutionVersion.trainingMode`` UPDATE: only for solutions of the User-Personalization
   (v1) or legacy HRNN-Coldstart recipes, and only once an ACTIVE FULL version exists
   (API_CreateSolutionVersion, botocore's documentation of the member);
+* ``CreateDataDeletionJob``: ``dataLocation`` is an S3 path to a CSV of the users to delete,
+  with a ``USER_ID`` column (API_CreateDataDeletionJob; "Deleting users" in the developer
+  guide); the job name is 1 to 63 letters, digits, ``-`` and ``_``, starting with a letter or
+  digit (the member's pattern, which botocore does not check);
 * Pinpoint endpoint ``UserAttributes``: names of at most 50 characters, values of at most 100
   (Pinpoint API reference, EndpointUser).
 """
@@ -19,6 +23,7 @@ message the service would refuse with, or None. Sources:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -131,6 +136,28 @@ def _create_solution_version(state: PersonalizeState, params: Mapping[str, Any])
     return None
 
 
+JOB_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-_]{0,62}")
+
+
+def _create_data_deletion_job(_state: PersonalizeState, params: Mapping[str, Any]) -> str | None:
+    if not JOB_NAME.fullmatch(str(params["jobName"])):
+        return f"jobName {params['jobName']!r} does not match [a-zA-Z0-9][a-zA-Z0-9\\-_]*"
+    location = str(params["dataSource"].get("dataLocation", ""))
+    if not location.startswith("s3://"):
+        return f"dataSource.dataLocation {location!r} is not an s3:// path"
+    import boto3  # the moto S3 of the test account, read as the service would
+
+    bucket, _, key = location[len("s3://") :].partition("/")
+    try:
+        head = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read(4096)
+    except Exception as error:  # any failure to read it is the service refusing the job
+        return f"cannot read {location}: {error}"
+    first_line = head.decode("utf-8", "replace").splitlines()[:1]
+    if [column.strip('"') for column in (first_line or [""])[0].split(",")] != ["USER_ID"]:
+        return f"{location} must be a CSV with one USER_ID column, not {first_line!r}"
+    return None
+
+
 def _update_endpoint(_state: PersonalizeState, params: Mapping[str, Any]) -> str | None:
     user = params.get("EndpointRequest", {}).get("User", {})
     for name, values in user.get("UserAttributes", {}).items():
@@ -150,6 +177,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("personalize-events", "PutEvents"): _put_events,
     ("personalize-runtime", "GetRecommendations"): _get_recommendations,
     ("personalize", "CreateSolutionVersion"): _create_solution_version,
+    ("personalize", "CreateDataDeletionJob"): _create_data_deletion_job,
     ("pinpoint", "UpdateEndpoint"): _update_endpoint,
 }
 # Services whose fakes are Stubber or mocked state-machine responses: moto enforces the rest.

@@ -128,6 +128,8 @@ def local_components(config: LocalConfig) -> LocalComponents:
     db = Database(config.state_dir / "watchnext.db")
     events = SqliteEventStore(db, forward_to=model)
     events.forget_trained(artifacts.read_meta(config.artifact)["data"]["checksum"])
+    for (forgotten,) in db.query("SELECT user_id FROM forgotten_users"):
+        model.forget(str(forgotten))  # erased (`watchnext forget`) until the next training
     events.replay_into(model)  # a restart keeps every accepted review in the model too
     model.history = events.events_of  # rebuilds the live rows it evicts
     queue = SqliteEmailQueue(db, max_receive_count=config.email_job_max_receive_count)

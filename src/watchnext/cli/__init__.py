@@ -8,7 +8,17 @@ from typing import Annotated
 import typer
 
 from watchnext import __version__
-from watchnext.cli import data, demo, emails, engagement, events, invoke, models, pipeline
+from watchnext.cli import (
+    data,
+    demo,
+    emails,
+    engagement,
+    events,
+    forget,
+    invoke,
+    models,
+    pipeline,
+)
 from watchnext.cli.errors import Command
 
 app = typer.Typer(
@@ -48,6 +58,7 @@ app.command(cls=Command)(demo.demo)
 app.add_typer(pipeline.app, name="pipeline")
 app.add_typer(engagement.report_app, name="report")
 app.command(cls=Command)(engagement.simulate)
+app.command(cls=Command)(forget.forget)
 
 
 def main() -> None:

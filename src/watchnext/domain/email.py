@@ -83,14 +83,24 @@ class Recipient:
         return f"optout#{self.legacy_user_id}"
 
     @classmethod
-    def keys_for(cls, address: str, user_id: str) -> tuple[str, str]:
-        """The opt-out keys that stop mail to ``address`` sent for ``user_id``."""
-        return cls(address=address).key, cls(legacy_user_id=user_id).key
+    def keys_for(cls, address: str, user_id: str) -> tuple[str, str, str]:
+        """The opt-out keys that stop mail to ``address`` sent for ``user_id``: by address,
+        by user id (older links), and by the address's digest (an erased address that had
+        opted out stays opted out, without being kept)."""
+        return cls(address=address).key, cls(legacy_user_id=user_id).key, suppression_key(address)
 
     @property
     def label(self) -> str:
         """How a page names the recipient: the address itself, which the link's holder has."""
         return self.address or f"viewer {self.legacy_user_id}"
+
+
+def suppression_key(address: str) -> str:
+    """The opt-out an erased address leaves: its SHA-256, so it is never emailed again and
+    never readable again."""
+    import hashlib
+
+    return f"optout-digest#{hashlib.sha256(address_key(address).encode()).hexdigest()}"
 
 
 def address_key(address: str) -> str:

@@ -292,6 +292,13 @@ class LocalRecommender:
             shares = scorer.shares(np.array([self._item_index[item_id]]))[:, 0]
         return {self.item_ids[i]: float(v) for i, v in zip(scorer.items, shares, strict=True)}
 
+    def forget(self, user_id: str) -> None:
+        """Serve ``user_id`` as a newcomer: their live row and their training row go. Their
+        data leaves the item factors and popularity at the next training."""
+        with self._lock:
+            self._live_rows.pop(user_id, None)
+            self._user_index.pop(user_id, None)
+
     @property
     def live_users(self) -> int:
         return len(self._live_rows)

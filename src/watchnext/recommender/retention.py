@@ -63,6 +63,22 @@ def append_interactions(dataset: Path, events: Iterable[InteractionEvent]) -> tu
     return added, checksum
 
 
+def drop_user_interactions(dataset: Path, user_id: str) -> int:
+    """Remove ``user_id``'s rows from ``dataset/interactions.csv`` (erasure); the file and
+    the manifest are replaced whole, other lines kept byte for byte. Returns rows removed."""
+    path = dataset / "interactions.csv"
+    if not path.exists():
+        return 0
+    lines = path.read_bytes().decode("utf-8").splitlines(keepends=True)
+    kept = lines[:1] + [line for line in lines[1:] if next(csv.reader([line]), [""])[0] != user_id]
+    dropped = len(lines) - len(kept)
+    if dropped:
+        content = "".join(kept).encode("utf-8")
+        _replace(path, content)
+        _update_manifest(dataset, len(kept) - 1, hashlib.sha256(content).hexdigest())
+    return dropped
+
+
 def _replace(path: Path, content: bytes) -> None:
     staging = path.with_name(f".{path.name}.partial")
     with staging.open("wb") as stream:

@@ -112,6 +112,22 @@ class Outbox:
         file, subject, to, job, at, resends = row
         return StoredEmail(self.folder / file, subject, to, job, at, resends)
 
+    def erase(self, *, address: str | None = None, job_ids: frozenset[str] = frozenset()) -> int:
+        """Delete the messages to ``address`` (case-insensitively) and those of ``job_ids``."""
+        with self._index() as index:
+            index.execute("BEGIN IMMEDIATE")
+            rows = index.execute("SELECT file, recipient, job_id FROM messages").fetchall()
+            doomed = [
+                file
+                for file, recipient, job in rows
+                if job in job_ids or (address and address.lower() in str(recipient).lower())
+            ]
+            for file in doomed:
+                index.execute("DELETE FROM messages WHERE file = ?", (file,))
+                (self.folder / file).unlink(missing_ok=True)
+            index.execute("COMMIT")
+        return len(doomed)
+
     def _write(self, name: str, raw: bytes) -> Path:
         partial = self.folder / f".{name}.partial"
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS email_dead_letters (
     job_id TEXT PRIMARY KEY, body TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT,
     dead_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS forgotten_users (user_id TEXT PRIMARY KEY, at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS email_state (key TEXT PRIMARY KEY, value TEXT, at REAL);
 CREATE TABLE IF NOT EXISTS compactions (
     seq INTEGER PRIMARY KEY, checksum TEXT NOT NULL, at REAL NOT NULL

@@ -245,7 +245,7 @@ class SqliteEmailState:
 
     def is_opted_out(self, address: str, user_id: str) -> bool:
         keys = Recipient.keys_for(address, user_id)
-        return bool(self._db.query("SELECT 1 FROM email_state WHERE key IN (?, ?)", keys))
+        return bool(self._db.query("SELECT 1 FROM email_state WHERE key IN (?, ?, ?)", keys))
 
     def opt_out(self, recipient: Recipient) -> None:
         with self._db.transaction() as tx:
