@@ -236,3 +236,14 @@ def test_a_second_stack_on_the_same_state_folder_is_refused_until_the_first_stop
     with running_stack(config) as again:
         assert running_demo(config.state_dir) is not None
         assert again.config.api_port != 0
+
+
+def test_a_hostile_corpus_gets_no_server_error_and_no_traceback(stack: LocalStack) -> None:
+    """Issue 24's done-when: at least 300 hostile requests across the API, raw HTTP and the
+    web app's callbacks; none answers 5xx or shows a traceback."""
+    from tests.support.hostile import run
+
+    tally = run(stack.config.api_url, stack.config.web_url, "k")
+
+    assert tally.requests >= 300
+    assert (tally.server_errors, tally.tracebacks) == ([], [])
