@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from watchnext.cli.errors import Command, fail, user_errors
+from watchnext.cli.options import DataDir
 
 if TYPE_CHECKING:
     from watchnext.adapters.local.stores import SqliteEmailQueue
 
 app = typer.Typer(help="The recommendations email and the local mail queue.", no_args_is_help=True)
-DataDir = Annotated[Path, typer.Option(metavar="PATH", help="The local stack's data folder.")]
 
 
 @contextmanager

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from watchnext.cli.errors import Command, fail, user_errors
+from watchnext.cli.options import DataDir
 
 if TYPE_CHECKING:
     from watchnext.domain.engagement import EngagementReport
 
 report_app = typer.Typer(help="Reports on the local stack.", no_args_is_help=True)
 
-DataDir = Annotated[Path, typer.Option(metavar="PATH", help="The local stack's data folder.")]
 Confidence = Annotated[
     float,
     typer.Option(metavar="LEVEL", min=0.5, max=0.9999, help="Confidence of the stated intervals."),

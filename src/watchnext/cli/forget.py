@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from watchnext.cli.errors import fail, user_errors
+from watchnext.cli.options import DataDir, StackOption
 
 
 def forget(
@@ -21,18 +22,14 @@ def forget(
             metavar="ADDRESS", help="Also (or only) erase this address, opted out or not."
         ),
     ] = None,
-    data_dir: Annotated[
-        Path, typer.Option(metavar="PATH", help="The local stack's data folder.")
-    ] = Path("data"),
+    data_dir: DataDir = Path("data"),
     dataset: Annotated[
         Path, typer.Option(metavar="PATH", help="The training data to remove the viewer from.")
     ] = Path("data/ml100k"),
     aws: Annotated[
         bool, typer.Option("--aws", help="Erase on the deployed stack instead (as ErasureRole).")
     ] = False,
-    stack: Annotated[
-        str, typer.Option(metavar="STACK", help="With --aws: the CloudFormation stack.")
-    ] = "watchnext",
+    stack: StackOption = "watchnext",
 ) -> None:
     """Erase USER_ID's events, email state, clicks and queued emails, and make the model
     forget them; with --email, an address's too. On AWS, also start Personalize's data

@@ -9,14 +9,12 @@ from typing import Annotated, Any
 import typer
 
 from watchnext.cli.errors import Command, fail, say, user_errors
+from watchnext.cli.options import StackOption
 
 app = typer.Typer(
     help="The AWS training pipeline (Step Functions): start it, tear down, draw it.",
     no_args_is_help=True,
 )
-StackOption = Annotated[
-    str, typer.Option(metavar="STACK", help="The CloudFormation stack (samconfig.toml's).")
-]
 ArnOption = Annotated[
     str | None,
     typer.Option(
