@@ -447,19 +447,24 @@ def create_app(
     @app.callback(
         Output("catalog", "data"),
         Output("catalog", "selected_rows"),
+        Output("catalog", "selected_row_ids"),
         Input("search", "value"),
         State("catalog", "selected_row_ids"),
     )
     @typed
-    def filter_catalog(text: Text, selected: SelectedIds) -> tuple[list[dict[str, Any]], list[int]]:
+    def filter_catalog(
+        text: Text, selected: SelectedIds
+    ) -> tuple[list[dict[str, Any]], list[int], list[str]]:
         # The table selects by position: keep the selected title selected wherever it moves,
         # or select nothing if the search hides it, so a rating never goes to another title.
+        # The ids are set too: the table does not derive them when a callback moves rows.
         needle = (text or "").casefold()
         shown = [
             r for r in rows if needle in r["title"].casefold() or needle in r["genres"].casefold()
         ]
         positions = {r["id"]: i for i, r in enumerate(shown)}
-        return shown, [positions[i] for i in (selected or []) if i in positions]
+        kept = [i for i in (selected or []) if i in positions]
+        return shown, [positions[i] for i in kept], kept
 
     @app.callback(
         Output("before", "data"),
