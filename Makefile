@@ -93,7 +93,7 @@ $(DATASET)/manifest.json: | $(BIN)/watchnext
 	$(BIN)/watchnext prepare $(DATA)/movielens-100k --source movielens --out $(DATASET)
 
 # Retrained when the dataset, the artifact format or the model code changes.
-$(ARTIFACT)/meta.json: $(DATASET)/manifest.json src/watchnext/recommender/artifact.py src/watchnext/recommender/models.py
+$(ARTIFACT)/meta.json: $(DATASET)/manifest.json src/watchnext/recommender/artifact.py src/watchnext/recommender/models.py $(wildcard src/watchnext/recommender/algorithms/*.py)
 	$(BIN)/watchnext train --data $(DATASET) --model als --out $(ARTIFACT)
 
 demo-check: install $(ARTIFACT)/meta.json ## One scripted review end to end over HTTP (watchnext demo --check).

@@ -13,15 +13,19 @@ import numpy as np
 import pytest
 
 from tests.support.models import write_clusters
+from tests.support.random_kind import RandomScores
 from watchnext.domain.events import CLICK, InteractionEvent
 from watchnext.domain.recommendation import POPULAR_NOW
 from watchnext.recommender import artifact
+from watchnext.recommender.algorithms import model_kinds, register
+from watchnext.recommender.algorithms.als import Als
 from watchnext.recommender.data import Interactions, load_interactions
 from watchnext.recommender.errors import ArtifactMismatchError, RecommenderError
 from watchnext.recommender.evaluate import evaluate_split, personalize_split
-from watchnext.recommender.kinds import MODEL_KINDS, ModelKind
-from watchnext.recommender.models import LocalRecommender, Recency, split_params
+from watchnext.recommender.models import LocalRecommender, ModelKind, split_params
+from watchnext.recommender.recency import Recency
 
+register(RandomScores.kind, RandomScores)  # a new kind: one module, one line
 PERSONALIZED: tuple[ModelKind, ...] = ("als", "bpr", "itemknn")
 # Two taste clusters need few factors; more would mix them on 80 users.
 FAST: dict[str, dict[str, Any]] = {
@@ -46,7 +50,7 @@ def event(user: str, item: str, value: float = 5.0) -> InteractionEvent:
     )  # fmt: skip
 
 
-@pytest.mark.parametrize("kind", MODEL_KINDS)
+@pytest.mark.parametrize("kind", model_kinds())
 def test_a_new_event_changes_the_very_next_recommendation(
     clusters: Interactions, kind: ModelKind
 ) -> None:
@@ -60,7 +64,7 @@ def test_a_new_event_changes_the_very_next_recommendation(
     assert before[0] not in after
 
 
-@pytest.mark.parametrize("kind", MODEL_KINDS)
+@pytest.mark.parametrize("kind", model_kinds())
 def test_items_the_user_rated_are_never_recommended(
     clusters: Interactions, kind: ModelKind
 ) -> None:
@@ -89,14 +93,14 @@ def test_a_new_user_gets_their_cluster_after_one_rating(
     assert sum(item.startswith("B") for item in top) >= 4, top
 
 
-@pytest.mark.parametrize("kind", MODEL_KINDS)
+@pytest.mark.parametrize("kind", model_kinds())
 def test_an_unknown_user_gets_the_popular_items(clusters: Interactions, kind: ModelKind) -> None:
     model = fit(clusters, kind)
     expected = [clusters.item_ids[i] for i in model.popular[:5]]
     assert model.recommend("stranger", 5).item_ids == expected
 
 
-@pytest.mark.parametrize("kind", MODEL_KINDS)
+@pytest.mark.parametrize("kind", model_kinds())
 def test_an_event_on_an_unknown_item_is_harmless_and_takes_no_memory(
     clusters: Interactions, kind: ModelKind
 ) -> None:
@@ -128,7 +132,7 @@ def test_live_rows_are_bounded_and_an_evicted_row_is_rebuilt_from_the_store(
         assert model.recommend(f"a{n}", 5).item_ids == unbounded.recommend(f"a{n}", 5).item_ids
 
 
-@pytest.mark.parametrize("kind", MODEL_KINDS)
+@pytest.mark.parametrize("kind", model_kinds())
 def test_save_and_load_give_the_same_recommendations(
     clusters: Interactions, kind: ModelKind, tmp_path: Path
 ) -> None:
@@ -305,7 +309,7 @@ def test_a_dislike_pushes_its_neighbours_down_where_a_like_pulls_them_up(
     assert all(p.because != "B2" for p in disliked.recommend("newcomer", 10).items)
 
 
-@pytest.mark.parametrize("kind", MODEL_KINDS)
+@pytest.mark.parametrize("kind", model_kinds())
 def test_a_disliked_title_is_never_a_reason(clusters: Interactions, kind: ModelKind) -> None:
     """Over every viewer, each having just rated one title 1/5: no pick names it, and no
     pick names any title the viewer rated below the like threshold."""
@@ -381,7 +385,7 @@ def test_bounded_als_scoring_ranks_exactly_as_scoring_the_whole_catalog(
     import scipy.sparse as sp
     from implicit.cpu.als import AlternatingLeastSquares
 
-    from watchnext.recommender import models
+    from watchnext.recommender.algorithms import als as als_module
     from watchnext.recommender.data import ConfidenceRule
 
     rng = np.random.default_rng(3)
@@ -402,15 +406,15 @@ def test_bounded_als_scoring_ranks_exactly_as_scoring_the_whole_catalog(
         shape=(items, items),
     )
     model = LocalRecommender(
-        kind="als", params={}, rule=ConfidenceRule(), user_ids=[str(u) for u in range(users)],
-        item_ids=[str(i) for i in range(items)], train=train, model=als,
+        algorithm=Als({}, als), rule=ConfidenceRule(), user_ids=[str(u) for u in range(users)],
+        item_ids=[str(i) for i in range(items)], train=train,
         recency=Recency(decay=0.8, blend=2.0, last=5), similarity=similarity,
     )  # fmt: skip
 
-    monkeypatch.setattr(models, "BLOCK", 64)  # many blocks, so stopping early matters
-    monkeypatch.setattr(models, "MAX_SCANNED_BLOCKS", items)  # the bound alone decides
+    monkeypatch.setattr(als_module, "BLOCK", 64)  # many blocks, so stopping early matters
+    monkeypatch.setattr(als_module, "MAX_SCANNED_BLOCKS", items)  # the bound alone decides
     bounded = [model.recommend(str(u), 10).items for u in range(60)]
-    monkeypatch.setattr(models, "PRUNE_ABOVE_ITEMS", items)  # now every title is scored
+    monkeypatch.setattr(als_module, "PRUNE_ABOVE_ITEMS", items)  # now every title is scored
     exhaustive = [model.recommend(str(u), 10).items for u in range(60)]
 
     for fast, full in zip(bounded, exhaustive, strict=True):
@@ -426,7 +430,7 @@ def test_a_flat_user_is_ranked_among_the_strongest_titles_only(
     import scipy.sparse as sp
     from implicit.cpu.als import AlternatingLeastSquares
 
-    from watchnext.recommender import models
+    from watchnext.recommender.algorithms import als as als_module
     from watchnext.recommender.data import ConfidenceRule
 
     rng = np.random.default_rng(5)
@@ -434,15 +438,15 @@ def test_a_flat_user_is_ranked_among_the_strongest_titles_only(
     als = AlternatingLeastSquares(factors=8, regularization=0.05)
     als.item_factors = (rng.standard_normal((items, 8)) * 1e-4).astype(np.float32)  # flat
     model = LocalRecommender(
-        kind="als", params={}, rule=ConfidenceRule(), user_ids=["u"],
+        algorithm=Als({}, als), rule=ConfidenceRule(), user_ids=["u"],
         item_ids=[str(i) for i in range(items)], train=sp.csr_matrix((1, items), dtype=np.float32),
-        model=als, recency=Recency(decay=0.8),
+        recency=Recency(decay=0.8),
     )  # fmt: skip
-    monkeypatch.setattr(models, "BLOCK", 100)
-    monkeypatch.setattr(models, "MAX_SCANNED_BLOCKS", 3)
+    monkeypatch.setattr(als_module, "BLOCK", 100)
+    monkeypatch.setattr(als_module, "MAX_SCANNED_BLOCKS", 3)
     model.record(event("u", "17"))
 
-    strongest = set(model.norm_index()[0][:300].tolist())
+    strongest = set(model.algorithm.norm_index()[0][:300].tolist())  # type: ignore[attr-defined]
     picks = [int(item) for item in model.recommend("u", 10).item_ids]
     assert len(picks) == 10
     assert set(picks) <= strongest

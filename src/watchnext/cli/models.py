@@ -12,7 +12,7 @@ from watchnext.cli.errors import fail, user_errors
 
 if TYPE_CHECKING:
     from watchnext.recommender.data import Interactions
-    from watchnext.recommender.kinds import ModelKind
+    from watchnext.recommender.models import ModelKind
 
 
 def _params(pairs: list[str]) -> dict[str, Any]:
@@ -25,13 +25,12 @@ def _params(pairs: list[str]) -> dict[str, Any]:
     return parsed
 
 
-def _model_kind(name: str) -> ModelKind:
-    from watchnext.recommender.kinds import MODEL_KINDS
+def _model_kind(name: str) -> str:
+    from watchnext.recommender.algorithms import model_kinds
 
-    for kind in MODEL_KINDS:
-        if name == kind:
-            return kind
-    raise fail(f"unknown model {name!r}; choose from {', '.join(MODEL_KINDS)}")
+    if name not in model_kinds():
+        raise fail(f"unknown model {name!r}; choose from {', '.join(model_kinds())}")
+    return name
 
 
 def train(
@@ -151,7 +150,9 @@ def evaluate(
             from watchnext.recommender.replay import ReplayPlan, run_replay, write_replay
 
             plan = ReplayPlan(test_share=test_share, viewers=viewers, seed=seed)
-            learned: list[ModelKind] = [k for k in kinds if k != "popularity"] or ["als"]
+            from watchnext.recommender.algorithms import algorithm_class
+
+            learned = [k for k in kinds if algorithm_class(k).learns] or ["als"]
             results = run_replay(load_interactions(data), learned, plan)
             typer.echo(write_replay(out, results, data.name))
             return

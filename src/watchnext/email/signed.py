@@ -11,8 +11,10 @@ import hmac
 import json
 from typing import Any
 
+from watchnext.errors import WatchNextError
 
-class InvalidTokenError(ValueError):
+
+class InvalidTokenError(WatchNextError, ValueError):
     """The token is malformed, forged or too old."""
 
 

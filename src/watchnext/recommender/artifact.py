@@ -22,10 +22,11 @@ import scipy.sparse
 from scipy.sparse import csr_matrix
 
 from watchnext import __version__
+from watchnext.recommender.algorithms import REGISTRY, algorithm_class
 from watchnext.recommender.data import ConfidenceRule
 from watchnext.recommender.errors import ArtifactMismatchError, RecommenderError
-from watchnext.recommender.kinds import MODEL_KINDS
-from watchnext.recommender.models import LocalRecommender, Recency
+from watchnext.recommender.models import LocalRecommender
+from watchnext.recommender.recency import Recency
 
 FORMAT = 3  # 2: times, recency, similarity; 3: sentiment (signed dislikes), chosen serving
 LIBRARIES = ("implicit", "numpy", "scipy")
@@ -76,8 +77,7 @@ def save(
         )  # fmt: skip
         if model.similarity is not None:
             scipy.sparse.save_npz(staging / "similarity.npz", model.similarity)
-        if model.model is not None:
-            model.model.save(str(staging / "model.npz"))
+        model.algorithm.save(staging)
         if folder.exists():
             shutil.rmtree(folder)
         staging.replace(folder)
@@ -110,7 +110,7 @@ def check_compatible(meta: dict[str, Any], folder: Path, expected_checksum: str 
             f"{folder}: artifact format {meta.get('format')}, this WatchNext reads format "
             f"{FORMAT}; retrain with `watchnext train`"
         )
-    if meta.get("model") not in MODEL_KINDS:
+    if meta.get("model") not in REGISTRY:
         raise ArtifactMismatchError(f"{folder}: unknown model {meta.get('model')!r}")
     installed = library_versions()
     for name in LIBRARIES:
@@ -141,30 +141,13 @@ def load(folder: Path, *, expected_checksum: str | None = None) -> LocalRecommen
     similarity = None
     if (folder / "similarity.npz").exists():
         similarity = scipy.sparse.load_npz(folder / "similarity.npz").tocsr()
-    implicit_model = None
-    if meta["model"] != "popularity":
-        from implicit.cpu.als import AlternatingLeastSquares
-        from implicit.cpu.bpr import BayesianPersonalizedRanking
-        from implicit.nearest_neighbours import BM25Recommender, CosineRecommender
-
-        kind = meta["model"]
-        loader: Any = {"als": AlternatingLeastSquares, "bpr": BayesianPersonalizedRanking}.get(kind)
-        if kind == "itemknn":
-            cosine = meta["params"].get("similarity") == "cosine"
-            loader = CosineRecommender if cosine else BM25Recommender
-        if kind == "ease":
-            from watchnext.recommender.ease import Ease
-
-            loader = Ease
-        implicit_model = loader.load(str(folder / "model.npz"))
+    algorithm = algorithm_class(meta["model"]).load(folder, meta["params"])
     return LocalRecommender(
-        kind=meta["model"],
-        params=meta["params"],
+        algorithm=algorithm,
         rule=ConfidenceRule(**meta["confidence"]),
         user_ids=ids["users"],
         item_ids=ids["items"],
         train=train,
-        model=implicit_model,
         random_state=meta["random_state"],
         titles=ids.get("titles", {}),
         recency=Recency(**meta["recency"]),

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from watchnext.recommender.algorithms import algorithm_class
 from watchnext.recommender.data import ConfidenceRule, Interactions
-from watchnext.recommender.kinds import ModelKind
 from watchnext.recommender.metrics import (
     DEPTH,
     EVERY_HELD_OUT,
@@ -31,14 +31,8 @@ from watchnext.recommender.metrics import (
     METRIC_NAMES,
     personalize_metrics,
 )
-from watchnext.recommender.models import LocalRecommender, split_params
+from watchnext.recommender.models import LocalRecommender, ModelKind, split_params
 
-TUNING_GRID: dict[str, dict[str, list[Any]]] = {
-    "als": {"factors": [32, 64, 128], "regularization": [0.01, 0.1]},
-    "bpr": {"factors": [32, 64], "learning_rate": [0.01, 0.05]},
-    "itemknn": {"similarity": ["bm25", "cosine"], "K": [50, 200]},
-    "ease": {"regularization": [100.0, 200.0, 500.0]},
-}
 TUNING_METRIC = "normalized_discounted_cumulative_gain_at_10"
 VALIDATION_SEED_OFFSET = 10_000  # tuning never sees the evaluation splits
 
@@ -175,7 +169,7 @@ def tune(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Grid search on validation splits whose test users are the tuning users, never an
     evaluation split's: best params."""
-    grid = TUNING_GRID.get(kind, {})
+    grid = algorithm_class(kind).tuning_grid
     reserved = tuning_users(data, seeds[0])
     trials: list[tuple[float, dict[str, Any]]] = []
     for values in itertools.product(*grid.values()):
@@ -241,9 +235,9 @@ def run_evaluation(
     if do_tune:
         steps += (
             sum(
-                math.prod(len(v) for v in TUNING_GRID.get(k, {}).values())
+                math.prod(len(v) for v in algorithm_class(k).tuning_grid.values())
                 for k in kinds
-                if k in TUNING_GRID
+                if algorithm_class(k).tuning_grid
             )
             * splits
         )
@@ -261,7 +255,7 @@ def run_evaluation(
     with tqdm(total=steps, desc="evaluating", disable=not show_progress, unit="fit") as bar:
         for kind in kinds:
             params: dict[str, Any] = {}
-            if do_tune and kind in TUNING_GRID:
+            if do_tune and algorithm_class(kind).tuning_grid:
                 params, trials = tune(data, kind, rule, seeds, bar.update)
                 results["tuning"][kind] = {"best": params, "trials": trials}
             per_split = evaluate_candidate(

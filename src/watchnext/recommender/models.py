@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.linalg
 from scipy.sparse import csr_matrix
 
 from watchnext.domain.events import CLICK, DEFAULT_CLICK_WEIGHT, TOP_RATING, InteractionEvent
@@ -23,26 +22,16 @@ from watchnext.domain.recommendation import (
     RecommendationList,
     ScoredItem,
 )
+from watchnext.recommender.algorithms import algorithm_class
+from watchnext.recommender.algorithms.base import Algorithm, History
 from watchnext.recommender.data import SEEN, ConfidenceRule, Interactions
 from watchnext.recommender.errors import RecommenderError
-from watchnext.recommender.kinds import MODEL_KINDS, ModelKind
+from watchnext.recommender.recency import RECENCY_PARAMS, Recency
+
+ModelKind = str
+"""A name of `watchnext.recommender.algorithms.REGISTRY`."""
 
 DEFAULT_MAX_LIVE_USERS = 10_000
-
-# BPR trains Hogwild-style: one thread keeps it deterministic for a seed.
-DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
-    "popularity": {},
-    "als": {"factors": 64, "regularization": 0.05, "iterations": 15},
-    "bpr": {
-        "factors": 64,
-        "learning_rate": 0.01,
-        "regularization": 0.01,
-        "iterations": 100,
-        "num_threads": 1,
-    },
-    "itemknn": {"similarity": "bm25", "K": 100, "K1": 1.2, "B": 0.75},
-    "ease": {"regularization": 200.0},
-}
 
 
 def _flag(value: Any) -> bool:
@@ -61,59 +50,15 @@ CONFIDENCE_PARAMS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-@dataclass(frozen=True)
-class Recency:
-    """How a viewer's history is weighed when serving, as Personalize's real-time recipes
-    weigh recent events: the i-th newest event counts ``decay ** i`` times its confidence,
-    ``blend`` mixes in item-item similarity to the ``last`` newest liked titles, and each of
-    the ``last`` newest dislikes takes ``dislike_penalty`` times its similarity (decayed the
-    same way) off every title. Chosen on a validation replay (`watchnext train`, `watchnext
-    evaluate --protocol replay`); decay 1, blend 0 and penalty 0 weigh the whole history
-    equally, as training does."""
-
-    decay: float = 1.0
-    blend: float = 0.0
-    last: int = 5
-    dislike_penalty: float = 0.0
-
-    def __post_init__(self) -> None:
-        if not 0 < self.decay <= 1:
-            raise RecommenderError(f"decay must be in (0, 1], not {self.decay}")
-        if self.blend < 0 or self.last < 1 or self.dislike_penalty < 0:
-            raise RecommenderError(
-                "blend and dislike_penalty must be 0 or more, and last 1 or more"
-            )
-
-    @property
-    def needs_similarity(self) -> bool:
-        return self.blend > 0 or self.dislike_penalty > 0
-
-
-RECENCY_PARAMS: dict[str, Callable[[Any], Any]] = {
-    "decay": float, "blend": float, "last": int, "dislike_penalty": float,
-}  # fmt: skip
-DEFAULT_RECENCY: dict[str, Recency] = {
-    # ALS's and EASE's chosen on the validation replay of MovieLens 100K
-    # (docs/evaluation-ml100k/REPLAY.md); BPR's and item-kNN's are not tuned. `watchnext
-    # train` chooses each model's again on its own data unless told not to.
-    "als": Recency(decay=0.9, blend=4.0, last=5, dislike_penalty=0.25),
-    "bpr": Recency(decay=0.8, dislike_penalty=0.25),
-    "itemknn": Recency(decay=0.8, dislike_penalty=0.25),
-    "ease": Recency(decay=1.0, blend=4.0, last=5, dislike_penalty=0.25),
-    "popularity": Recency(),
-}
-
-
 def split_params(
     kind: ModelKind, given: dict[str, Any]
 ) -> tuple[dict[str, Any], ConfidenceRule, Recency]:
     """The model's parameters (defaults filled in), the confidence rule and the recency
     weighting, from ``k=v`` pairs."""
-    if kind not in DEFAULT_PARAMS:
-        raise RecommenderError(f"unknown model {kind!r}; choose one of {', '.join(MODEL_KINDS)}")
-    params = dict(DEFAULT_PARAMS[kind])
+    algorithm = algorithm_class(kind)
+    params = dict(algorithm.default_params)
     rule_args: dict[str, Any] = {}
-    recency = asdict(DEFAULT_RECENCY[kind])
+    recency = asdict(algorithm.default_recency)
     for name, value in given.items():
         if name in CONFIDENCE_PARAMS:
             convert = CONFIDENCE_PARAMS[name]
@@ -143,32 +88,6 @@ def _converted(name: str, value: Any, convert: Callable[[Any], Any]) -> Any:
 _NOUNS = {"int": "a whole number", "float": "a number", "bool": "true or false"}
 
 
-def _implicit_model(kind: ModelKind, params: dict[str, Any], random_state: int) -> Any:
-    if kind == "als":
-        from implicit.cpu.als import AlternatingLeastSquares
-
-        return AlternatingLeastSquares(alpha=1.0, random_state=random_state, **params)
-    if kind == "bpr":
-        from implicit.cpu.bpr import BayesianPersonalizedRanking
-
-        return BayesianPersonalizedRanking(random_state=random_state, **params)
-    if kind == "ease":
-        from watchnext.recommender.ease import Ease
-
-        return Ease(regularization=float(params["regularization"]))
-    if kind == "itemknn":
-        from implicit.nearest_neighbours import BM25Recommender, CosineRecommender
-
-        if params["similarity"] == "cosine":
-            return CosineRecommender(K=int(params["K"]))
-        if params["similarity"] == "bm25":
-            return BM25Recommender(K=int(params["K"]), K1=params["K1"], B=params["B"])
-        raise RecommenderError(
-            f"itemknn similarity must be bm25 or cosine, not {params['similarity']!r}"
-        )
-    return None
-
-
 @dataclass
 class LocalRecommender:
     """Implements `watchnext.service.ports.Recommender` and `watchnext.service.ports.EventRecorder`.
@@ -178,13 +97,11 @@ class LocalRecommender:
     carries the history title that contributes most to its score, as the model computed it.
     """
 
-    kind: ModelKind
-    params: dict[str, Any]
+    algorithm: Algorithm
     rule: ConfidenceRule
     user_ids: list[str]
     item_ids: list[str]
     train: csr_matrix
-    model: Any = None
     random_state: int = 42
     titles: dict[str, str] = field(default_factory=dict)
     recency: Recency = field(default_factory=Recency)
@@ -210,8 +127,14 @@ class LocalRecommender:
         self._item_index = {item: i for i, item in enumerate(self.item_ids)}
         self._live_rows: OrderedDict[str, dict[int, float]] = OrderedDict()
         self._lock = threading.RLock()
-        self._gram: np.ndarray | None = None
-        self._norm_index: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    @property
+    def kind(self) -> ModelKind:
+        return self.algorithm.kind
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.algorithm.params
 
     @classmethod
     def fit(
@@ -228,20 +151,15 @@ class LocalRecommender:
         full_params, given_rule, recency = split_params(kind, params or {})
         rule = rule or given_rule
         matrix = data.matrix(rule, train_mask)
-        model = _implicit_model(kind, full_params, random_state)
-        if model is not None:
-            with warnings.catch_warnings():
-                # implicit's own BM25 weighting hands its k-NN a COO matrix and warns about it.
-                warnings.filterwarnings("ignore", message="Method expects CSR input")
-                model.fit(abs(matrix), show_progress=show_progress)  # dislikes are -SEEN
+        algorithm = algorithm_class(kind).fit(
+            abs(matrix), full_params, random_state=random_state, show_progress=show_progress
+        )  # dislikes are -SEEN: a model trains on how much a title was seen
         return cls(
-            kind=kind,
-            params=full_params,
+            algorithm=algorithm,
             rule=rule,
             user_ids=[str(u) for u in data.user_ids],
             item_ids=[str(i) for i in data.item_ids],
             train=matrix,
-            model=model,
             random_state=random_state,
             titles=dict(data.titles),
             recency=recency,
@@ -379,23 +297,6 @@ class LocalRecommender:
             row = self._live_row(user_id) or self._trained_row(user_id)
         return [self.item_ids[i] for i in reversed(row)]
 
-    def norm_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Item indexes by falling factor norm, their factors in that order, and the norms:
-        built once, for bounded ALS scoring."""
-        if self._norm_index is None:
-            factors = np.asarray(self.model.item_factors, dtype=np.float32)
-            norms = np.linalg.norm(factors, axis=1)
-            order = np.argsort(-norms, kind="stable")
-            self._norm_index = (order, np.ascontiguousarray(factors[order]), norms[order])
-        return self._norm_index
-
-    def gram(self) -> np.ndarray:
-        """YᵀY of the item factors, computed once (implicit recomputes it on every call)."""
-        if self._gram is None:
-            factors = np.asarray(self.model.item_factors, dtype=np.float64)
-            self._gram = factors.T @ factors
-        return self._gram
-
     def describe(self) -> dict[str, Any]:
         return {
             "model": self.kind,
@@ -419,18 +320,6 @@ def item_similarity(matrix: csr_matrix, neighbours: int = 100) -> csr_matrix:
     return similarity
 
 
-PRUNE_ABOVE_ITEMS = 20_000
-"""ALS scores catalogs larger than this in blocks of falling factor norm, and stops once no
-unscored title could reach the top (exact: a title's score is at most its factor's norm
-times the user's)."""
-BLOCK = 2048
-MAX_SCANNED_BLOCKS = 6
-"""The one approximation: when the top titles are not settled within this many blocks (the
-12,288 titles of largest norm), the user's scores are flat everywhere (a user of one rare
-title scores about 1e-7 against a best of 1e-4), and the ranking stops there rather than
-ordering the long tail's noise. Exact for every other user; a test checks both."""
-
-
 class _Scorer:
     """One user's scores, from the model and the recency blend, less what their dislikes
     push down, over the candidate titles (the whole catalog, what the ALS norm bound leaves,
@@ -447,8 +336,8 @@ class _Scorer:
         self.liked = confidences > SEEN
         self.liking = np.maximum(confidences, 0)
         self.weights = self.liking * self.fading
-        self.popular_only = owner.kind == "popularity" or not self.liked.any()
-        self._cholesky: Any = None
+        self.popular_only = not owner.algorithm.learns or not self.liked.any()
+        self.history = History(self.items, self.weights)
         self._neighbours: list[tuple[int, np.ndarray, np.ndarray]] = []
         newest_dislikes = np.flatnonzero(confidences < 0)[-recency.last :]
         self._pushed = self._similar_to(newest_dislikes)
@@ -461,13 +350,14 @@ class _Scorer:
             raw = owner._popularity_scores(candidates)
         else:
             blend_items, blend_values = self._blend(recency)
-            if owner.kind == "als" and len(owner.item_ids) > PRUNE_ABOVE_ITEMS:
-                candidates, raw = self._als_bounded(
-                    n, blend_items, blend_values, pushed_items, pushed_values
-                )
-            else:
-                candidates = np.arange(len(owner.item_ids))
-                raw = self._model_scores()
+
+            def final(items: np.ndarray, raw: np.ndarray, largest: float) -> np.ndarray:
+                added = _added(items, blend_items, blend_values)
+                pushed = _added(items, pushed_items, pushed_values)
+                result: np.ndarray = raw / largest + added - pushed
+                return result
+
+            candidates, raw = owner.algorithm.candidate_scores(self.history, n, blend_items, final)
         unseen = ~np.isin(candidates, self.items)
         self.candidates, raw = candidates[unseen], raw[unseen]
         self.model_scale = _scale(raw)
@@ -516,55 +406,6 @@ class _Scorer:
         self.blend_scale = _scale(summed[unseen])
         return items[unseen], recency.blend * summed[unseen] / self.blend_scale
 
-    def _als_bounded(
-        self,
-        n: int,
-        blend_items: np.ndarray,
-        blend_values: np.ndarray,
-        pushed_items: np.ndarray,
-        pushed_values: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The raw ALS scores of every title that could be in the top ``n``, sorted by id.
-
-        Each block costs the same however many came before: the stop test uses a small pool
-        of the best titles so far, whose n-th final score bounds the true one from below."""
-        user = self._als_user()
-        order, factors, norms = self.owner.norm_index()
-        reach = float(np.linalg.norm(user))
-        blend_raw = np.asarray(self.owner.model.item_factors)[blend_items] @ user
-        scored_raw: list[np.ndarray] = []  # block by block, in norm order
-        pool_items, pool_raw = blend_items.astype(np.int64), blend_raw
-        largest = float(blend_raw.max()) if len(blend_raw) else -np.inf
-        for start in range(0, len(order), BLOCK):
-            if start >= MAX_SCANNED_BLOCKS * BLOCK:
-                break  # scores flat everywhere: rank the strongest titles, not the noise
-            items, raw = order[start : start + BLOCK], factors[start : start + BLOCK] @ user
-            scored_raw.append(raw)
-            fresh = raw.copy()
-            fresh[np.isin(items, self.items)] = -np.inf
-            best = np.argpartition(-fresh, min(2 * n, len(fresh) - 1))[: 2 * n]
-            best = best[np.isfinite(fresh[best])]
-            if len(best):
-                largest = max(largest, float(fresh[best].max()))
-                pool_items = np.concatenate([pool_items, items[best]])
-                pool_raw = np.concatenate([pool_raw, fresh[best]])
-            following = start + BLOCK
-            if following >= len(order) or largest <= 0 or len(pool_raw) < n:
-                continue
-            bound = float(norms[following]) * reach  # no unscored title can score above this
-            final = (
-                pool_raw / largest
-                + _added(pool_items, blend_items, blend_values)
-                - _added(pool_items, pushed_items, pushed_values)
-            )
-            if bound < largest and bound / largest < np.partition(final, -n)[-n]:
-                break
-        scanned = order[: sum(len(raw) for raw in scored_raw)]
-        items = np.concatenate([blend_items.astype(np.int64), scanned])
-        raw = np.concatenate([blend_raw, *scored_raw])
-        items, first = np.unique(items, return_index=True)
-        return items, raw[first].astype(np.float32)
-
     def top(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         n = min(n, len(self.values))
         if n <= 0:
@@ -580,7 +421,7 @@ class _Scorer:
         if self.popular_only:  # popularity's score belongs to no history item
             shares = np.zeros((len(self.items), len(picks)), dtype=np.float32)
         else:
-            shares = self._model_shares(picks) / self.model_scale
+            shares = self.owner.algorithm.shares(self.history, picks) / self.model_scale
         recency = self.owner.recency
         if self._neighbours:
             blend = recency.blend / self.blend_scale
@@ -636,53 +477,6 @@ class _Scorer:
         hit = picks[order][where] == columns
         result[owners[hit], order[where[hit]]] = similarity.data[at][hit] * self.liking[owners[hit]]
         return result
-
-    def _model_scores(self) -> np.ndarray:
-        model, kind = self.owner.model, self.owner.kind
-        if kind == "als":
-            return np.asarray(np.asarray(model.item_factors) @ self._als_user(), np.float32)
-        if kind == "bpr":
-            factors = np.asarray(model.item_factors)
-            user = np.average(factors[self.items, :-1], axis=0, weights=self.weights)
-            return np.asarray(factors[:, :-1] @ user + factors[:, -1], dtype=np.float32)
-        if kind == "ease":
-            return np.asarray(self.weights @ model.weights[self.items], dtype=np.float32)
-        # itemknn: the weighted sum of the history items' neighbour rows
-        neighbours = model.similarity[self.items].toarray()
-        return np.asarray(self.weights @ neighbours, dtype=np.float32)
-
-    def _als_user(self) -> np.ndarray:
-        """The user's factors from the weighted history: implicit's user_linear_equation for
-        one row, (YtCuY + λI) x = YtCu p, solved by Cholesky (kept for the shares)."""
-        model = self.owner.model
-        factors = np.asarray(model.item_factors)
-        liked = factors[self.items]
-        system = (
-            self.owner.gram()
-            + model.regularization * np.eye(factors.shape[1])
-            + liked.T @ ((self.weights - 1)[:, None] * liked)
-        )
-        self._cholesky = scipy.linalg.cho_factor(system)
-        user = scipy.linalg.cho_solve(self._cholesky, liked.T @ self.weights)
-        # float32 on both sides: a float64 user would copy the whole factor matrix
-        return np.asarray(user, dtype=factors.dtype)
-
-    def _model_shares(self, picks: np.ndarray) -> np.ndarray:
-        """Each history item's part (rows) of the model's score for each pick (columns)."""
-        model, kind = self.owner.model, self.owner.kind
-        if kind == "als":
-            factors = np.asarray(model.item_factors)
-            # implicit's explain: the score of i is the sum over liked j of y_i W y_j c_j
-            weighted = scipy.linalg.cho_solve(self._cholesky, factors[picks].T)
-            return np.asarray((factors[self.items] @ weighted) * self.weights[:, None])
-        if kind == "bpr":
-            factors = np.asarray(model.item_factors)
-            share = self.weights / self.weights.sum()
-            return np.asarray(share[:, None] * (factors[self.items, :-1] @ factors[picks, :-1].T))
-        if kind == "ease":
-            return np.asarray(self.weights[:, None] * model.weights[np.ix_(self.items, picks)])
-        neighbours = model.similarity[self.items][:, picks].toarray()
-        return np.asarray(self.weights[:, None] * neighbours)
 
 
 _EMPTY = np.array([], dtype=np.int32), np.array([], dtype=np.float32)

@@ -26,10 +26,11 @@ from typing import Any
 import numpy as np
 
 from watchnext.domain.events import CLICK, InteractionEvent
+from watchnext.recommender.algorithms import algorithm_class
 from watchnext.recommender.data import Interactions
-from watchnext.recommender.kinds import ModelKind
 from watchnext.recommender.metrics import LIKED_AT
-from watchnext.recommender.models import LocalRecommender, Recency, item_similarity
+from watchnext.recommender.models import LocalRecommender, ModelKind, item_similarity
+from watchnext.recommender.recency import Recency
 
 K = 10
 GROUPS = ("all", "returning", "new")
@@ -311,8 +312,9 @@ def choose_for_training(
     the data's own newest events (`latest_window`), as Personalize tunes on its own split;
     settings given in ``params`` are kept as given. Returns them and a record of the choice."""
     window = latest_window(data, plan)
-    if kind == "popularity" or not len(window.replayed):
-        reason = "popularity serves no history" if kind == "popularity" else "no events"
+    learns = algorithm_class(kind).learns
+    if not learns or not len(window.replayed):
+        reason = f"{kind} serves no history" if not learns else "no events"
         return {}, {"chosen_on": "nothing", "why": reason}
     started = time.perf_counter()
     chosen, trials = choose_serving(data, kind, params, window, plan, on_trial)
@@ -380,8 +382,8 @@ def _fit_with_similarity(
 def _fresh(model: LocalRecommender, recency: Recency) -> LocalRecommender:
     """The same trained model with no live rows, serving with ``recency``."""
     return LocalRecommender(
-        kind=model.kind, params=model.params, rule=model.rule, user_ids=model.user_ids,
-        item_ids=model.item_ids, train=model.train, model=model.model,
+        algorithm=model.algorithm, rule=model.rule, user_ids=model.user_ids,
+        item_ids=model.item_ids, train=model.train,
         random_state=model.random_state, titles=model.titles, recency=recency,
         times=model.times, similarity=model.similarity, click_weight=model.click_weight,
     )  # fmt: skip
@@ -408,7 +410,7 @@ def run_replay(
     probes: dict[str, Any] = {}
     _add_row(rows, data, Variant("popularity", "popularity", {}), test, plan)
     on_step()
-    for kind in [k for k in kinds if k != "popularity"]:
+    for kind in [k for k in kinds if algorithm_class(k).learns]:
         chosen[kind], trials[kind] = choose_serving(data, kind, params, validation, plan, on_step)
         live = params | chosen[kind]
         for variant in (

@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 from watchnext.domain.events import CLICK, CLICK_VALUE, InteractionEvent
 from watchnext.domain.review import EventSource
 from watchnext.email.click_links import ClickClaims, title_url, verify_click
+from watchnext.errors import WatchNextError
 from watchnext.service.ports import ClickLedger, EngagementLog, EventRecorder
 
 
-class ReplayedClickError(Exception):
+class ReplayedClickError(WatchNextError):
     """The link was followed before: nothing is recorded again."""
 
     def __init__(self, title_url: str | None) -> None:

@@ -10,6 +10,7 @@ from enum import StrEnum
 from watchnext.domain.email import EmailJob, EmailLinks
 from watchnext.email.click_links import pick_links
 from watchnext.email.unsubscribe import unsubscribe_url
+from watchnext.errors import WatchNextError
 from watchnext.service.ports import EmailState, EngagementLog, Mailer
 
 
@@ -40,7 +41,7 @@ def backoff_seconds(receive_count: int) -> int:
     return int(min(MAX_BACKOFF_SECONDS, 10 * 2 ** max(0, receive_count - 1)))
 
 
-class RetryLaterError(Exception):
+class RetryLaterError(WatchNextError):
     """Deliver the job again after ``seconds``: its user's cooldown, or a claim still held."""
 
     def __init__(self, seconds: int, reason: str = "cooldown") -> None:

@@ -17,6 +17,8 @@ from typing import Annotated, Any, NotRequired, TypeVar, get_type_hints
 from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
+from watchnext.errors import WatchNextError
+
 MAX_LIST = 500
 """The longest list a callback takes (a recommendations list is at most 500 picks)."""
 
@@ -49,7 +51,7 @@ _STRICT_TYPES = ConfigDict(strict=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class CallbackInputError(ValueError):
+class CallbackInputError(WatchNextError, ValueError):
     """A callback input outside its type; answered 400 (`watchnext.webapp.app`)."""
 
 

@@ -16,17 +16,19 @@ import json
 from http import HTTPStatus
 from typing import Any
 
+from watchnext.errors import WatchNextError
+
 MAX_BODY_BYTES = 16 * 1024
 MAX_DEPTH = 8
 MAX_NUMBER_DIGITS = 20
 JSON_TYPES = ("application/json",)
 
 
-class _NumberTooLongError(ValueError):
+class _NumberTooLongError(WatchNextError, ValueError):
     pass
 
 
-class BodyRejectedError(ValueError):
+class BodyRejectedError(WatchNextError, ValueError):
     def __init__(self, status: HTTPStatus, reason: str) -> None:
         super().__init__(reason)
         self.status = status

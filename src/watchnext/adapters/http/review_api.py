@@ -48,7 +48,7 @@ from watchnext.domain.email import Recipient
 from watchnext.domain.responses import ReviewAccepted, UserRecommendations
 from watchnext.domain.review import Review, UserId
 from watchnext.email.signed import ExpiredTokenError, InvalidTokenError
-from watchnext.errors import ServiceUnavailableError
+from watchnext.errors import ServiceUnavailableError, WatchNextError
 from watchnext.observability import logger
 from watchnext.service.clicks import Clicks, ReplayedClickError
 from watchnext.service.ports import MetricsSink, NullMetrics
@@ -375,7 +375,7 @@ class ReviewApi:
             )
 
 
-class InvalidIdempotencyKeyError(ValueError):
+class InvalidIdempotencyKeyError(WatchNextError, ValueError):
     """The Idempotency-Key header is not 1 to 255 visible ASCII characters."""
 
 
