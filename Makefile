@@ -30,7 +30,7 @@ DEMO_DATA ?= $(if $(filter 3000,$(API_PORT)),$(DATA),$(DATA)/demo-$(API_PORT))
 
 ASL_VALIDATOR := tools/asl-validator/node_modules/.bin/asl-validator
 
-.PHONY: help install install-sam install-scan install-linters security browser lint typecheck unit sam-validate sam-build demo-check test bench demo clean
+.PHONY: help install install-sam install-scan install-linters security browser lint typecheck check fmt unit sam-validate sam-build demo-check test bench demo clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -71,6 +71,13 @@ lint: install ## ruff lint and format check, and the import contracts (pyproject
 
 typecheck: install ## mypy --strict over src, tests, benchmarks and security.
 	$(BIN)/mypy
+
+check: lint typecheck ## The inner loop, nothing to install past .venv: lint, contracts, mypy, unit tier.
+	$(BIN)/pytest -q tests/unit
+
+fmt: install ## Format the code and apply ruff's safe fixes.
+	$(BIN)/ruff check --fix --quiet src tests benchmarks security .ci
+	$(BIN)/ruff format --quiet src tests benchmarks security .ci
 
 browser: ## Debian's Chromium for the browser test (Playwright cannot download its own here).
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
