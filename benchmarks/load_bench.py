@@ -10,8 +10,8 @@ from typing import Any
 
 from watchnext.adapters.local.outbox import outbox
 from watchnext.bootstrap.local import LocalConfig
-from watchnext.loadtest import run_load
-from watchnext.local_stack import build_local_stack
+from watchnext.client.loadtest import run_load
+from watchnext.entrypoints.local_stack import build_local_stack
 
 
 def run(artifact: Path, requests: int = 1000, clients: int = 8) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from watchnext.bootstrap.local import LocalConfig
-from watchnext.local_stack import build_local_stack
+from watchnext.entrypoints.local_stack import build_local_stack
 from watchnext.recommender import artifact as artifacts
 from watchnext.recommender.probes import liked_counts, neighbours, popular_unseen, shift_table
 

@@ -14,7 +14,7 @@ import pytest
 from tests.support import running_in_ci
 from tests.support.local import running_stack
 from watchnext.bootstrap.local import LocalConfig
-from watchnext.local_stack import LocalStack
+from watchnext.entrypoints.local_stack import LocalStack
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = os.environ.get("WATCHNEXT_SCREENSHOTS")  # set to keep the page screenshots (docs/)
@@ -184,8 +184,8 @@ def test_a_followed_link_lands_on_the_title_and_the_engagement_tab_shows_the_cli
     from playwright.sync_api import expect, sync_playwright
 
     from watchnext.adapters.local.outbox import outbox
+    from watchnext.client.simulate import PICK_LINK, ClickModel, simulate
     from watchnext.recommender.artifact import artifact_id
-    from watchnext.simulate import PICK_LINK, ClickModel, simulate
 
     result = simulate(
         stack.config.api_url, "k", stack.config.outbox_dir,

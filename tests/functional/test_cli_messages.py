@@ -159,7 +159,8 @@ def test_simulate_against_nothing_listening_is_one_line(tmp_path: Path) -> None:
     )  # fmt: skip
 
     assert code == 2
-    assert "cannot reach the review API" in line
+    assert "cannot reach http://127.0.0.1" in line
+    assert "is the demo running?" in line
 
 
 def test_the_engagement_report_prints_json_and_draws_a_plot(tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ from tests.support.stack import ACCOUNT, REGION, STAGE
 from watchnext.adapters.http.lambda_context import LocalLambdaContext
 from watchnext.adapters.http.proxy_events import proxy_event
 from watchnext.datasets.schemas import interactions_schema
-from watchnext.local_stack import LocalStack
+from watchnext.entrypoints.local_stack import LocalStack
 from watchnext.pipeline.catalog_loader import catalog_rows
 
 REVIEW = {**ORIGINAL_REVIEW, "item_id": "A1"}

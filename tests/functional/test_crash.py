@@ -29,9 +29,9 @@ from pathlib import Path
 import pytest
 
 from watchnext.adapters.local.outbox import Outbox
+from watchnext.client.loadtest import load_review
 from watchnext.domain.events import event_id_for
 from watchnext.domain.review import Review
-from watchnext.loadtest import review_body
 
 RUNS = 5
 CLIENTS = 4
@@ -115,7 +115,7 @@ class Load:
         connection = http.client.HTTPConnection("127.0.0.1", self.api_port, timeout=10)
         with closing(connection):
             while (n := next(self._numbers)) < MAX_REVIEWS:
-                body = review_body(n, ITEMS)
+                body = load_review(n, ITEMS)
                 try:
                     connection.request(
                         "POST", "/reviews", body=json.dumps(body),

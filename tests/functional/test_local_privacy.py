@@ -17,7 +17,7 @@ import pytest
 from tests.support.local import config_for
 from watchnext.bootstrap.local import local_components
 from watchnext.entrypoints import gateway
-from watchnext.local_stack import build_local_stack
+from watchnext.entrypoints.local_stack import build_local_stack
 
 
 def mode(path: Path) -> int:

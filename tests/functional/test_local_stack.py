@@ -20,7 +20,7 @@ from watchnext.adapters.local.stores import SqliteEmailQueue, SqliteEventStore
 from watchnext.bootstrap.local import local_components
 from watchnext.domain.events import interaction_from
 from watchnext.domain.review import Review
-from watchnext.local_stack import LocalStack
+from watchnext.entrypoints.local_stack import LocalStack
 
 
 @pytest.fixture
@@ -127,7 +127,7 @@ def test_a_leased_job_comes_back_if_never_acknowledged(tmp_path: Path) -> None:
 def test_a_bounded_load_loses_no_review_and_no_email(stack: LocalStack) -> None:
     import time
 
-    from watchnext.loadtest import run_load
+    from watchnext.client.loadtest import run_load
 
     result = run_load(
         stack.config.api_url, "k", [f"A{i}" for i in range(15)], requests=300, clients=8
@@ -222,7 +222,7 @@ def test_a_second_stack_on_the_same_state_folder_is_refused_until_the_first_stop
     """Issue 24: two demos shared data/local (one database, outbox and key), and one's mailer
     sent the other's emails with the wrong links."""
     from watchnext.adapters.local.running import StateFolderInUseError, running_demo
-    from watchnext.local_stack import build_local_stack
+    from watchnext.entrypoints.local_stack import build_local_stack
 
     config = config_for(tmp_path, trained)
     with running_stack(config) as first:

@@ -8,11 +8,11 @@ from pathlib import Path
 from tests.support.fakes import email_job
 from watchnext.adapters.local.outbox import Outbox
 from watchnext.adapters.local.smtp import SmtpMailer
+from watchnext.client.api import ReviewApiClient
 from watchnext.domain.email import EmailLinks
 from watchnext.email.render import HandlebarsRenderer
 from watchnext.email.templates import load_template
 from watchnext.webapp.app import OUTBOX_PAGE_SIZE, create_app
-from watchnext.webapp.client import ReviewApiClient
 
 MAILER = SmtpMailer(HandlebarsRenderer(load_template()), sender="WatchNext <picks@example.org>")
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from watchnext.adapters.local.outbox import Outbox
+from watchnext.client.api import ReviewApiClient
 from watchnext.webapp.app import SECURITY_HEADERS, Title, create_app
-from watchnext.webapp.client import ReviewApiClient
 
 LOCAL = "http://127.0.0.1"  # the Host header only: the test client starts no server
 EMAIL = (

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from watchnext.bootstrap.local import LocalConfig
-from watchnext.local_stack import LocalStack, build_local_stack
+from watchnext.entrypoints.local_stack import LocalStack, build_local_stack
 
 
 def config_for(tmp_path: Path, trained: Path) -> LocalConfig:

@@ -22,7 +22,7 @@ from watchnext.email.click_links import (
 from watchnext.email.signed import ExpiredTokenError, InvalidTokenError
 from watchnext.recommender.data import SEEN, ConfidenceRule, load_interactions
 from watchnext.service.clicks import Clicks, ReplayedClickError
-from watchnext.webapp.app import _from_picks
+from watchnext.webapp.app import _list_of
 
 KEY = b"k" * 32
 NOW = 1_800_000_000.0
@@ -133,8 +133,8 @@ def test_a_positions_rate_counts_only_emails_that_had_that_position() -> None:
 
 def test_a_review_from_the_shown_picks_carries_their_list() -> None:
     shown = [{"item_id": "50", "recommendation_id": "RID-1"}, {"item_id": "51"}]
-    assert _from_picks("50", shown) == {"recommendation_id": "RID-1"}
-    assert _from_picks("99", shown) == {}
+    assert _list_of("50", shown) == "RID-1"
+    assert _list_of("99", shown) is None
 
 
 def test_a_click_in_the_training_data_never_outweighs_a_rating(tmp_path: object) -> None:

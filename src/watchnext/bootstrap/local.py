@@ -102,7 +102,7 @@ def _persistent_secret(path: Path, nbytes: int = 32) -> str:
 
 @dataclass
 class LocalComponents:
-    """The local adapters, wired and not yet started (`watchnext.local_stack` serves them)."""
+    """The local adapters, wired and not yet started (`entrypoints.local_stack` serves them)."""
 
     config: LocalConfig
     api: ReviewApi

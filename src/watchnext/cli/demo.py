@@ -79,7 +79,7 @@ def demo(
 
     with user_errors(), _port_errors():
         from watchnext.bootstrap.local import LocalConfig
-        from watchnext.local_stack import build_local_stack
+        from watchnext.entrypoints.local_stack import build_local_stack
 
         config = LocalConfig(
             data_dir=data_dir, artifact=artifact, api_port=api_port, smtp_port=smtp_port,
@@ -101,7 +101,7 @@ def demo(
     )
     typer.echo(f"Events kept from earlier runs: {replayed:,}")
     if check:
-        from watchnext.demo_check import run_check
+        from watchnext.cli.demo_check import run_check
 
         try:
             ok = run_check(config, stack.api_key)

@@ -135,20 +135,15 @@ def simulate(
     check the engagement report against it: the report must recover each position's rate
     within the interval it states."""
     with user_errors():
-        from watchnext.simulate import ClickModel
-        from watchnext.simulate import simulate as run_simulation
+        from watchnext.client.simulate import ClickModel
+        from watchnext.client.simulate import simulate as run_simulation
 
         model = ClickModel(top=top, decay=decay)
         url, key = _demo_on(data_dir, api_url)
         started = time.time()
-        try:
-            result = run_simulation(
-                url, key, data_dir / "local" / "outbox", viewers=viewers, model=model, seed=seed
-            )
-        except OSError as error:
-            raise fail(
-                f"cannot reach the review API at {url} ({error}): is the demo running?"
-            ) from None
+        result = run_simulation(
+            url, key, data_dir / "local" / "outbox", viewers=viewers, model=model, seed=seed
+        )
         report = _report(data_dir, confidence, since=started)
     typer.echo(f"{result.emails} emails, {sum(result.followed.values())} links followed")
     covered = 0

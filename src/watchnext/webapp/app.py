@@ -11,10 +11,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from watchnext.adapters.local.outbox import Outbox
+from watchnext.client.api import ReviewApiClient, review_body
 from watchnext.domain.events import CLICK, InteractionEvent
 from watchnext.domain.items_file import read_items
 from watchnext.domain.sentiment import Feeling, Sentiment
-from watchnext.webapp.client import ReviewApiClient
 from watchnext.webapp.engagement import ReportSource, engagement_tab, register_engagement
 from watchnext.webapp.inputs import (
     CallbackInputError,
@@ -141,12 +141,12 @@ def _recommendation_rows(body: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _from_picks(item_id: str, shown: list[dict[str, Any]]) -> dict[str, str]:
+def _list_of(item_id: str, shown: list[dict[str, Any]]) -> str | None:
     """The list's ``recommendation_id`` when the rated title is one of the picks shown."""
     for row in shown:
         if row.get("item_id") == item_id and row.get("recommendation_id"):
-            return {"recommendation_id": str(row["recommendation_id"])}
-    return {}
+            return str(row["recommendation_id"])
+    return None
 
 
 def _why(pick: dict[str, Any]) -> str:
@@ -536,18 +536,12 @@ def create_app(
         # The previous "after" is what the viewer saw just before this rating.
         shown_before: list[dict[str, Any]] = [dict(row) for row in previous_after or before or []]
         result = client.review(
-            {
-                "user_id": user_id or "",
-                "item_id": item_id,
-                "event_rating": rating,
-                "event_verified_purchase": "Y",
-                "event_type": "RATING",
-                "email_address": email or "",
-                "timestamp": datetime.now(UTC).isoformat(),
-                "event_source": "webapp",
-                **_from_picks(item_id, shown_before),
-            }
-        )
+            review_body(
+                user_id or "", item_id, rating, email or "",
+                timestamp=datetime.now(UTC).isoformat(), event_source="webapp",
+                recommendation_id=_list_of(item_id, shown_before),
+            )
+        )  # fmt: skip
         if not result.ok:
             error = html.Span(result.message, className="error", style={"color": "#b91c1c"})
             return no_update, no_update, error, no_update, no_update

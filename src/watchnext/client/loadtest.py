@@ -3,15 +3,14 @@ number of concurrent clients (keep-alive HTTP), then a check that nothing was lo
 
 from __future__ import annotations
 
-import http.client
-import json
 import statistics
 import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+
+from watchnext.client.api import ReviewApiClient, review_body
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -40,14 +39,13 @@ class LoadResult:
         }  # fmt: skip
 
 
-def review_body(n: int, items: list[str]) -> dict[str, Any]:
+def load_review(n: int, items: list[str]) -> dict[str, Any]:
     """The n-th distinct review: its own user, title and second, so each is a new event."""
-    return {
-        "user_id": f"load-{n % 997}", "item_id": items[n % len(items)], "event_rating": 1 + n % 5,
-        "event_verified_purchase": "Y", "event_type": "RATING",
-        "email_address": f"load-{n % 997}@example.com",
-        "timestamp": (START + timedelta(seconds=n)).isoformat(),
-    }  # fmt: skip
+    viewer = f"load-{n % 997}"
+    return review_body(
+        viewer, items[n % len(items)], 1 + n % 5, f"{viewer}@example.com",
+        timestamp=(START + timedelta(seconds=n)).isoformat(),
+    )  # fmt: skip
 
 
 def run_load(
@@ -60,39 +58,26 @@ def run_load(
     timeout: float = 10.0,
 ) -> LoadResult:
     """POST ``requests`` reviews from ``clients`` threads; bounded in count and by ``timeout``."""
-    target = urlsplit(api_url)
-    host, port = target.hostname or "127.0.0.1", target.port
+    api = ReviewApiClient(api_url, api_key, timeout=timeout)  # a connection per thread
     counter = iter(range(requests))
     lock = threading.Lock()
     latencies: list[float] = []
     errors = [0]
 
     def client() -> None:
-        connection = http.client.HTTPConnection(host, port, timeout=timeout)
         while True:
             with lock:
                 n = next(counter, None)
             if n is None:
                 break
-            body = json.dumps(review_body(n, items))
+            body = load_review(n, items)
             started = time.perf_counter()
-            try:
-                connection.request(
-                    "POST", "/reviews", body=body,
-                    headers={"x-api-key": api_key, "Content-Type": "application/json"},
-                )  # fmt: skip
-                response = connection.getresponse()
-                response.read()
-                ok = response.status == 200
-            except OSError:
-                ok = False
-                connection.close()
-                connection = http.client.HTTPConnection(host, port, timeout=timeout)
+            ok = api.review(body).status == 200
             elapsed = (time.perf_counter() - started) * 1e3
             with lock:
                 latencies.append(elapsed)
                 errors[0] += 0 if ok else 1
-        connection.close()
+        api.close()
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     started = time.perf_counter()

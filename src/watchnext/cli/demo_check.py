@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from watchnext.adapters.local.outbox import outbox
+from watchnext.client.api import ReviewApiClient, review_body
 from watchnext.domain.events import event_id_for
 from watchnext.domain.review import Review
-from watchnext.webapp.client import ReviewApiClient
 
 CHECK_USER = "demo-check"
 
@@ -29,11 +29,9 @@ def run_check(config: Any, api_key: str, wait_seconds: float = 20.0) -> bool:
     ):
         return False
     rated = listed.body["recommendations"][0]["item_id"]
-    review = {
-        "user_id": CHECK_USER, "item_id": rated, "event_rating": 5, "event_verified_purchase": "Y",
-        "event_type": "RATING", "email_address": "demo-check@example.com",
-        "timestamp": datetime.now(UTC).isoformat(),
-    }  # fmt: skip
+    review = review_body(
+        CHECK_USER, rated, 5, "demo-check@example.com", timestamp=datetime.now(UTC).isoformat()
+    )
     accepted = client.review(review)
     after = [r["item_id"] for r in accepted.body.get("recommendations", [])]
     if not say(

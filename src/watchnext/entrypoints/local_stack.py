@@ -33,6 +33,7 @@ class LocalStack(LocalComponents):
         self.worker.start()
         self._serve("api", LocalGateway(self.api, self.api_key))
         if "web" in self.listeners:
+            from watchnext.client.api import ReviewApiClient
             from watchnext.webapp.app import (
                 LOCAL_HOSTS,
                 create_app,
@@ -40,7 +41,6 @@ class LocalStack(LocalComponents):
                 load_past_ratings,
                 past_ratings_source,
             )
-            from watchnext.webapp.client import ReviewApiClient
 
             past = past_ratings_source(
                 load_past_ratings(self.config.dataset), self.events.events_of, self.sentiment

@@ -4,18 +4,16 @@ The engagement report must then recover the model's rates within the error it st
 
 from __future__ import annotations
 
-import http.client
-import json
 import random
 import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote, urlsplit
 
 from watchnext.adapters.local.outbox import Outbox, StoredEmail
+from watchnext.client.api import ReviewApiClient, review_body
 from watchnext.errors import WatchNextError
 
 PICK_LINK = re.compile(r"https?://[^\s\"'<>]+/r/[A-Za-z0-9_.%-]+")
@@ -51,36 +49,6 @@ class SimulationResult:
     """HTTP statuses of the followed links (302 each, when every click was recorded)."""
 
 
-class _Http:
-    def __init__(self, base_url: str, api_key: str, timeout: float) -> None:
-        parts = urlsplit(base_url)
-        self.prefix = parts.path.rstrip("/")
-        self.api_key = api_key
-        self._connection = http.client.HTTPConnection(parts.netloc, timeout=timeout)
-
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
-        headers = {"x-api-key": self.api_key, "Content-Type": "application/json"}
-        payload = json.dumps(body).encode() if body is not None else None
-        self._connection.request(method, self.prefix + path, body=payload, headers=headers)
-        response = self._connection.getresponse()
-        raw = response.read()
-        try:
-            return response.status, json.loads(raw) if raw else {}
-        except ValueError:
-            return response.status, {}
-
-    def follow(self, url: str) -> int:
-        """GET a pick's link without following its redirect."""
-        parts = urlsplit(url)
-        self._connection.request("GET", parts.path, headers={})
-        response = self._connection.getresponse()
-        response.read()
-        return response.status
-
-    def close(self) -> None:
-        self._connection.close()
-
-
 def simulate(
     api_url: str,
     api_key: str,
@@ -94,7 +62,7 @@ def simulate(
     """``viewers`` new viewers each rate one of their picks, then click their email's links."""
     rng = random.Random(seed)  # noqa: S311 - a simulation, not a secret
     run = f"sim{seed}-{time.time_ns() % 10**9}"
-    client = _Http(api_url, api_key, timeout=30.0)
+    client = ReviewApiClient(api_url, api_key, timeout=30.0)
     result = SimulationResult(viewers=viewers)
     try:
         addresses = {_review(client, rng, f"{run}-{n}") for n in range(viewers)}
@@ -110,23 +78,23 @@ def simulate(
     return result
 
 
-def _review(client: _Http, rng: random.Random, user_id: str) -> str:
-    status, picks = client.call("GET", f"/users/{quote(user_id, safe='')}/recommendations?n=20")
-    if status != 200 or not picks.get("recommendations"):
-        raise SimulationError(f"GET recommendations answered {status}: {picks.get('message')}")
-    chosen = rng.choice(picks["recommendations"])
+def _review(client: ReviewApiClient, rng: random.Random, user_id: str) -> str:
+    picks = client.recommendations(user_id, n=20)
+    if picks.status == 0:
+        raise SimulationError(f"{picks.message}: is the demo running?")
+    if not picks.ok or not picks.body.get("recommendations"):
+        raise SimulationError(f"GET recommendations: {picks.message or 'no picks'}")
+    chosen = rng.choice(picks.body["recommendations"])
     address = f"{user_id}@example.com"
-    status, answer = client.call(
-        "POST",
-        "/reviews",
-        {
-            "user_id": user_id, "item_id": chosen["item_id"], "event_rating": rng.randint(3, 5),
-            "event_verified_purchase": "N", "event_type": "RATING", "email_address": address,
-            "recommendation_id": picks["recommendation_id"], "event_source": "webapp",
-        },
+    answer = client.review(
+        review_body(
+            user_id, chosen["item_id"], rng.randint(3, 5), address, verified_purchase=False,
+            timestamp=datetime.now(UTC).isoformat(),  # a retried POST is the same review
+            recommendation_id=picks.body["recommendation_id"], event_source="webapp",
+        )
     )  # fmt: skip
-    if status != 200:
-        raise SimulationError(f"POST /reviews answered {status}: {answer.get('message')}")
+    if not answer.ok:
+        raise SimulationError(f"POST /reviews: {answer.message}")
     return address
 
 
