@@ -23,11 +23,11 @@ from tests.support.local import config_for
 from tests.support.mailer_world import World, mailer_world
 from watchnext.adapters.aws.email_jobs import JobHandler, handle_batch
 from watchnext.adapters.http.lambda_context import LocalLambdaContext
-from watchnext.adapters.local import mail_worker
 from watchnext.adapters.local.outbox import outbox
 from watchnext.adapters.local.smtp import SmtpSink
 from watchnext.bootstrap.local import local_components
 from watchnext.domain.email import EmailJob
+from watchnext.service import jobs
 
 
 def test_with_the_smtp_sink_down_reviews_are_accepted_and_emails_arrive_once_it_is_back(
@@ -35,7 +35,7 @@ def test_with_the_smtp_sink_down_reviews_are_accepted_and_emails_arrive_once_it_
     trained: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(mail_worker, "backoff_seconds", lambda attempt: 0.0)  # retry at once
+    monkeypatch.setattr(jobs, "backoff_seconds", lambda attempt: 0)  # retry at once
     reserved = socket.socket()  # bound, not listening: every connection is refused
     reserved.bind(("127.0.0.1", 0))
     config = replace(config_for(tmp_path, trained), smtp_port=reserved.getsockname()[1])

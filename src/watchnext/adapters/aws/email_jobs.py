@@ -14,7 +14,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from watchnext.domain.email import EmailJob
 from watchnext.observability import PowertoolsMetrics, logger
-from watchnext.service.delivery import Delivery, RetryLaterError, backoff_seconds
+from watchnext.service.delivery import Delivery
+from watchnext.service.jobs import attempt
 
 MAX_VISIBILITY_SECONDS = 43_200  # SQS's limit
 
@@ -27,23 +28,26 @@ class JobHandler:
         self._metrics = PowertoolsMetrics()
 
     def __call__(self, record: SQSRecord) -> str:
-        try:
-            job = EmailJob.model_validate_json(record.body)
-            outcome = self.delivery.deliver(job)
-        except RetryLaterError as wait:
-            self._delay(record, min(wait.seconds, MAX_VISIBILITY_SECONDS))
-            raise
-        except Exception:
-            receives = int(record.attributes.approximate_receive_count or 1)
-            self._delay(record, backoff_seconds(receives))
-            logger.exception("Email job failed", extra={"message_id": record.message_id})
-            raise
-        self._metrics.count(f"Emails_{outcome.value}")
+        """The job's outcome; raises to report the message failed (Powertools' batch
+        processing), after delaying it as `watchnext.service.jobs.attempt` decided."""
+        receives = int(record.attributes.approximate_receive_count or 1)
+        decision = attempt(
+            self.delivery, lambda: EmailJob.model_validate_json(record.body), receives
+        )
+        if decision.outcome is None:
+            self._delay(record, min(decision.retry_in_seconds, MAX_VISIBILITY_SECONDS))
+            if decision.failed:
+                logger.error(
+                    "Email job failed", extra={"message_id": record.message_id},
+                    exc_info=decision.error,
+                )  # fmt: skip
+            raise decision.error or RuntimeError("retry")
+        self._metrics.count(f"Emails_{decision.outcome.value}")
         logger.info(
             "Email job done",
-            extra={"job_id": job.job_id, "user_id": job.user_id, "outcome": outcome.value},
+            extra={"message_id": record.message_id, "outcome": decision.outcome.value},
         )
-        return outcome.value
+        return decision.outcome.value
 
     def _delay(self, record: SQSRecord, seconds: int) -> None:
         try:

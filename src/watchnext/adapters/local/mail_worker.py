@@ -7,12 +7,8 @@ import threading
 
 from watchnext.adapters.local.stores import SqliteEmailQueue
 from watchnext.observability import logger
-from watchnext.service.delivery import (
-    Delivery,
-    RetryLaterError,
-    backoff_seconds,
-    queue_lease_seconds,
-)
+from watchnext.service.delivery import Delivery, queue_lease_seconds
+from watchnext.service.jobs import attempt
 
 
 class MailWorker:
@@ -31,27 +27,23 @@ class MailWorker:
         """Deliver what is due now; returns how many jobs were handled."""
         leased = self.queue.lease(limit=10, lease_seconds=self.lease_seconds)
         for item in leased:
-            try:
-                outcome = self.delivery.deliver(item.job)
-            except RetryLaterError as wait:
-                self.queue.retry(item.job.job_id, wait.seconds, str(wait))
-                continue
-            except Exception as error:
-                delay = backoff_seconds(item.attempts)
-                self.queue.retry(item.job.job_id, delay, f"{type(error).__name__}: {error}")
-                logger.warning(
-                    "Email delivery failed; retrying",
-                    extra={
-                        "job_id": item.job.job_id,
-                        "attempt": item.attempts,
-                        "retry_in_s": delay,
-                    },
+            job_id = item.job.job_id
+            decision = attempt(self.delivery, lambda: item.job, item.attempts)  # noqa: B023
+            if decision.outcome is not None:
+                self.queue.ack(job_id)
+                logger.info(
+                    "Email job done", extra={"job_id": job_id, "outcome": decision.outcome.value}
                 )
                 continue
-            self.queue.ack(item.job.job_id)
-            logger.info(
-                "Email job done", extra={"job_id": item.job.job_id, "outcome": outcome.value}
-            )
+            error = decision.error
+            reason = f"{type(error).__name__}: {error}" if decision.failed else str(error)
+            self.queue.retry(job_id, decision.retry_in_seconds, reason)
+            if decision.failed:
+                logger.warning(
+                    "Email delivery failed; retrying",
+                    extra={"job_id": job_id, "attempt": item.attempts,
+                           "retry_in_s": decision.retry_in_seconds},
+                )  # fmt: skip
         return len(leased)
 
     def _run(self) -> None:
