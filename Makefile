@@ -22,11 +22,11 @@ ARTIFACT := artifacts/als
 
 # `make demo API_PORT=3001 WEB_PORT=8081 SMTP_PORT=1026` runs a second demo beside the first,
 # with its own state (database, key, outbox) in data/demo-3001: client commands take
-# `--data-dir data/demo-3001` to reach it.
-API_PORT ?= 3000
-WEB_PORT ?= 8080
-SMTP_PORT ?= 1025
-DEMO_DATA ?= $(if $(filter 3000,$(API_PORT)),$(DATA),$(DATA)/demo-$(API_PORT))
+# `--data-dir data/demo-3001` to reach it. Without them, the demo's own defaults
+# (watchnext.settings) and data/.
+DEMO_PORTS = $(if $(API_PORT),--api-port $(API_PORT)) $(if $(WEB_PORT),--web-port $(WEB_PORT)) \
+  $(if $(SMTP_PORT),--smtp-port $(SMTP_PORT))
+DEMO_DATA ?= $(if $(API_PORT),$(DATA)/demo-$(API_PORT),$(DATA))
 
 ASL_VALIDATOR := tools/asl-validator/node_modules/.bin/asl-validator
 
@@ -113,8 +113,7 @@ bench: install $(ARTIFACT)/meta.json ## Benchmarks: bench/results.json and bench
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m benchmarks.run --out bench/results.json --summary bench/SUMMARY.md
 
 demo: install $(ARTIFACT)/meta.json ## Install, fetch MovieLens, train, and run the local stack (Ctrl-C stops).
-	$(BIN)/watchnext demo --data-dir $(DEMO_DATA) --artifact $(ARTIFACT) --dataset $(DATASET) \
-	  --api-port $(API_PORT) --web-port $(WEB_PORT) --smtp-port $(SMTP_PORT)
+	$(BIN)/watchnext demo --data-dir $(DEMO_DATA) --artifact $(ARTIFACT) --dataset $(DATASET) $(DEMO_PORTS)
 
 clean: ## Remove environments and build output.
 	rm -rf $(VENV) $(SAM_VENV) $(SCAN_VENV) .aws-sam .mypy_cache .ruff_cache .pytest_cache tools/asl-validator/node_modules

@@ -27,6 +27,14 @@ class SettingsError(WatchNextError):
     """An environment variable is missing, or holds a value WatchNext cannot use."""
 
 
+LOCAL_HOST = "127.0.0.1"
+DEFAULT_API_PORT = 3000
+DEFAULT_WEB_PORT = 8080
+DEFAULT_SMTP_PORT = 1025
+"""The local stack's ports when none is given: `watchnext demo`, `make demo` and the local
+configuration all take them from here."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_ignore_empty=True, extra="ignore", frozen=True
@@ -65,7 +73,7 @@ class Settings(BaseSettings):
         DEFAULT_ADDRESS_LIMIT, ge=0, description="Emails per address per window; 0: no limit"
     )
     email_address_window_seconds: int = Field(DEFAULT_ADDRESS_WINDOW_SECONDS, ge=60, le=86_400)
-    unsubscribe_base_url: str = "http://127.0.0.1:3000"
+    unsubscribe_base_url: str = f"http://{LOCAL_HOST}:{DEFAULT_API_PORT}"
     unsubscribe_secret: str | None = None
     # The pipeline steps function
     catalog_table: str | None = Field(None, description="The DynamoDB table items load into")

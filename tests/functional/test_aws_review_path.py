@@ -13,6 +13,7 @@ from tests.support import ORIGINAL_REVIEW, body_of, get, header, post_review, sa
 from tests.support.aws_world import CAMPAIGN_ARN, FILTER_ARN, TRACKING_ID, AwsWorld
 from watchnext.adapters.http.lambda_context import LocalLambdaContext
 from watchnext.adapters.http.proxy_events import proxy_event
+from watchnext.bootstrap.lambda_init import BuiltAtInit
 from watchnext.entrypoints import api as api_module
 from watchnext.observability import PowertoolsMetrics
 
@@ -256,7 +257,9 @@ def test_the_lambda_handler_serves_the_sample_events(
     aws: AwsWorld, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     publish_all(aws)
-    monkeypatch.setattr(api_module, "_api", aws.api(metrics_sink=PowertoolsMetrics()))
+    monkeypatch.setattr(
+        api_module, "api", BuiltAtInit.holding(aws.api(metrics_sink=PowertoolsMetrics()))
+    )
     expect_put_events(aws, at=ANY)
     expect_get_recommendations(aws)
     aws.runtime.add_response("get_recommendations", PERSONALIZE_ANSWER)

@@ -10,9 +10,12 @@ from typer.testing import CliRunner
 from tests.support import EVENTS
 from tests.support.fakes import FakeCatalog, FakeEmailQueue, FakeEventRecorder, FakeRecommender
 from watchnext.adapters.http.review_api import ReviewApi
+from watchnext.bootstrap.aws import aws_review_api
+from watchnext.bootstrap.lambda_init import BuiltAtInit
 from watchnext.cli import app
 from watchnext.entrypoints import api as api_module
 from watchnext.service.review import ReviewService
+from watchnext.settings import Settings
 
 runner = CliRunner()
 
@@ -23,7 +26,7 @@ def fake_backed_handler(monkeypatch: pytest.MonkeyPatch) -> None:
     service = ReviewService(
         recorder, FakeRecommender(recorder=recorder), FakeCatalog(), FakeEmailQueue()
     )
-    monkeypatch.setattr(api_module, "_api", ReviewApi(service))
+    monkeypatch.setattr(api_module, "api", BuiltAtInit.holding(ReviewApi(service)))
 
 
 def last_json_document(output: str) -> dict[str, object]:
@@ -61,8 +64,8 @@ def test_invoke_explains_a_file_that_is_not_an_event(tmp_path: object) -> None:
 def test_invoke_without_aws_settings_says_which_variable_is_missing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(api_module, "_api", None)
     monkeypatch.delenv("WATCHNEXT_EMAIL_QUEUE_URL", raising=False)
+    monkeypatch.setattr(api_module, "api", BuiltAtInit(lambda: aws_review_api(Settings.from_env())))
     result = runner.invoke(app, ["invoke", str(EVENTS / "review.json")])
     assert result.exit_code == 2
     assert "WATCHNEXT_EMAIL_QUEUE_URL" in result.stderr

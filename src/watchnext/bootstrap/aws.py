@@ -37,14 +37,17 @@ def aws_review_api(
         max_age_seconds=settings.parameters_max_age_seconds,
         retry_after_seconds=settings.retry_after_seconds,
     )
+    linked = bool(settings.unsubscribe_secret and settings.email_state_table)
+    state = aws_email_state(settings, clients) if linked else None
+    recorder = PersonalizeEventRecorder(
+        clients.personalize_events,
+        parameters,
+        session_window_seconds=settings.session_window_seconds,
+        sentiment=settings.sentiment,
+        retry_after_seconds=settings.retry_after_seconds,
+    )
     service = ReviewService(
-        recorder=PersonalizeEventRecorder(
-            clients.personalize_events,
-            parameters,
-            session_window_seconds=settings.session_window_seconds,
-            sentiment=settings.sentiment,
-            retry_after_seconds=settings.retry_after_seconds,
-        ),
+        recorder=recorder,
         recommender=PersonalizeRecommender(
             clients.personalize_runtime,
             parameters,
@@ -58,6 +61,7 @@ def aws_review_api(
         sentiment=settings.sentiment,
         dislike_penalty=settings.dislike_demotion,
         metrics=metrics_sink or NullMetrics(),
+        opt_outs=state,
     )
     idempotency = None
     if settings.idempotency_table:
@@ -68,13 +72,11 @@ def aws_review_api(
             expiry_seconds=settings.idempotency_expiry_seconds,
         )
     subscriptions = clicks = None
-    if settings.unsubscribe_secret and settings.email_state_table:
-        state = aws_email_state(settings, clients)
-        service.opt_outs = state
+    if state is not None:
         signing_key = unsubscribe_key(settings, clients)
         subscriptions = Subscriptions(state, signing_key)
         clicks = Clicks(
-            recorder=service.recorder,
+            recorder=recorder,
             ledger=state,
             signing_key=signing_key,
             title_url_template=settings.title_url_template,

@@ -14,7 +14,9 @@ from watchnext.adapters.local.idempotency import SqliteIdempotencyStore
 from watchnext.adapters.local.mail_worker import MailWorker
 from watchnext.adapters.local.smtp import SmtpMailer
 from watchnext.adapters.local.sqlite import Database, private_folder
+from watchnext.adapters.local.state_folder import StateFolder
 from watchnext.adapters.local.stores import (
+    RecordAndLearn,
     SqliteEmailQueue,
     SqliteEmailState,
     SqliteEngagementLog,
@@ -35,6 +37,7 @@ from watchnext.service.clicks import Clicks
 from watchnext.service.delivery import SEND_CLAIM_LEASE_SECONDS, Delivery
 from watchnext.service.review import ReviewService
 from watchnext.service.subscriptions import Subscriptions
+from watchnext.settings import DEFAULT_API_PORT, DEFAULT_SMTP_PORT, DEFAULT_WEB_PORT
 
 
 @dataclass
@@ -42,9 +45,9 @@ class LocalConfig:
     data_dir: Path = Path("data")
     artifact: Path = Path("artifacts/als")
     host: str = "127.0.0.1"
-    api_port: int = 3000
+    api_port: int = DEFAULT_API_PORT
     smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
+    smtp_port: int = DEFAULT_SMTP_PORT
     run_sink: bool = True
     sender: str = "WatchNext <picks@watchnext.local>"
     api_key: str | None = None
@@ -54,7 +57,7 @@ class LocalConfig:
     email_job_max_receive_count: int = DEFAULT_MAX_RECEIVE_COUNT
     num_results: int = 10
     dataset: Path = Path("data/ml100k")
-    web_port: int | None = 8080
+    web_port: int | None = DEFAULT_WEB_PORT
     web_hosts: tuple[str, ...] = ()
     """Host names the web app answers to besides the local ones."""
     send_claim_lease_seconds: float = SEND_CLAIM_LEASE_SECONDS
@@ -67,11 +70,15 @@ class LocalConfig:
 
     @property
     def state_dir(self) -> Path:
-        return self.data_dir / "local"
+        return self.state.root
+
+    @property
+    def state(self) -> StateFolder:
+        return StateFolder.of(self.data_dir)
 
     @property
     def outbox_dir(self) -> Path:
-        return self.state_dir / "outbox"
+        return self.state.outbox
 
     @property
     def api_url(self) -> str:
@@ -123,26 +130,27 @@ def local_components(config: LocalConfig) -> LocalComponents:
             "watchnext data fetch movielens-100k && watchnext prepare data/movielens-100k "
             "--source movielens --out data/ml100k && watchnext train --data data/ml100k"
         )
-    model = artifacts.load(config.artifact)
-    model.click_weight = config.click_weight
-    db = Database(config.state_dir / "watchnext.db")
-    events = SqliteEventStore(db, forward_to=model)
-    events.forget_trained(artifacts.read_meta(config.artifact)["data"]["checksum"])
+    db = Database(config.state.database)
+    store = SqliteEventStore(db)
+    store.forget_trained(artifacts.read_meta(config.artifact)["data"]["checksum"])
+    model = artifacts.load(
+        config.artifact, click_weight=config.click_weight, history=store.events_of
+    )
     for (forgotten,) in db.query("SELECT user_id FROM forgotten_users"):
         model.forget(str(forgotten))  # erased (`watchnext forget`) until the next training
-    events.replay_into(model)  # a restart keeps every accepted review in the model too
-    model.history = events.events_of  # rebuilds the live rows it evicts
+    store.replay_into(model)  # a restart keeps every accepted review in the model too
+    recorder = RecordAndLearn(store, model)
     queue = SqliteEmailQueue(db, max_receive_count=config.email_job_max_receive_count)
     state = SqliteEmailState(db)
     engagement = SqliteEngagementLog(db)
-    unsubscribe_key = _persistent_secret(config.state_dir / "unsubscribe.key").encode()
+    unsubscribe_key = _persistent_secret(config.state.unsubscribe_key).encode()
 
     def signing_key() -> bytes:
         return unsubscribe_key
 
-    api_key = config.api_key or _persistent_secret(config.state_dir / "api-key", 24)
+    api_key = config.api_key or _persistent_secret(config.state.api_key, 24)
     service = ReviewService(
-        recorder=events, recommender=model, catalog=InMemoryCatalog(model.titles),
+        recorder=recorder, recommender=model, catalog=InMemoryCatalog(model.titles),
         email_queue=queue, num_results=config.num_results, opt_outs=state,
         sentiment=model.rule.sentiment,
     )  # fmt: skip
@@ -159,7 +167,7 @@ def local_components(config: LocalConfig) -> LocalComponents:
         claim_lease_seconds=config.send_claim_lease_seconds, engagement=engagement,
     )  # fmt: skip
     clicks = Clicks(
-        recorder=events, ledger=state, signing_key=signing_key,
+        recorder=recorder, ledger=state, signing_key=signing_key,
         title_url_template=config.title_url, engagement=engagement,
     )  # fmt: skip
     return LocalComponents(
@@ -168,6 +176,6 @@ def local_components(config: LocalConfig) -> LocalComponents:
             service, subscriptions=subscriptions, clicks=clicks,
             idempotency=Idempotency(SqliteIdempotencyStore(db)),  # as DynamoDB does on AWS
         ),
-        events=events, queue=queue, worker=MailWorker(queue, delivery), api_key=api_key, db=db,
+        events=store, queue=queue, worker=MailWorker(queue, delivery), api_key=api_key, db=db,
         engagement=engagement, sentiment=model.rule.sentiment,
     )  # fmt: skip

@@ -11,6 +11,7 @@ import typer
 
 from watchnext.cli.errors import fail, user_errors
 from watchnext.service.delivery import SEND_CLAIM_LEASE_SECONDS
+from watchnext.settings import DEFAULT_API_PORT, DEFAULT_SMTP_PORT, DEFAULT_WEB_PORT
 
 PORT_OPTIONS = {"api": ("--api-port", "API_PORT"), "web": ("--web-port", "WEB_PORT"),
                 "smtp": ("--smtp-port", "SMTP_PORT")}  # fmt: skip
@@ -42,8 +43,8 @@ def demo(
     ] = Path("data/ml100k"),
     api_port: Annotated[
         int, typer.Option(metavar="N", help="The review API (like `sam local start-api`).")
-    ] = 3000,
-    web_port: Annotated[int, typer.Option(metavar="N", help="The web app.")] = 8080,
+    ] = DEFAULT_API_PORT,
+    web_port: Annotated[int, typer.Option(metavar="N", help="The web app.")] = DEFAULT_WEB_PORT,
     web_host: Annotated[
         list[str] | None,
         typer.Option(
@@ -52,7 +53,9 @@ def demo(
             "localhost, 127.0.0.1 and ::1, so other sites cannot reach it by DNS rebinding.",
         ),
     ] = None,
-    smtp_port: Annotated[int, typer.Option(metavar="N", help="The local SMTP sink.")] = 1025,
+    smtp_port: Annotated[
+        int, typer.Option(metavar="N", help="The local SMTP sink.")
+    ] = DEFAULT_SMTP_PORT,
     smtp_host: Annotated[
         str, typer.Option(metavar="TEXT", help="Send through this SMTP server instead.")
     ] = "",

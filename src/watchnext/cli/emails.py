@@ -24,9 +24,10 @@ app = typer.Typer(help="The recommendations email and the local mail queue.", no
 @contextmanager
 def _local_queue(data_dir: Path) -> Iterator[SqliteEmailQueue]:
     from watchnext.adapters.local.sqlite import Database
+    from watchnext.adapters.local.state_folder import StateFolder
     from watchnext.adapters.local.stores import SqliteEmailQueue
 
-    database = data_dir / "local" / "watchnext.db"
+    database = StateFolder.of(data_dir).database
     if not database.exists():
         raise fail(f"{database}: no local mail queue (run `watchnext demo` first)")
     db = Database(database)
@@ -90,6 +91,7 @@ def email_preview(
         from watchnext.email.templates import load_template, template_data
         from watchnext.recommender import artifact as artifacts
         from watchnext.service.review import with_titles
+        from watchnext.settings import Settings
 
         model = artifacts.load(artifact)
         history = model.history_of(user)
@@ -111,7 +113,9 @@ def email_preview(
             reviewed_at=datetime.now(UTC),
         )
         email = HandlebarsRenderer(load_template()).render(
-            template_data(job, EmailLinks("http://127.0.0.1:3000/unsubscribe?token=preview"))
+            template_data(
+                job, EmailLinks(f"{Settings().unsubscribe_base_url}/unsubscribe?token=preview")
+            )
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(email.html, encoding="utf-8")

@@ -25,9 +25,10 @@ Confidence = Annotated[
 
 def _report(data_dir: Path, confidence: float, since: float = 0.0) -> EngagementReport:
     from watchnext.adapters.local.sqlite import Database
+    from watchnext.adapters.local.state_folder import StateFolder
     from watchnext.adapters.local.stores import SqliteEngagementLog
 
-    database = data_dir / "local" / "watchnext.db"
+    database = StateFolder.of(data_dir).database
     if not database.exists():
         raise fail(f"{database}: no local stack data (run `make demo` first, or pass --data-dir)")
     db = Database(database)
@@ -99,13 +100,14 @@ def _demo_on(data_dir: Path, api_url: str | None) -> tuple[str, str]:
     """The URL and key of the demo whose state is in ``data_dir``: its key never goes to a
     server that is not that demo's."""
     from watchnext.adapters.local.running import running_demo
+    from watchnext.adapters.local.state_folder import StateFolder
 
-    state_dir = data_dir / "local"
-    key_file = state_dir / "api-key"
-    running = running_demo(state_dir)
+    state = StateFolder.of(data_dir)
+    key_file = state.api_key
+    running = running_demo(state.root)
     if api_url is None and running is None:
         raise fail(
-            f"no demo is running on {state_dir}: start one with `make demo`, or pass "
+            f"no demo is running on {state.root}: start one with `make demo`, or pass "
             "--data-dir of the one you run (a second demo: `--data-dir data/demo-3001`)"
         )
     if not key_file.exists():
@@ -141,9 +143,10 @@ def simulate(
         model = ClickModel(top=top, decay=decay)
         url, key = _demo_on(data_dir, api_url)
         started = time.time()
-        result = run_simulation(
-            url, key, data_dir / "local" / "outbox", viewers=viewers, model=model, seed=seed
-        )
+        from watchnext.adapters.local.state_folder import StateFolder
+
+        outbox = StateFolder.of(data_dir).outbox
+        result = run_simulation(url, key, outbox, viewers=viewers, model=model, seed=seed)
         report = _report(data_dir, confidence, since=started)
     typer.echo(f"{result.emails} emails, {sum(result.followed.values())} links followed")
     covered = 0

@@ -34,9 +34,10 @@ def events_compact(
 
     with user_errors():
         from watchnext.adapters.local.sqlite import Database
+        from watchnext.adapters.local.state_folder import StateFolder
         from watchnext.adapters.local.stores import SqliteEventStore
 
-        database = data_dir / "local" / "watchnext.db"
+        database = StateFolder.of(data_dir).database
         if not database.exists():
             raise fail(f"{database}: no local events (run `watchnext demo` first)")
         db = Database(database)

@@ -49,20 +49,21 @@ def _locally(data_dir: Path, dataset: Path, user_id: str | None, email: str | No
     from watchnext.adapters.local.erasure import LocalErasure
     from watchnext.adapters.local.running import running_demo
     from watchnext.adapters.local.sqlite import Database
+    from watchnext.adapters.local.state_folder import StateFolder
 
-    state_dir = data_dir / "local"
-    running = running_demo(state_dir)
+    state = StateFolder.of(data_dir)
+    running = running_demo(state.root)
     if running is not None:
         raise fail(
-            f"the demo at {running.api_url} holds {state_dir} and its model holds the viewer "
+            f"the demo at {running.api_url} holds {state.root} and its model holds the viewer "
             "in memory: stop it (Ctrl-C), then run this again"
         )
-    database = state_dir / "watchnext.db"
+    database = state.database
     if not database.exists():
         raise fail(f"{database}: no local stack data (run `watchnext demo` first)")
     db = Database(database)
     try:
-        erasure = LocalErasure(db, state_dir / "outbox", dataset if dataset.exists() else None)
+        erasure = LocalErasure(db, state.outbox, dataset if dataset.exists() else None)
         erased: Counter[str] = Counter()
         if user_id is not None:
             erased += erasure.forget_user(user_id)

@@ -13,6 +13,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import scipy.sparse
 from scipy.sparse import csr_matrix
 
 from watchnext import __version__
+from watchnext.domain.events import DEFAULT_CLICK_WEIGHT, InteractionEvent
 from watchnext.recommender.algorithms import REGISTRY, algorithm_class
 from watchnext.recommender.data import ConfidenceRule
 from watchnext.recommender.errors import ArtifactMismatchError, RecommenderError
@@ -128,7 +130,15 @@ def check_compatible(meta: dict[str, Any], folder: Path, expected_checksum: str 
         )
 
 
-def load(folder: Path, *, expected_checksum: str | None = None) -> LocalRecommender:
+def load(
+    folder: Path,
+    *,
+    expected_checksum: str | None = None,
+    click_weight: float = DEFAULT_CLICK_WEIGHT,
+    history: Callable[[str], Iterable[InteractionEvent]] | None = None,
+) -> LocalRecommender:
+    """The artifact as a recommender; ``history`` gives a viewer's recorded events (the event
+    store), to rebuild the live rows it evicts."""
     meta = read_meta(folder)
     check_compatible(meta, folder, expected_checksum)
     ids = json.loads((folder / "ids.json").read_text())
@@ -154,6 +164,8 @@ def load(folder: Path, *, expected_checksum: str | None = None) -> LocalRecommen
         times=times,
         similarity=similarity,
         model_id=artifact_id(folder),
+        click_weight=click_weight,
+        history=history,
     )
 
 

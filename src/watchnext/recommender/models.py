@@ -147,7 +147,10 @@ class LocalRecommender:
         random_state: int = 42,
         show_progress: bool = False,
         train_mask: np.ndarray | None = None,
+        with_similarity: bool = False,
     ) -> LocalRecommender:
+        """``with_similarity``: keep the item-item similarity even when the recency does not
+        use it (a replay tries recency settings that do on the same fit)."""
         full_params, given_rule, recency = split_params(kind, params or {})
         rule = rule or given_rule
         matrix = data.matrix(rule, train_mask)
@@ -164,7 +167,9 @@ class LocalRecommender:
             titles=dict(data.titles),
             recency=recency,
             times=data.time_matrix(matrix, train_mask),
-            similarity=item_similarity(matrix) if recency.needs_similarity else None,
+            similarity=(
+                item_similarity(matrix) if with_similarity or recency.needs_similarity else None
+            ),
         )
 
     # -- the interfaces ---------------------------------------------------------------

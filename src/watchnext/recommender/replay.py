@@ -29,7 +29,7 @@ from watchnext.domain.events import CLICK, InteractionEvent
 from watchnext.recommender.algorithms import algorithm_class
 from watchnext.recommender.data import Interactions
 from watchnext.recommender.metrics import LIKED_AT
-from watchnext.recommender.models import LocalRecommender, ModelKind, item_similarity
+from watchnext.recommender.models import LocalRecommender, ModelKind
 from watchnext.recommender.recency import Recency
 
 K = 10
@@ -373,10 +373,9 @@ def _best(trials: list[dict[str, Any]]) -> dict[str, Any]:
 def _fit_with_similarity(
     data: Interactions, kind: ModelKind, params: dict[str, Any], window: Window, seed: int
 ) -> LocalRecommender:
-    model = fit(data, Variant(kind, kind, params), window, seed)
-    if model.similarity is None:
-        model.similarity = item_similarity(model.train)
-    return model
+    return LocalRecommender.fit(
+        data, kind, params, random_state=seed, train_mask=window.train_mask, with_similarity=True
+    )
 
 
 def _fresh(model: LocalRecommender, recency: Recency) -> LocalRecommender:

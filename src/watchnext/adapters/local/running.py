@@ -12,10 +12,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
 
+from watchnext.adapters.local.state_folder import StateFolder
 from watchnext.errors import WatchNextError
-
-LOCK_FILE = "demo.lock"
-RUNNING_FILE = "running.json"
 
 
 @dataclass(frozen=True)
@@ -43,21 +41,22 @@ class DemoLock:
 
     def acquire(self, running: RunningDemo) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        handle = (self.state_dir / LOCK_FILE).open("a")
+        handle = StateFolder(self.state_dir).lock.open("a")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.close()
             raise StateFolderInUseError(self.state_dir, _read(self.state_dir)) from None
         self._handle = handle
-        temporary = self.state_dir / f"{RUNNING_FILE}.tmp"
+        target = StateFolder(self.state_dir).running
+        temporary = target.with_suffix(".tmp")
         temporary.write_text(json.dumps(asdict(running)))
-        os.replace(temporary, self.state_dir / RUNNING_FILE)
+        os.replace(temporary, target)
 
     def release(self) -> None:
         if self._handle is None:
             return
-        (self.state_dir / RUNNING_FILE).unlink(missing_ok=True)
+        StateFolder(self.state_dir).running.unlink(missing_ok=True)
         fcntl.flock(self._handle, fcntl.LOCK_UN)
         self._handle.close()
         self._handle = None
@@ -65,7 +64,7 @@ class DemoLock:
 
 def running_demo(state_dir: Path) -> RunningDemo | None:
     """The demo running on ``state_dir``; None if none holds it (a stale file is ignored)."""
-    lock = state_dir / LOCK_FILE
+    lock = StateFolder(state_dir).lock
     if not lock.exists():
         return None
     with lock.open("a") as handle:
@@ -79,6 +78,6 @@ def running_demo(state_dir: Path) -> RunningDemo | None:
 
 def _read(state_dir: Path) -> RunningDemo | None:
     try:
-        return RunningDemo(**json.loads((state_dir / RUNNING_FILE).read_text()))
+        return RunningDemo(**json.loads(StateFolder(state_dir).running.read_text()))
     except (OSError, ValueError, TypeError):
         return None

@@ -20,6 +20,7 @@ from watchnext.adapters.local.outbox import Outbox
 from watchnext.domain.email import EmailJob, EmailLinks
 from watchnext.email.render import HandlebarsRenderer
 from watchnext.email.templates import template_data
+from watchnext.settings import DEFAULT_SMTP_PORT
 
 
 @dataclass
@@ -29,7 +30,7 @@ class SmtpMailer:
     renderer: HandlebarsRenderer
     sender: str
     host: str = "127.0.0.1"
-    port: int = 1025
+    port: int = DEFAULT_SMTP_PORT
     timeout: float = 10.0
     username: str | None = None
     password: str | None = None

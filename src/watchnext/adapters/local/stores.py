@@ -24,16 +24,28 @@ SELECT_EVENTS = (
 IN_ORDER = " ORDER BY recorded_at, event_id"
 
 
+@dataclass(frozen=True)
+class RecordAndLearn:
+    """`watchnext.service.ports.EventRecorder`: the event kept in the store first, then taken
+    into the live recommender, so the very next recommendation reflects it."""
+
+    store: EventRecorder
+    live: EventRecorder
+
+    def record(self, event: InteractionEvent) -> None:
+        self.store.record(event)
+        self.live.record(event)
+
+
 class SqliteEventStore:
-    """Every accepted interaction, kept; `record` also forwards it to a live recommender.
+    """Every accepted interaction, kept.
 
     Old events move into the training data (`compact`), and leave the store once a model
     trained on them is served (`forget_trained`); see `watchnext.recommender.retention`.
     """
 
-    def __init__(self, db: Database, forward_to: EventRecorder | None = None) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
-        self._forward_to = forward_to
 
     def record(self, event: InteractionEvent) -> None:
         with self._db.transaction() as tx:
@@ -48,8 +60,6 @@ class SqliteEventStore:
                     json.dumps(list(event.impression)), event.source,
                 ),
             )  # fmt: skip
-        if self._forward_to is not None:
-            self._forward_to.record(event)
 
     def events(self) -> list[InteractionEvent]:
         return self._events(SELECT_EVENTS + IN_ORDER)
