@@ -8,13 +8,14 @@ directly in tests and tools.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from watchnext.domain.email import DEFAULT_ADDRESS_LIMIT, DEFAULT_ADDRESS_WINDOW_SECONDS
 from watchnext.domain.sentiment import DEFAULT_DISLIKE_BELOW, DEFAULT_LIKE_AT, Sentiment
+from watchnext.email.channels import check_channel
 from watchnext.errors import WatchNextError
 
 ENV_PREFIX = "WATCHNEXT_"
@@ -62,7 +63,7 @@ class Settings(BaseSettings):
         "between the two, a rating is neutral",
     )  # fmt: skip
     # The mailer
-    email_channel: Literal["ses", "pinpoint"] = "ses"
+    email_channel: str = Field("ses", description="A name of watchnext.email.channels")
     email_sender: str | None = None
     email_template_name: str = "watchnext-recommendations"
     ses_configuration_set: str | None = None
@@ -77,6 +78,11 @@ class Settings(BaseSettings):
     unsubscribe_secret: str | None = None
     # The pipeline steps function
     catalog_table: str | None = Field(None, description="The DynamoDB table items load into")
+
+    @field_validator("email_channel")
+    @classmethod
+    def _a_channel(cls, name: str) -> str:
+        return check_channel(name)
 
     @field_validator("parameter_path")
     @classmethod

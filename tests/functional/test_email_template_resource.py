@@ -15,7 +15,8 @@ from tests.support.aws_account import AwsAccount
 from tests.support.deployment import deployed
 from tests.support.lambda_runtime import invoke
 from tests.support.presigned import presigned_url
-from watchnext.email.templates import load_template, pinpoint_variant
+from watchnext.adapters.aws.channels.pinpoint import pinpoint_variant
+from watchnext.email.templates import load_template
 
 NAME = "watchnext-test-recommendations"
 
@@ -147,7 +148,7 @@ def test_bad_properties_fail_cleanly_and_their_delete_succeeds(
     run(account, event("Delete", url, Channel="fax"))
 
     assert [r["Status"] for r in responses] == ["FAILED", "SUCCESS"]
-    assert "Channel must be ses or pinpoint" in responses[0]["Reason"]
+    assert "the email channel is one of ses, pinpoint, not 'fax'" in responses[0]["Reason"]
 
 
 def test_the_pinpoint_channel_installs_the_generated_variant(cloudformation: Any) -> None:

@@ -14,8 +14,9 @@ from botocore.stub import ANY, Stubber
 
 from tests.support.fakes import email_job
 from tests.support.mailer_world import KEY, SENDER, TEMPLATE, World, mailer_world
+from watchnext.adapters.aws.channels.pinpoint import PinpointChannel
+from watchnext.adapters.aws.channels.ses import SesChannel
 from watchnext.adapters.aws.email_jobs import handle_batch
-from watchnext.adapters.aws.mailers import PinpointMailer, SesMailer
 from watchnext.adapters.http.lambda_context import LocalLambdaContext
 from watchnext.domain.email import EmailJob, Recipient
 from watchnext.email.click_links import verify_click
@@ -52,7 +53,7 @@ def expect_ses_send(stub: Stubber, job: EmailJob) -> None:
 
 def test_a_batch_with_one_bad_message_reports_only_that_message(world: World) -> None:
     jobs = [email_job("job-a", "u1"), email_job("job-b", "u2")]
-    ses = SesMailer(world.ses, sender=SENDER, template_name=TEMPLATE)
+    ses = SesChannel(world.ses, sender=SENDER, template_name=TEMPLATE)
     event = world.receive([jobs[0].model_dump_json(), "{not a job", jobs[1].model_dump_json()])
     bad_id = event["Records"][1]["messageId"]
 
@@ -67,7 +68,7 @@ def test_a_batch_with_one_bad_message_reports_only_that_message(world: World) ->
 
 def test_ses_gets_the_template_data_and_a_one_click_unsubscribe_header(world: World) -> None:
     job = email_job(titles=("Tom & Jerry <Classic>",))
-    ses = SesMailer(world.ses, sender=SENDER, template_name=TEMPLATE)
+    ses = SesChannel(world.ses, sender=SENDER, template_name=TEMPLATE)
     sent: list[dict[str, Any]] = []
     world.ses.meta.events.register(
         "provide-client-params.sesv2.SendEmail", lambda params, **_: sent.append(params)
@@ -97,7 +98,7 @@ def test_ses_gets_the_template_data_and_a_one_click_unsubscribe_header(world: Wo
 
 def test_a_redelivered_job_is_not_sent_twice(world: World) -> None:
     job = email_job()
-    ses = SesMailer(world.ses, sender=SENDER, template_name=TEMPLATE)
+    ses = SesChannel(world.ses, sender=SENDER, template_name=TEMPLATE)
     with Stubber(world.ses) as stub:
         expect_ses_send(stub, job)  # one response only: a second send would fail the test
         first = handle_batch(
@@ -112,7 +113,7 @@ def test_a_redelivered_job_is_not_sent_twice(world: World) -> None:
 
 def test_an_opted_out_viewer_gets_nothing(world: World) -> None:
     world.state.opt_out(Recipient(address=email_job().email_address))
-    ses = SesMailer(world.ses, sender=SENDER, template_name=TEMPLATE)
+    ses = SesChannel(world.ses, sender=SENDER, template_name=TEMPLATE)
     with Stubber(world.ses) as stub:  # no response queued: any send would raise
         response = handle_batch(
             world.receive([email_job().model_dump_json()]), LocalLambdaContext(), world.handler(ses)
@@ -122,7 +123,7 @@ def test_an_opted_out_viewer_gets_nothing(world: World) -> None:
 
 
 def test_a_failed_send_is_retried_later_with_backoff(world: World) -> None:
-    ses = SesMailer(world.ses, sender=SENDER, template_name=TEMPLATE)
+    ses = SesChannel(world.ses, sender=SENDER, template_name=TEMPLATE)
     with Stubber(world.ses) as stub:
         stub.add_client_error(
             "send_email", service_error_code="TooManyRequestsException", http_status_code=429
@@ -141,7 +142,7 @@ PINPOINT = {"EmailChannel": "pinpoint", "PinpointApplicationId": "app-1"}
 def test_the_pinpoint_channel_updates_the_endpoint_then_sends_to_the_user() -> None:
     job = email_job()
     with mailer_world(PINPOINT) as world, Stubber(world.pinpoint) as stub:
-        mailer = PinpointMailer(
+        mailer = PinpointChannel(
             world.pinpoint, application_id="app-1", sender=SENDER, template_name=TEMPLATE
         )
         stub.add_response(

@@ -6,15 +6,11 @@ from __future__ import annotations
 import pytest
 
 from tests.support.fakes import email_job
+from watchnext.adapters.aws.channels.pinpoint import pinpoint_attributes, pinpoint_variant
 from watchnext.domain.email import EmailLinks
 from watchnext.domain.sentiment import Feeling
 from watchnext.email.render import HandlebarsRenderer
-from watchnext.email.templates import (
-    load_template,
-    pinpoint_attributes,
-    pinpoint_variant,
-    template_data,
-)
+from watchnext.email.templates import load_template, template_data
 
 HOSTILE = ("Tom & Jerry <Classic>", 'Say "Hello", Goodbye', "<script>alert(1)</script>")
 UNSUBSCRIBE = "https://api.example.com/prod/unsubscribe?token=abc.def"

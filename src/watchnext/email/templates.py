@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,83 +133,3 @@ def group_headings(picks: tuple[Recommendation, ...]) -> list[str]:
         else:
             headings.append(MORE_FOR_YOU if position else "")
     return headings
-
-
-PINPOINT_VALUE_LIMIT = 100
-"""Pinpoint refuses an endpoint user attribute value longer than this (EndpointUser)."""
-
-PINPOINT_ATTRIBUTES = {
-    "rated.rating": "User.UserAttributes.rated_rating.[0]",
-    "count": "User.UserAttributes.recommendation_count.[0]",
-}
-PINPOINT_CHUNKED = {
-    "rated.title": "User.UserAttributes.rated_title",
-    "rated.verdict": "User.UserAttributes.rated_verdict",
-    "rated.note": "User.UserAttributes.rated_note",
-    "unsubscribe_url": "User.UserAttributes.unsubscribe_url",
-}
-"""Values that may exceed the limit: stored as ≤ 100-character pieces, joined by the template."""
-
-
-def pinpoint_variant(template: EmailTemplate) -> EmailTemplate:
-    """The same template for Pinpoint, whose variables are endpoint user attributes (lists of
-    strings): the loop runs over ``recommended_titles`` and each entry is a title."""
-
-    def convert(text: str) -> str:
-        for variable, attribute in PINPOINT_ATTRIBUTES.items():
-            text = re.sub(
-                r"(\{\{\{?)\s*" + re.escape(variable) + r"\s*(\}?\}\})",
-                rf"\g<1>{attribute}\g<2>",
-                text,
-            )
-        for variable, attribute in PINPOINT_CHUNKED.items():
-            text = text.replace(f"{{{{#if {variable}}}}}", f"{{{{#if {attribute}}}}}")
-            text = re.sub(
-                r"(\{\{\{?)\s*" + re.escape(variable) + r"\s*(\}?\}\})",
-                rf"{{{{#each {attribute}}}}}\g<1>this\g<2>{{{{/each}}}}",
-                text,
-            )
-        loop = re.compile(r"\{\{#each recommendations\}\}(.*?)\{\{/each\}\}", re.DOTALL)
-
-        def per_title(match: re.Match[str]) -> str:
-            body = re.sub(r"\{\{(\{?)\s*title\s*(\}?)\}\}", r"{{\g<1>this\g<2>}}", match.group(1))
-            body = re.sub(r"\{\{#if reason\}\}.*?\{\{/if\}\}", "", body, flags=re.DOTALL)
-            body = re.sub(r"\{\{#if heading\}\}.*?\{\{/if\}\}", "", body, flags=re.DOTALL)
-            body = re.sub(r"\{\{rank\}\}\.?", "", body)
-            body = re.sub(r"\{\{#if url\}\}(.*?)\{\{/if\}\}", "", body, flags=re.DOTALL)
-            return "{{#each User.UserAttributes.recommended_titles}}" + body + "{{/each}}"
-
-        return loop.sub(per_title, text)
-
-    return EmailTemplate(convert(template.subject), convert(template.html), convert(template.text))
-
-
-def pinpoint_attributes(job: EmailJob, links: EmailLinks) -> dict[str, list[str]]:
-    """The endpoint user attributes the Pinpoint variant reads. Its loop runs over titles
-    alone (one attribute value each), so the picks carry no tracked links there."""
-    return {
-        "recommended_titles": [_shortened(r.title) for r in job.recommendations],
-        "rated_title": _pieces(job.rated.title),
-        "rated_verdict": _pieces(VERDICTS[job.rated.feeling]),
-        **(
-            {}
-            if job.rated.known
-            else {"rated_note": _pieces(unknown_title_note(job.recommendations))}
-        ),
-        "rated_rating": [str(job.rated.rating)],
-        "recommendation_count": [str(len(job.recommendations))],
-        "unsubscribe_url": _pieces(links.unsubscribe),
-    }
-
-
-def _pieces(value: str) -> list[str]:
-    """``value`` in order, as pieces Pinpoint accepts; the template joins them again."""
-    step = PINPOINT_VALUE_LIMIT
-    return [value[start : start + step] for start in range(0, len(value), step)] or [""]
-
-
-def _shortened(title: str) -> str:
-    """A title that fits one attribute value (a loop over titles cannot join pieces)."""
-    if len(title) <= PINPOINT_VALUE_LIMIT:
-        return title
-    return title[: PINPOINT_VALUE_LIMIT - 1] + "…"

@@ -11,15 +11,17 @@ changes) and is idempotent, as is Create over a template that already exists.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 from crhelper import CfnResource
 
+from watchnext.adapters.aws.channels import channel_class
+from watchnext.adapters.aws.channels.base import not_found
 from watchnext.adapters.aws.clients import CLIENT_CONFIG
-from watchnext.email.templates import EmailTemplate, load_template, pinpoint_variant
+from watchnext.email.channels import check_channel
+from watchnext.email.templates import load_template
 from watchnext.observability import logger
 
 # AWS_CA_BUNDLE, botocore's own setting, also lets the response through a TLS-inspecting proxy.
@@ -36,45 +38,11 @@ def _properties(event: dict[str, Any]) -> tuple[str, str]:
     name, channel = props.get("TemplateName"), props.get("Channel", "ses")
     if not name:
         raise ValueError("TemplateName is required")
-    if channel not in ("ses", "pinpoint"):
-        raise ValueError(f"Channel must be ses or pinpoint, not {channel!r}")
-    return str(name), str(channel)
-
-
-def _not_found(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") in ("NotFoundException",)
-
-
-def _update_or_create(update: Callable[[], object], create: Callable[[], object]) -> None:
-    """Update the template; create it if it is not there (Create over an existing one, and
-    Update after someone deleted it, both end installed)."""
-    try:
-        update()
-    except ClientError as error:
-        if not _not_found(error):
-            raise
-        create()
-
-
-def install_ses(client: Any, name: str, template: EmailTemplate) -> None:
-    content = {"Subject": template.subject, "Html": template.html, "Text": template.text}
-    _update_or_create(
-        lambda: client.update_email_template(TemplateName=name, TemplateContent=content),
-        lambda: client.create_email_template(TemplateName=name, TemplateContent=content),
-    )
-
-
-def install_pinpoint(client: Any, name: str, template: EmailTemplate) -> None:
-    variant = pinpoint_variant(template)
-    request = {"Subject": variant.subject, "HtmlPart": variant.html, "TextPart": variant.text}
-    _update_or_create(
-        lambda: client.update_email_template(TemplateName=name, EmailTemplateRequest=request),
-        lambda: client.create_email_template(TemplateName=name, EmailTemplateRequest=request),
-    )
+    return str(name), check_channel(str(channel))
 
 
 def _client(channel: str) -> Any:
-    return boto3.client("sesv2" if channel == "ses" else "pinpoint", config=CLIENT_CONFIG)
+    return boto3.client(channel_class(channel).service, config=CLIENT_CONFIG)
 
 
 @helper.create
@@ -82,7 +50,7 @@ def _client(channel: str) -> Any:
 def install(event: dict[str, Any], _context: Any) -> str:
     name, channel = _properties(event)
     template = load_template()
-    (install_ses if channel == "ses" else install_pinpoint)(_client(channel), name, template)
+    channel_class(channel).install(_client(channel), name, template)
     helper.Data["ContentHash"] = template.content_hash
     logger.info("Email template installed", extra={"template": name, "channel": channel})
     return name
@@ -98,7 +66,7 @@ def remove(event: dict[str, Any], _context: Any) -> None:
     try:
         client.delete_email_template(TemplateName=name)
     except ClientError as error:
-        if not _not_found(error):
+        if not not_found(error):
             raise
 
 

@@ -1,0 +1,65 @@
+"""The SES v2 email channel (the default): ``SendEmail`` with the installed template and the
+job as ``TemplateData``, and the RFC 8058 one-click unsubscribe headers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from watchnext.adapters.aws.channels.base import update_or_create
+from watchnext.domain.email import EmailJob, EmailLinks
+from watchnext.email.templates import EmailTemplate, template_data
+from watchnext.settings import Settings
+
+
+def list_unsubscribe_headers(url: str) -> list[dict[str, str]]:
+    """RFC 8058 one-click unsubscribe, which mail clients show as an Unsubscribe button."""
+    return [
+        {"Name": "List-Unsubscribe", "Value": f"<{url}>"},
+        {"Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click"},
+    ]
+
+
+class SesChannel:
+    name = "ses"
+    service: ClassVar[str] = "sesv2"
+
+    def __init__(
+        self, client: Any, *, sender: str, template_name: str, configuration_set: str | None = None
+    ) -> None:
+        self._client = client
+        self._sender = sender
+        self._template_name = template_name
+        self._configuration_set = configuration_set
+
+    @classmethod
+    def from_settings(cls, client: Any, settings: Settings, sender: str) -> SesChannel:
+        return cls(
+            client, sender=sender, template_name=settings.email_template_name,
+            configuration_set=settings.ses_configuration_set,
+        )  # fmt: skip
+
+    def send(self, job: EmailJob, links: EmailLinks) -> None:
+        request: dict[str, Any] = {
+            "FromEmailAddress": self._sender,
+            "Destination": {"ToAddresses": [str(job.email_address)]},
+            "Content": {
+                "Template": {
+                    "TemplateName": self._template_name,
+                    "TemplateData": json.dumps(template_data(job, links)),
+                    "Headers": list_unsubscribe_headers(links.unsubscribe),
+                }
+            },
+            "EmailTags": [{"Name": "kind", "Value": "recommendations"}],
+        }
+        if self._configuration_set:
+            request["ConfigurationSetName"] = self._configuration_set
+        self._client.send_email(**request)
+
+    @staticmethod
+    def install(client: Any, name: str, template: EmailTemplate) -> None:
+        content = {"Subject": template.subject, "Html": template.html, "Text": template.text}
+        update_or_create(
+            lambda: client.update_email_template(TemplateName=name, TemplateContent=content),
+            lambda: client.create_email_template(TemplateName=name, TemplateContent=content),
+        )
