@@ -6,6 +6,7 @@ owns Pinpoint's own limit: attribute values of at most 100 characters."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from watchnext.adapters.aws.channels.base import update_or_create
@@ -14,17 +15,15 @@ from watchnext.email.templates import VERDICTS, EmailTemplate, unknown_title_not
 from watchnext.settings import Settings, require
 
 
+@dataclass(frozen=True, kw_only=True)
 class PinpointChannel:
-    name = "pinpoint"
+    name: ClassVar[str] = "pinpoint"
     service: ClassVar[str] = "pinpoint"
 
-    def __init__(
-        self, client: Any, *, application_id: str, sender: str, template_name: str
-    ) -> None:
-        self._client = client
-        self._application_id = application_id
-        self._sender = sender
-        self._template_name = template_name
+    client: Any = field(kw_only=False)
+    application_id: str
+    sender: str
+    template_name: str
 
     @classmethod
     def from_settings(cls, client: Any, settings: Settings, sender: str) -> PinpointChannel:
@@ -37,8 +36,8 @@ class PinpointChannel:
         )  # fmt: skip
 
     def send(self, job: EmailJob, links: EmailLinks) -> None:
-        self._client.update_endpoint(
-            ApplicationId=self._application_id,
+        self.client.update_endpoint(
+            ApplicationId=self.application_id,
             EndpointId=job.user_id,
             EndpointRequest={
                 "ChannelType": "EMAIL",
@@ -49,11 +48,11 @@ class PinpointChannel:
                 },
             },
         )
-        self._client.send_users_messages(
-            ApplicationId=self._application_id,
+        self.client.send_users_messages(
+            ApplicationId=self.application_id,
             SendUsersMessageRequest={
-                "MessageConfiguration": {"EmailMessage": {"FromAddress": self._sender}},
-                "TemplateConfiguration": {"EmailTemplate": {"Name": self._template_name}},
+                "MessageConfiguration": {"EmailMessage": {"FromAddress": self.sender}},
+                "TemplateConfiguration": {"EmailTemplate": {"Name": self.template_name}},
                 "Users": {job.user_id: {}},
             },
         )

@@ -4,6 +4,7 @@ job as ``TemplateData``, and the RFC 8058 one-click unsubscribe headers."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from watchnext.adapters.aws.channels.base import update_or_create
@@ -20,17 +21,15 @@ def list_unsubscribe_headers(url: str) -> list[dict[str, str]]:
     ]
 
 
+@dataclass(frozen=True, kw_only=True)
 class SesChannel:
-    name = "ses"
+    name: ClassVar[str] = "ses"
     service: ClassVar[str] = "sesv2"
 
-    def __init__(
-        self, client: Any, *, sender: str, template_name: str, configuration_set: str | None = None
-    ) -> None:
-        self._client = client
-        self._sender = sender
-        self._template_name = template_name
-        self._configuration_set = configuration_set
+    client: Any = field(kw_only=False)
+    sender: str
+    template_name: str
+    configuration_set: str | None = None
 
     @classmethod
     def from_settings(cls, client: Any, settings: Settings, sender: str) -> SesChannel:
@@ -41,20 +40,20 @@ class SesChannel:
 
     def send(self, job: EmailJob, links: EmailLinks) -> None:
         request: dict[str, Any] = {
-            "FromEmailAddress": self._sender,
+            "FromEmailAddress": self.sender,
             "Destination": {"ToAddresses": [str(job.email_address)]},
             "Content": {
                 "Template": {
-                    "TemplateName": self._template_name,
+                    "TemplateName": self.template_name,
                     "TemplateData": json.dumps(template_data(job, links)),
                     "Headers": list_unsubscribe_headers(links.unsubscribe),
                 }
             },
             "EmailTags": [{"Name": "kind", "Value": "recommendations"}],
         }
-        if self._configuration_set:
-            request["ConfigurationSetName"] = self._configuration_set
-        self._client.send_email(**request)
+        if self.configuration_set:
+            request["ConfigurationSetName"] = self.configuration_set
+        self.client.send_email(**request)
 
     @staticmethod
     def install(client: Any, name: str, template: EmailTemplate) -> None:
