@@ -63,8 +63,9 @@ def _personalize(account: object) -> Port:
     account.personalize.interaction_columns = columns_of(interactions_schema(has_verified=False))
     arn = f"arn:aws:personalize:{REGION}:{ACCOUNT}"
     publish(
-        account, campaign_arn=f"{arn}:campaign/watchnext-{STAGE}-campaign", tracking_id="tracking-1",
-        filter_arn=f"{arn}:filter/watchnext-{STAGE}-exclude", event_properties="[]",
+        account, campaign_arn=f"{arn}:campaign/watchnext-{STAGE}-campaign",
+        tracking_id="tracking-1", filter_arn=f"{arn}:filter/watchnext-{STAGE}-exclude",
+        event_properties="[]",
     )  # fmt: skip
     double = PersonalizeDouble(list(ITEMS))
     account.answer_with("personalize-events", double.events)
