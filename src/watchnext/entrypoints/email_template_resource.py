@@ -13,13 +13,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 from crhelper import CfnResource
 
 from watchnext.adapters.aws.channels import channel_class
 from watchnext.adapters.aws.channels.base import not_found
-from watchnext.adapters.aws.clients import CLIENT_CONFIG
+from watchnext.adapters.aws.clients import AwsClients
 from watchnext.email.channels import check_channel
 from watchnext.email.templates import load_template
 from watchnext.observability import logger
@@ -41,8 +40,11 @@ def _properties(event: dict[str, Any]) -> tuple[str, str]:
     return str(name), check_channel(str(channel))
 
 
+clients = AwsClients.create()  # built at init and kept; a channel's client on first use
+
+
 def _client(channel: str) -> Any:
-    return boto3.client(channel_class(channel).service, config=CLIENT_CONFIG)
+    return clients.other(channel_class(channel).service)
 
 
 @helper.create

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from watchnext.adapters.aws.clients import CLIENT_CONFIG
+from watchnext.adapters.aws.clients import CLIENT_CONFIG, client
 from watchnext.observability import logger
 from watchnext.pipeline.catalog_loader import load_catalog
 from watchnext.pipeline.config import event_properties, resolve_config
@@ -20,11 +20,15 @@ from watchnext.pipeline.errors import PipelineError
 from watchnext.pipeline.selection import select
 from watchnext.settings import Settings, require
 
+# Built at init and kept, as every handler's clients are.
+session = boto3.session.Session()
+s3 = client(session, "s3")
+dynamodb = session.resource("dynamodb", config=CLIENT_CONFIG)
+
 
 def _read_object(bucket: str, key: str) -> str | None:
-    s3 = boto3.client("s3", config=CLIENT_CONFIG)
     try:
-        return s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+        return str(s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8"))
     except s3.exceptions.NoSuchKey:
         return None
 
@@ -41,8 +45,7 @@ def _configure(event: dict[str, Any]) -> dict[str, Any]:
 
 def _load_catalog(event: dict[str, Any]) -> dict[str, Any]:
     table_name = require(Settings.from_env().catalog_table, "catalog_table", "items load into it")
-    s3 = boto3.client("s3", config=CLIENT_CONFIG)
-    table = boto3.resource("dynamodb", config=CLIENT_CONFIG).Table(table_name)
+    table = dynamodb.Table(table_name)
     loaded = load_catalog(s3, table, str(event["bucket"]), str(event["key"]))
     if loaded is None:
         logger.info("No items.csv; the catalog keeps what it has", extra={"key": event["key"]})

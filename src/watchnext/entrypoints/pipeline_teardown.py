@@ -24,7 +24,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from watchnext.adapters.aws.clients import CLIENT_CONFIG
+from watchnext.adapters.aws.clients import client
 from watchnext.observability import logger
 
 REASON_LIMIT = 3000  # CloudFormation caps the whole response body at 4,096 bytes
@@ -55,6 +55,9 @@ def answer(request: Mapping[str, Any], status: str, reason: str, physical_id: st
         logger.info("Answered CloudFormation", extra={"status": status, "http": response.status})
 
 
+sfn = client(boto3.session.Session(), "stepfunctions")  # built at init and kept
+
+
 def _physical_id(event: Mapping[str, Any]) -> str:
     props = event.get("ResourceProperties", {})
     return str(event.get("PhysicalResourceId") or props.get("ResourcePrefix") or "watchnext")
@@ -64,7 +67,6 @@ def _start_teardown(event: Mapping[str, Any], physical_id: str) -> None:
     props = event.get("ResourceProperties", {})
     request = {field: event[field] for field in REQUEST_FIELDS}
     request["PhysicalResourceId"] = physical_id
-    sfn = boto3.client("stepfunctions", config=CLIENT_CONFIG)
     try:
         # Named after the request: CloudFormation re-sending the same request starts nothing new.
         sfn.start_execution(
