@@ -58,10 +58,11 @@ class Settings(BaseSettings):
         DEFAULT_LIKE_AT, ge=0, description="A rating at or above this is a like"
     )
     dislike_threshold: float = Field(
-        DEFAULT_DISLIKE_BELOW, ge=0,
+        DEFAULT_DISLIKE_BELOW,
+        ge=0,
         description="A rating below this is a dislike (sent to Personalize as DISLIKE); "
         "between the two, a rating is neutral",
-    )  # fmt: skip
+    )
     # The mailer
     email_channel: str = Field("ses", description="A name of watchnext.email.channels")
     email_sender: str | None = None
@@ -97,10 +98,11 @@ class Settings(BaseSettings):
         return value
 
     dislike_demotion: float = Field(
-        0.5, ge=0,
+        0.5,
+        ge=0,
         description="After a dislike, how far picks that share the disliked title's genres "
         "are pushed down (Personalize cannot be told of a dislike); 0: not at all",
-    )  # fmt: skip
+    )
 
     @property
     def sentiment(self) -> Sentiment:

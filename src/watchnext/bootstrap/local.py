@@ -150,32 +150,52 @@ def local_components(config: LocalConfig) -> LocalComponents:
 
     api_key = config.api_key or _persistent_secret(config.state.api_key, 24)
     service = ReviewService(
-        recorder=recorder, recommender=model, catalog=InMemoryCatalog(model.titles),
-        email_queue=queue, num_results=config.num_results, opt_outs=state,
+        recorder=recorder,
+        recommender=model,
+        catalog=InMemoryCatalog(model.titles),
+        email_queue=queue,
+        num_results=config.num_results,
+        opt_outs=state,
         sentiment=model.rule.sentiment,
-    )  # fmt: skip
+    )
     subscriptions = Subscriptions(state, signing_key=signing_key)
     mailer = SmtpMailer(
-        HandlebarsRenderer(load_template()), sender=config.sender,
-        host=config.smtp_host, port=config.smtp_port,
-    )  # fmt: skip
+        HandlebarsRenderer(load_template()),
+        sender=config.sender,
+        host=config.smtp_host,
+        port=config.smtp_port,
+    )
     delivery = Delivery(
-        mailer=mailer, state=state, unsubscribe_base_url=config.api_url,
-        signing_key=signing_key, cooldown_seconds=config.email_cooldown_seconds,
+        mailer=mailer,
+        state=state,
+        unsubscribe_base_url=config.api_url,
+        signing_key=signing_key,
+        cooldown_seconds=config.email_cooldown_seconds,
         address_limit=config.email_address_limit,
         address_window_seconds=config.email_address_window_seconds,
-        claim_lease_seconds=config.send_claim_lease_seconds, engagement=engagement,
-    )  # fmt: skip
+        claim_lease_seconds=config.send_claim_lease_seconds,
+        engagement=engagement,
+    )
     clicks = Clicks(
-        recorder=recorder, ledger=state, signing_key=signing_key,
-        title_url_template=config.title_url, engagement=engagement,
-    )  # fmt: skip
+        recorder=recorder,
+        ledger=state,
+        signing_key=signing_key,
+        title_url_template=config.title_url,
+        engagement=engagement,
+    )
     return LocalComponents(
         config=config,
         api=ReviewApi(
-            service, subscriptions=subscriptions, clicks=clicks,
+            service,
+            subscriptions=subscriptions,
+            clicks=clicks,
             idempotency=Idempotency(SqliteIdempotencyStore(db)),  # as DynamoDB does on AWS
         ),
-        events=store, queue=queue, worker=MailWorker(queue, delivery), api_key=api_key, db=db,
-        engagement=engagement, sentiment=model.rule.sentiment,
-    )  # fmt: skip
+        events=store,
+        queue=queue,
+        worker=MailWorker(queue, delivery),
+        api_key=api_key,
+        db=db,
+        engagement=engagement,
+        sentiment=model.rule.sentiment,
+    )

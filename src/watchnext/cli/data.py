@@ -141,10 +141,14 @@ def prepare(
         from watchnext.datasets.storage import resolve_inputs
 
         filters = resolve_filters(
-            preset, min_year=min_year, min_user_interactions=min_user_interactions,
-            min_item_interactions=min_item_interactions, min_rating=min_rating,
-            item_key=item_key, collapse=collapse,
-        )  # fmt: skip
+            preset,
+            min_year=min_year,
+            min_user_interactions=min_user_interactions,
+            min_item_interactions=min_item_interactions,
+            min_rating=min_rating,
+            item_key=item_key,
+            collapse=collapse,
+        )
         manifest = run_prepare(
             source,  # type: ignore[arg-type]
             resolve_inputs(inputs),

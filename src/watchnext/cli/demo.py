@@ -13,8 +13,11 @@ from watchnext.cli.errors import fail, user_errors
 from watchnext.service.delivery import SEND_CLAIM_LEASE_SECONDS
 from watchnext.settings import DEFAULT_API_PORT, DEFAULT_SMTP_PORT, DEFAULT_WEB_PORT
 
-PORT_OPTIONS = {"api": ("--api-port", "API_PORT"), "web": ("--web-port", "WEB_PORT"),
-                "smtp": ("--smtp-port", "SMTP_PORT")}  # fmt: skip
+PORT_OPTIONS = {
+    "api": ("--api-port", "API_PORT"),
+    "web": ("--web-port", "WEB_PORT"),
+    "smtp": ("--smtp-port", "SMTP_PORT"),
+}
 
 
 @contextmanager
@@ -85,11 +88,18 @@ def demo(
         from watchnext.entrypoints.local_stack import build_local_stack
 
         config = LocalConfig(
-            data_dir=data_dir, artifact=artifact, api_port=api_port, smtp_port=smtp_port,
-            smtp_host=smtp_host or "127.0.0.1", run_sink=not smtp_host, api_key=api_key,
-            dataset=dataset, web_port=None if check else web_port,
-            web_hosts=tuple(web_host or ()), send_claim_lease_seconds=send_claim_lease_seconds,
-        )  # fmt: skip
+            data_dir=data_dir,
+            artifact=artifact,
+            api_port=api_port,
+            smtp_port=smtp_port,
+            smtp_host=smtp_host or "127.0.0.1",
+            run_sink=not smtp_host,
+            api_key=api_key,
+            dataset=dataset,
+            web_port=None if check else web_port,
+            web_hosts=tuple(web_host or ()),
+            send_claim_lease_seconds=send_claim_lease_seconds,
+        )
         stack = build_local_stack(config)
     config = stack.config  # with the ports actually bound
     stack.start()

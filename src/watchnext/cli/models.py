@@ -70,9 +70,12 @@ def train(
         interactions = load_interactions(data)
         chosen, serving = _chosen_serving(interactions, kind, given, seed, choose_serving)
         trained = LocalRecommender.fit(
-            interactions, kind, given | chosen, random_state=seed,
+            interactions,
+            kind,
+            given | chosen,
+            random_state=seed,
             show_progress=sys.stderr.isatty(),
-        )  # fmt: skip
+        )
         target = out or Path("artifacts") / kind
         folder = artifact.save(
             trained, target, data_checksum=interactions.checksum, serving=serving
@@ -94,9 +97,11 @@ def _chosen_serving(
     from watchnext.recommender.replay import ReplayPlan, choose_for_training, serving_trials
 
     with tqdm(
-        total=serving_trials(), desc="choosing serving settings", unit="trial",
+        total=serving_trials(),
+        desc="choosing serving settings",
+        unit="trial",
         disable=not sys.stderr.isatty(),
-    ) as bar:  # fmt: skip
+    ) as bar:
         chosen, record = choose_for_training(data, kind, given, ReplayPlan(seed=seed), bar.update)
     if chosen:
         typer.echo("serving: " + ", ".join(f"{k} {v}" for k, v in chosen.items()), err=True)
@@ -161,7 +166,13 @@ def evaluate(
         from watchnext.recommender.evaluate import run_evaluation
 
         report = run_evaluation(
-            data, out, kinds=kinds, splits=splits, seed=seed, do_tune=tune,
-            personalize_metrics_file=personalize_metrics, show_progress=sys.stderr.isatty(),
-        )  # fmt: skip
+            data,
+            out,
+            kinds=kinds,
+            splits=splits,
+            seed=seed,
+            do_tune=tune,
+            personalize_metrics_file=personalize_metrics,
+            show_progress=sys.stderr.isatty(),
+        )
     typer.echo(report)

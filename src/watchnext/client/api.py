@@ -46,14 +46,18 @@ def review_body(
 ) -> dict[str, Any]:
     """A ``POST /reviews`` body; the optional fields only when given."""
     body: dict[str, Any] = {
-        "user_id": user_id, "item_id": item_id, "event_rating": rating,
-        "event_verified_purchase": "Y" if verified_purchase else "N", "event_type": "RATING",
+        "user_id": user_id,
+        "item_id": item_id,
+        "event_rating": rating,
+        "event_verified_purchase": "Y" if verified_purchase else "N",
+        "event_type": "RATING",
         "email_address": email_address,
-    }  # fmt: skip
+    }
     optional = {
-        "timestamp": timestamp, "recommendation_id": recommendation_id,
+        "timestamp": timestamp,
+        "recommendation_id": recommendation_id,
         "event_source": event_source,
-    }  # fmt: skip
+    }
     return body | {name: value for name, value in optional.items() if value is not None}
 
 

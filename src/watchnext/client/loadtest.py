@@ -33,19 +33,25 @@ class LoadResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "requests": self.requests, "errors": self.errors, "seconds": round(self.seconds, 2),
+            "requests": self.requests,
+            "errors": self.errors,
+            "seconds": round(self.seconds, 2),
             "requests_per_second": round(self.requests_per_second, 1),
-            "p50_ms": round(self.percentile(50), 2), "p99_ms": round(self.percentile(99), 2),
-        }  # fmt: skip
+            "p50_ms": round(self.percentile(50), 2),
+            "p99_ms": round(self.percentile(99), 2),
+        }
 
 
 def load_review(n: int, items: list[str]) -> dict[str, Any]:
     """The n-th distinct review: its own user, title and second, so each is a new event."""
     viewer = f"load-{n % 997}"
     return review_body(
-        viewer, items[n % len(items)], 1 + n % 5, f"{viewer}@example.com",
+        viewer,
+        items[n % len(items)],
+        1 + n % 5,
+        f"{viewer}@example.com",
         timestamp=(START + timedelta(seconds=n)).isoformat(),
-    )  # fmt: skip
+    )
 
 
 def run_load(

@@ -88,11 +88,16 @@ def _review(client: ReviewApiClient, rng: random.Random, user_id: str) -> str:
     address = f"{user_id}@example.com"
     answer = client.review(
         review_body(
-            user_id, chosen["item_id"], rng.randint(3, 5), address, verified_purchase=False,
+            user_id,
+            chosen["item_id"],
+            rng.randint(3, 5),
+            address,
+            verified_purchase=False,
             timestamp=datetime.now(UTC).isoformat(),  # a retried POST is the same review
-            recommendation_id=picks.body["recommendation_id"], event_source="webapp",
+            recommendation_id=picks.body["recommendation_id"],
+            event_source="webapp",
         )
-    )  # fmt: skip
+    )
     if not answer.ok:
         raise SimulationError(f"POST /reviews: {answer.message}")
     return address

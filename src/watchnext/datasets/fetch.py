@@ -71,10 +71,22 @@ def _from_grouplens(target: Path, timeout: float) -> Path:
 def _from_package_registry(target: Path) -> Path:
     with tempfile.TemporaryDirectory() as scratch:
         completed = subprocess.run(  # noqa: S603 - fixed arguments, our own interpreter
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", scratch,
-             RECBOLE_REQUIREMENT],
-            capture_output=True, text=True, timeout=300, check=False,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--quiet",
+                "-d",
+                scratch,
+                RECBOLE_REQUIREMENT,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         wheels = list(Path(scratch).glob("recbole-*.whl"))
         if completed.returncode != 0 or not wheels:
             reason = (completed.stderr.strip().splitlines() or ["no wheel downloaded"])[-1]

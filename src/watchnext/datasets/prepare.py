@@ -75,9 +75,13 @@ def sha256_of(path: Path) -> str:
 
 def _kept_rows(filters: Filters) -> str:
     conditions = [
-        "user_id IS NOT NULL", "user_id <> ''", "item_id IS NOT NULL", "item_id <> ''",
-        "ts IS NOT NULL", "rating IS NOT NULL",
-    ]  # fmt: skip
+        "user_id IS NOT NULL",
+        "user_id <> ''",
+        "item_id IS NOT NULL",
+        "item_id <> ''",
+        "ts IS NOT NULL",
+        "rating IS NOT NULL",
+    ]
     if filters.min_year is not None:
         conditions.append(f"ts >= epoch(make_date({int(filters.min_year)}, 1, 1))")
     if filters.min_rating is not None:

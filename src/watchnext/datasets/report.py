@@ -54,10 +54,18 @@ def _summary(con: duckdb.DuckDBPyConnection) -> Summary:
         return datetime.fromtimestamp(int(str(ts)), UTC).date().isoformat()
 
     return Summary(
-        int(str(row[0])), int(str(row[1])), int(str(row[2])), float(str(row[3])),
-        float(str(row[4])), float(str(row[5])), float(str(row[6])), float(str(row[7])),
-        float(str(row[8])), day(row[9]), day(row[10]),
-    )  # fmt: skip
+        int(str(row[0])),
+        int(str(row[1])),
+        int(str(row[2])),
+        float(str(row[3])),
+        float(str(row[4])),
+        float(str(row[5])),
+        float(str(row[6])),
+        float(str(row[7])),
+        float(str(row[8])),
+        day(row[9]),
+        day(row[10]),
+    )
 
 
 def _plots(con: duckdb.DuckDBPyConnection, out: Path) -> list[tuple[str, str, str]]:
@@ -91,8 +99,11 @@ def _plots(con: duckdb.DuckDBPyConnection, out: Path) -> list[tuple[str, str, st
         "SELECT round(EVENT_VALUE * 2) / 2 v, count(*) FROM i WHERE rated GROUP BY v ORDER BY v",
     )
     plt.figure(figsize=(6, 3.5))
-    plt.bar([f"{float(str(r[0])):g}" for r in ratings], [int(str(r[1])) for r in ratings],
-            color="#3b6ea5")  # fmt: skip
+    plt.bar(
+        [f"{float(str(r[0])):g}" for r in ratings],
+        [int(str(r[1])) for r in ratings],
+        color="#3b6ea5",
+    )
     plt.xlabel("rating (EVENT_VALUE)")
     plt.ylabel("interactions")
     common = max(ratings, key=lambda r: int(str(r[1])))

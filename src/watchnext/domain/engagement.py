@@ -83,8 +83,13 @@ class EngagementReport:
 
     def as_dict(self) -> dict[str, object]:
         def rate_dict(r: Rate) -> dict[str, float | int]:
-            return {"shown": r.shown, "clicked": r.clicked, "rate": r.value,
-                    "low": r.low, "high": r.high}  # fmt: skip
+            return {
+                "shown": r.shown,
+                "clicked": r.clicked,
+                "rate": r.value,
+                "low": r.low,
+                "high": r.high,
+            }
 
         return {
             "confidence": self.confidence,

@@ -54,9 +54,12 @@ def _click_key(key: bytes) -> bytes:
 
 def sign_click(claims: ClickClaims, key: bytes) -> str:
     payload: dict[str, object] = {
-        "u": claims.user_id, "j": claims.job_id, "i": claims.item_id,
-        "p": claims.position, "x": claims.expires_at,
-    }  # fmt: skip
+        "u": claims.user_id,
+        "j": claims.job_id,
+        "i": claims.item_id,
+        "p": claims.position,
+        "x": claims.expires_at,
+    }
     if claims.recommendation_id:
         payload["r"] = claims.recommendation_id
     if claims.impression:
@@ -70,11 +73,14 @@ def verify_click(token: str, key: bytes, *, now: float | None = None) -> ClickCl
     raw = read_claims(token, _click_key(key), LINK)
     try:
         claims = ClickClaims(
-            user_id=str(raw["u"]), job_id=str(raw["j"]), item_id=str(raw["i"]),
-            position=int(raw["p"]), expires_at=int(raw["x"]),
+            user_id=str(raw["u"]),
+            job_id=str(raw["j"]),
+            item_id=str(raw["i"]),
+            position=int(raw["p"]),
+            expires_at=int(raw["x"]),
             recommendation_id=str(raw["r"]) if "r" in raw else None,
             impression=tuple(str(item) for item in raw.get("s", ())),
-        )  # fmt: skip
+        )
     except (KeyError, TypeError, ValueError):
         raise InvalidTokenError(f"the {LINK} is malformed") from None
     if (now if now is not None else time.time()) >= claims.expires_at:

@@ -64,9 +64,15 @@ class LocalGateway:
         body, base64_body = _body(environ["wsgi.input"].read(length) if length else None)
         query = dict(parse_qsl(str(environ.get("QUERY_STRING") or ""), keep_blank_values=True))
         event = proxy_event(
-            method, path, body=body, headers=headers, query=query or None, stage=self.stage,
-            source_ip=str(environ.get("REMOTE_ADDR", "127.0.0.1")), base64_body=base64_body,
-        )  # fmt: skip
+            method,
+            path,
+            body=body,
+            headers=headers,
+            query=query or None,
+            stage=self.stage,
+            source_ip=str(environ.get("REMOTE_ADDR", "127.0.0.1")),
+            base64_body=base64_body,
+        )
         # The headers as sent, and nothing else: no default Content-Type (proxy_event's).
         event["headers"] = headers or None
         event["multiValueHeaders"] = {name: [value] for name, value in headers.items()} or None

@@ -65,9 +65,12 @@ def _inner_machines(state: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 PHASE_HEADER = re.compile(r"^  # ---- (.+?) ----$")
 TOP_LEVEL_STATE = re.compile(r"^  ([A-Za-z0-9]+):$")
 OPERATORS = {
-    "Equals": "=", "GreaterThan": ">", "GreaterThanEquals": "≥", "LessThan": "<",
+    "Equals": "=",
+    "GreaterThan": ">",
+    "GreaterThanEquals": "≥",
+    "LessThan": "<",
     "LessThanEquals": "≤",
-}  # fmt: skip
+}
 
 
 def phases(path: Path) -> dict[str, str]:

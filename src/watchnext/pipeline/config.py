@@ -95,14 +95,17 @@ class PipelineConfig(_Model):
     max_concurrency: int = Field(default=0, ge=0, description="0: no limit")
     solutions: tuple[SolutionSpec, ...] = Field(default=DEFAULT_SOLUTIONS, min_length=1)
     click_weight: float = Field(
-        default=DEFAULT_CLICK_WEIGHT, ge=0, le=1,
+        default=DEFAULT_CLICK_WEIGHT,
+        ge=0,
+        le=1,
         description="A CLICK's weight against a rating's 1.0 (events configuration, 0 to 1)",
-    )  # fmt: skip
+    )
     like_threshold: float = Field(
-        default=DEFAULT_LIKE_AT, ge=0,
+        default=DEFAULT_LIKE_AT,
+        ge=0,
         description="Ratings below this are not likes: training leaves them out "
         "(eventValueThreshold), and a review below the dislike threshold is sent as DISLIKE",
-    )  # fmt: skip
+    )
     metric_attribution: bool = Field(
         default=False,
         description="Create a metric attribution: CLICK and RATING counts per event source, "
@@ -157,9 +160,17 @@ class PipelineConfig(_Model):
 
 # Interactions columns that PutEvents carries as fields of its own, not as properties.
 EVENT_FIELD_COLUMNS = frozenset(
-    {"USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE", "EVENT_VALUE", "IMPRESSION",
-     "RECOMMENDATION_ID", "EVENT_ATTRIBUTION_SOURCE"}
-)  # fmt: skip
+    {
+        "USER_ID",
+        "ITEM_ID",
+        "TIMESTAMP",
+        "EVENT_TYPE",
+        "EVENT_VALUE",
+        "IMPRESSION",
+        "RECOMMENDATION_ID",
+        "EVENT_ATTRIBUTION_SOURCE",
+    }
+)
 
 
 def event_properties(interactions_schema: str) -> list[str]:

@@ -73,10 +73,12 @@ def save(
         )
         np.savez(
             staging / "arrays.npz",
-            data=model.train.data, indices=model.train.indices, indptr=model.train.indptr,
+            data=model.train.data,
+            indices=model.train.indices,
+            indptr=model.train.indptr,
             shape=np.array(model.train.shape),
             **({} if model.times is None else {"times": model.times.data}),
-        )  # fmt: skip
+        )
         if model.similarity is not None:
             scipy.sparse.save_npz(staging / "similarity.npz", model.similarity)
         model.algorithm.save(staging)

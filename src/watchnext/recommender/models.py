@@ -380,10 +380,13 @@ class _Scorer:
             return []
         indptr = similarity.indptr
         return [
-            (row, similarity.indices[indptr[item] : indptr[item + 1]],
-             similarity.data[indptr[item] : indptr[item + 1]])
+            (
+                row,
+                similarity.indices[indptr[item] : indptr[item + 1]],
+                similarity.data[indptr[item] : indptr[item + 1]],
+            )
             for row, item in zip(rows.tolist(), self.items[rows].tolist(), strict=True)
-        ]  # fmt: skip
+        ]
 
     @staticmethod
     def _summed(
@@ -450,10 +453,11 @@ class _Scorer:
         if unexplained.any():  # the model's share, its recency weight taken out
             fading = self.fading[:, None]
             by_share = np.divide(
-                self.shares(picks[unexplained]), fading,
+                self.shares(picks[unexplained]),
+                fading,
                 out=np.zeros((len(self.items), int(unexplained.sum())), dtype=np.float32),
                 where=fading > 0,
-            )  # fmt: skip
+            )
             attribution[:, unexplained] = by_share
         attribution[~self.liked] = -np.inf
         newest_first = attribution[::-1]

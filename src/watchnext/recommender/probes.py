@@ -44,10 +44,14 @@ class ProbePlan:
 
 def _rating(user_id: str, item_id: str, value: float) -> InteractionEvent:
     return InteractionEvent(
-        event_id=f"probe-{user_id}-{item_id}", user_id=user_id, item_id=item_id,
-        event_type="RATING", event_value=value,
-        timestamp=datetime(2030, 1, 1, tzinfo=UTC), properties={},
-    )  # fmt: skip
+        event_id=f"probe-{user_id}-{item_id}",
+        user_id=user_id,
+        item_id=item_id,
+        event_type="RATING",
+        event_value=value,
+        timestamp=datetime(2030, 1, 1, tzinfo=UTC),
+        properties={},
+    )
 
 
 def neighbours(model: LocalRecommender) -> Callable[[int], set[str]]:
@@ -66,8 +70,9 @@ def popular_unseen(
 ) -> int:
     """One of the ``pool`` most popular titles the viewer has not seen, drawn at random."""
     seen = set(model.history_of(user_id))
-    candidates = [i for i in model.popular[: pool + len(seen)].tolist()
-                  if model.item_ids[i] not in seen][:pool]  # fmt: skip
+    candidates = [
+        i for i in model.popular[: pool + len(seen)].tolist() if model.item_ids[i] not in seen
+    ][:pool]
     return int(rng.choice(candidates))
 
 
@@ -100,10 +105,11 @@ def rating_shift(
         "neighbours_in_top10_after": round(statistics.fmean(after), 3),
         "rise": round(statistics.fmean(rises), 3),
         "rise_standard_error": round(statistics.stdev(rises) / len(rises) ** 0.5, 3)
-        if len(rises) > 1 else 0.0,
+        if len(rises) > 1
+        else 0.0,
         "picks": picks,
         "picks_naming_the_rated_title": named,
-    }  # fmt: skip
+    }
 
 
 def distinct_reasons(
@@ -126,11 +132,11 @@ def distinct_reasons(
         "viewers": len(standing),
         "min_liked": plan.min_liked,
         "median_distinct_reasons": statistics.median(standing) if standing else 0,
-        "median_distinct_reasons_after_a_like": statistics.median(after_like)
-        if after_like else 0,
+        "median_distinct_reasons_after_a_like": statistics.median(after_like) if after_like else 0,
         "mean_distinct_reasons_after_a_like": round(statistics.fmean(after_like), 3)
-        if after_like else 0.0,
-    }  # fmt: skip
+        if after_like
+        else 0.0,
+    }
 
 
 def _reasons(model: LocalRecommender, user_id: str) -> int:

@@ -38,5 +38,8 @@ class Recency:
 
 
 RECENCY_PARAMS: dict[str, Callable[[Any], Any]] = {
-    "decay": float, "blend": float, "last": int, "dislike_penalty": float,
-}  # fmt: skip
+    "decay": float,
+    "blend": float,
+    "last": int,
+    "dislike_penalty": float,
+}

@@ -176,11 +176,14 @@ def _liked(data: Interactions, position: int, liked_at: float) -> bool:
 def _event(data: Interactions, position: int, user_id: str, item_id: str) -> InteractionEvent:
     clicked = data.clicks is not None and bool(data.clicks[position])
     return InteractionEvent(
-        event_id=str(position), user_id=user_id, item_id=item_id,
+        event_id=str(position),
+        user_id=user_id,
+        item_id=item_id,
         event_type=CLICK if clicked else "RATING",
         event_value=float(data.values[position]),
-        timestamp=datetime.fromtimestamp(int(data.timestamps[position]), UTC), properties={},
-    )  # fmt: skip
+        timestamp=datetime.fromtimestamp(int(data.timestamps[position]), UTC),
+        properties={},
+    )
 
 
 @dataclass(frozen=True)
@@ -381,11 +384,18 @@ def _fit_with_similarity(
 def _fresh(model: LocalRecommender, recency: Recency) -> LocalRecommender:
     """The same trained model with no live rows, serving with ``recency``."""
     return LocalRecommender(
-        algorithm=model.algorithm, rule=model.rule, user_ids=model.user_ids,
-        item_ids=model.item_ids, train=model.train,
-        random_state=model.random_state, titles=model.titles, recency=recency,
-        times=model.times, similarity=model.similarity, click_weight=model.click_weight,
-    )  # fmt: skip
+        algorithm=model.algorithm,
+        rule=model.rule,
+        user_ids=model.user_ids,
+        item_ids=model.item_ids,
+        train=model.train,
+        random_state=model.random_state,
+        titles=model.titles,
+        recency=recency,
+        times=model.times,
+        similarity=model.similarity,
+        click_weight=model.click_weight,
+    )
 
 
 def run_replay(

@@ -104,9 +104,13 @@ def load_past_ratings(dataset: Path) -> dict[str, list[dict[str, Any]]]:
     clicked = data.clicks if data.clicks is not None else [False] * len(data.users)
     by_user: dict[str, list[dict[str, Any]]] = {}
     for user, item, value, at, click in zip(
-        data.users.tolist(), data.items.tolist(), data.values.tolist(), data.timestamps.tolist(),
-        list(clicked), strict=True,
-    ):  # fmt: skip
+        data.users.tolist(),
+        data.items.tolist(),
+        data.values.tolist(),
+        data.timestamps.tolist(),
+        list(clicked),
+        strict=True,
+    ):
         rating = None if click else float(value)  # a click alone is no rating
         by_user.setdefault(str(data.user_ids[user]), []).append(
             {"item_id": str(data.item_ids[item]), "rating": rating, "at": int(at)}
@@ -537,11 +541,15 @@ def create_app(
         shown_before: list[dict[str, Any]] = [dict(row) for row in previous_after or before or []]
         result = client.review(
             review_body(
-                user_id or "", item_id, rating, email or "",
-                timestamp=datetime.now(UTC).isoformat(), event_source="webapp",
+                user_id or "",
+                item_id,
+                rating,
+                email or "",
+                timestamp=datetime.now(UTC).isoformat(),
+                event_source="webapp",
                 recommendation_id=_list_of(item_id, shown_before),
             )
-        )  # fmt: skip
+        )
         if not result.ok:
             error = html.Span(result.message, className="error", style={"color": "#b91c1c"})
             return no_update, no_update, error, no_update, no_update

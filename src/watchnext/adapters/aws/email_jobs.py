@@ -38,9 +38,10 @@ class JobHandler:
             self._delay(record, min(decision.retry_in_seconds, MAX_VISIBILITY_SECONDS))
             if decision.failed:
                 logger.error(
-                    "Email job failed", extra={"message_id": record.message_id},
+                    "Email job failed",
+                    extra={"message_id": record.message_id},
                     exc_info=decision.error,
-                )  # fmt: skip
+                )
             raise decision.error or RuntimeError("retry")
         self._metrics.count(f"Emails_{decision.outcome.value}")
         logger.info(

@@ -23,10 +23,13 @@ from typing import Any
 from watchnext.domain.email import Recipient, suppression_key
 
 OUTPUTS = {
-    "email_state_table": "EmailStateTableName", "data_bucket": "DataBucketName",
-    "data_prefix": "DataPrefix", "dataset_group_arn": "DatasetGroupArn",
-    "personalize_role_arn": "PersonalizeRoleArn", "parameter_path": "ParameterPath",
-}  # fmt: skip
+    "email_state_table": "EmailStateTableName",
+    "data_bucket": "DataBucketName",
+    "data_prefix": "DataPrefix",
+    "dataset_group_arn": "DatasetGroupArn",
+    "personalize_role_arn": "PersonalizeRoleArn",
+    "parameter_path": "ParameterPath",
+}
 
 
 @dataclass(frozen=True)

@@ -88,9 +88,10 @@ def _html(description: str) -> OpenAPIResponse:
 FORBIDDEN = _json(Message, "No API key, or not this stage's (API Gateway's own answer)")
 INVALID = _json(Problem, "A parameter or field is missing or invalid; `errors` says which")
 UNAVAILABLE = _json(
-    Unavailable, "The recommender or a store is not ready or not answering; retry later",
+    Unavailable,
+    "The recommender or a store is not ready or not answering; retry later",
     headers=RETRY_AFTER,
-)  # fmt: skip
+)
 
 
 def review_responses(accepted: type[BaseModel]) -> dict[int, OpenAPIResponse]:

@@ -53,12 +53,14 @@ class SqliteIdempotencyStore(BasePersistenceLayer):
             tx.execute(
                 WRITE,
                 (
-                    data_record.idempotency_key, data_record.status,
-                    data_record.expiry_timestamp, data_record.in_progress_expiry_timestamp,
+                    data_record.idempotency_key,
+                    data_record.status,
+                    data_record.expiry_timestamp,
+                    data_record.in_progress_expiry_timestamp,
                     data_record.response_data,
                     data_record.payload_hash if self.payload_validation_enabled else "",
                 ),
-            )  # fmt: skip
+            )
 
     def _update_record(self, data_record: DataRecord) -> None:
         with self._db.transaction() as tx:
@@ -66,12 +68,13 @@ class SqliteIdempotencyStore(BasePersistenceLayer):
                 "UPDATE idempotency SET response_data = ?, expiry = ?, status = ?, "
                 "payload_hash = ? WHERE idempotency_key = ?",
                 (
-                    data_record.response_data, data_record.expiry_timestamp,
+                    data_record.response_data,
+                    data_record.expiry_timestamp,
                     data_record.status,
                     data_record.payload_hash if self.payload_validation_enabled else "",
                     data_record.idempotency_key,
                 ),
-            )  # fmt: skip
+            )
 
     def _delete_record(self, data_record: DataRecord) -> None:
         with self._db.transaction() as tx:
@@ -83,11 +86,13 @@ class SqliteIdempotencyStore(BasePersistenceLayer):
 def _record(row: tuple[object, ...]) -> DataRecord:
     key, status, expiry, in_progress, data, payload = row
     return DataRecord(
-        idempotency_key=str(key), status=str(status),
+        idempotency_key=str(key),
+        status=str(status),
         expiry_timestamp=None if expiry is None else int(str(expiry)),
         in_progress_expiry_timestamp=None if in_progress is None else int(str(in_progress)),
-        response_data=str(data or ""), payload_hash=str(payload or ""),
-    )  # fmt: skip
+        response_data=str(data or ""),
+        payload_hash=str(payload or ""),
+    )
 
 
 def _replaceable(old: DataRecord, now: float) -> bool:

@@ -41,9 +41,12 @@ class MailWorker:
             if decision.failed:
                 logger.warning(
                     "Email delivery failed; retrying",
-                    extra={"job_id": job_id, "attempt": item.attempts,
-                           "retry_in_s": decision.retry_in_seconds},
-                )  # fmt: skip
+                    extra={
+                        "job_id": job_id,
+                        "attempt": item.attempts,
+                        "retry_in_s": decision.retry_in_seconds,
+                    },
+                )
         return len(leased)
 
     def _run(self) -> None:

@@ -182,10 +182,14 @@ def _insert(
         "INSERT INTO messages (message_id, file, received_at, recipient, subject, job_id) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         (
-            message_id, path.name, received_at, str(headers["To"] or ""),
-            str(headers["Subject"] or ""), str(headers["X-WatchNext-Job"] or "").strip(),
+            message_id,
+            path.name,
+            received_at,
+            str(headers["To"] or ""),
+            str(headers["Subject"] or ""),
+            str(headers["X-WatchNext-Job"] or "").strip(),
         ),
-    )  # fmt: skip
+    )
 
 
 def outbox(folder: Path) -> list[StoredEmail]:

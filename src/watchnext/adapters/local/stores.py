@@ -54,12 +54,19 @@ class SqliteEventStore:
                 "event_value, timestamp, properties, recorded_at, recommendation_id, impression, "
                 "source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    event.event_id, event.user_id, event.item_id, event.event_type,
-                    event.event_value, event.timestamp.isoformat(),
-                    json.dumps(dict(event.properties)), time.time(), event.recommendation_id,
-                    json.dumps(list(event.impression)), event.source,
+                    event.event_id,
+                    event.user_id,
+                    event.item_id,
+                    event.event_type,
+                    event.event_value,
+                    event.timestamp.isoformat(),
+                    json.dumps(dict(event.properties)),
+                    time.time(),
+                    event.recommendation_id,
+                    json.dumps(list(event.impression)),
+                    event.source,
                 ),
-            )  # fmt: skip
+            )
 
     def events(self) -> list[InteractionEvent]:
         return self._events(SELECT_EVENTS + IN_ORDER)
@@ -222,11 +229,14 @@ class SqliteEmailQueue:
             job = json.loads(str(body))
             letters.append(
                 DeadLetter(
-                    str(job_id), str(job["user_id"]), str(job["email_address"]),
-                    int(str(attempts)), None if error is None else str(error),
+                    str(job_id),
+                    str(job["user_id"]),
+                    str(job["email_address"]),
+                    int(str(attempts)),
+                    None if error is None else str(error),
                     float(str(dead_at)),
                 )
-            )  # fmt: skip
+            )
         return letters
 
     def redrive(self, job_ids: Sequence[str] = ()) -> int:

@@ -30,14 +30,17 @@ Adjust = Callable[[np.ndarray, np.ndarray, float], np.ndarray]
 class Als(Algorithm):
     kind = "als"
     default_params: ClassVar[dict[str, Any]] = {
-        "factors": 64, "regularization": 0.05, "iterations": 15,
-    }  # fmt: skip
+        "factors": 64,
+        "regularization": 0.05,
+        "iterations": 15,
+    }
     # Chosen on the validation replay of MovieLens 100K (docs/evaluation-ml100k/REPLAY.md);
     # `watchnext train` chooses again on its own data unless told not to.
     default_recency = Recency(decay=0.9, blend=4.0, last=5, dislike_penalty=0.25)
     tuning_grid: ClassVar[dict[str, list[Any]]] = {
-        "factors": [32, 64, 128], "regularization": [0.01, 0.1],
-    }  # fmt: skip
+        "factors": [32, 64, 128],
+        "regularization": [0.01, 0.1],
+    }
 
     def __init__(self, params: dict[str, Any], model: Any = None) -> None:
         super().__init__(params, model)

@@ -16,13 +16,17 @@ class Bpr(Algorithm):
     kind = "bpr"
     # BPR trains Hogwild-style: one thread keeps it deterministic for a seed.
     default_params: ClassVar[dict[str, Any]] = {
-        "factors": 64, "learning_rate": 0.01, "regularization": 0.01, "iterations": 100,
+        "factors": 64,
+        "learning_rate": 0.01,
+        "regularization": 0.01,
+        "iterations": 100,
         "num_threads": 1,
-    }  # fmt: skip
+    }
     default_recency = Recency(decay=0.8, dislike_penalty=0.25)  # not tuned
     tuning_grid: ClassVar[dict[str, list[Any]]] = {
-        "factors": [32, 64], "learning_rate": [0.01, 0.05],
-    }  # fmt: skip
+        "factors": [32, 64],
+        "learning_rate": [0.01, 0.05],
+    }
 
     @classmethod
     def fit(

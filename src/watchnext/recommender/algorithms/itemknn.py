@@ -17,12 +17,16 @@ from watchnext.recommender.recency import Recency
 class ItemKnn(Algorithm):
     kind = "itemknn"
     default_params: ClassVar[dict[str, Any]] = {
-        "similarity": "bm25", "K": 100, "K1": 1.2, "B": 0.75,
-    }  # fmt: skip
+        "similarity": "bm25",
+        "K": 100,
+        "K1": 1.2,
+        "B": 0.75,
+    }
     default_recency = Recency(decay=0.8, dislike_penalty=0.25)  # not tuned
     tuning_grid: ClassVar[dict[str, list[Any]]] = {
-        "similarity": ["bm25", "cosine"], "K": [50, 200],
-    }  # fmt: skip
+        "similarity": ["bm25", "cosine"],
+        "K": [50, 200],
+    }
 
     @classmethod
     def fit(

@@ -31,9 +31,11 @@ class PinpointChannel:
             settings.pinpoint_application_id, "pinpoint_application_id", "the pinpoint channel"
         )
         return cls(
-            client, application_id=application, sender=sender,
+            client,
+            application_id=application,
+            sender=sender,
             template_name=settings.email_template_name,
-        )  # fmt: skip
+        )
 
     def send(self, job: EmailJob, links: EmailLinks) -> None:
         self.client.update_endpoint(

@@ -34,9 +34,11 @@ class SesChannel:
     @classmethod
     def from_settings(cls, client: Any, settings: Settings, sender: str) -> SesChannel:
         return cls(
-            client, sender=sender, template_name=settings.email_template_name,
+            client,
+            sender=sender,
+            template_name=settings.email_template_name,
             configuration_set=settings.ses_configuration_set,
-        )  # fmt: skip
+        )
 
     def send(self, job: EmailJob, links: EmailLinks) -> None:
         request: dict[str, Any] = {
