@@ -8,6 +8,7 @@ directly in tests and tools.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
@@ -67,6 +68,10 @@ class Settings(BaseSettings):
     email_channel: str = Field("ses", description="A name of watchnext.email.channels")
     email_sender: str | None = None
     email_template_name: str = "watchnext-recommendations"
+    templates_dir: Path | None = Field(
+        None,
+        description="The email template's folder; unset: the Lambda layer, else the checkout's",
+    )
     ses_configuration_set: str | None = None
     pinpoint_application_id: str | None = None
     email_state_table: str | None = None

@@ -3,6 +3,8 @@ Pinpoint and the local renderer."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.support.fakes import email_job
@@ -161,3 +163,21 @@ def test_the_content_hash_changes_with_any_part() -> None:
     changed = type(template)(template.subject + "!", template.html, template.text)
     assert len(template.content_hash) == 64
     assert changed.content_hash != template.content_hash
+
+
+def test_the_templates_folder_is_a_setting_like_every_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WATCHNEXT_TEMPLATES_DIR is read by Settings, not by the email package."""
+    from watchnext.email.templates import templates_root
+    from watchnext.settings import Settings
+
+    folder = tmp_path / "recommendations"
+    folder.mkdir()
+    for part, text in {"subject": "Custom {{count}}", "html": "<p>h</p>", "text": "t"}.items():
+        (folder / f"{part}.hbs").write_text(text)
+    monkeypatch.setenv("WATCHNEXT_TEMPLATES_DIR", str(tmp_path))
+
+    template = load_template(templates_root(Settings.from_env().templates_dir))
+
+    assert template.subject == "Custom {{count}}"

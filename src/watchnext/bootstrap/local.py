@@ -30,7 +30,7 @@ from watchnext.domain.email import (
 from watchnext.domain.events import DEFAULT_CLICK_WEIGHT
 from watchnext.domain.sentiment import Sentiment
 from watchnext.email.render import HandlebarsRenderer
-from watchnext.email.templates import load_template
+from watchnext.email.templates import load_template, templates_root
 from watchnext.recommender import artifact as artifacts
 from watchnext.recommender.errors import RecommenderError
 from watchnext.service.clicks import Clicks
@@ -55,6 +55,8 @@ class LocalConfig:
     email_address_limit: int = DEFAULT_ADDRESS_LIMIT
     email_address_window_seconds: int = DEFAULT_ADDRESS_WINDOW_SECONDS
     email_job_max_receive_count: int = DEFAULT_MAX_RECEIVE_COUNT
+    templates_dir: Path | None = None
+    """The email template's folder (WATCHNEXT_TEMPLATES_DIR); unset: this checkout's."""
     num_results: int = 10
     dataset: Path = Path("data/ml100k")
     web_port: int | None = DEFAULT_WEB_PORT
@@ -160,7 +162,7 @@ def local_components(config: LocalConfig) -> LocalComponents:
     )
     subscriptions = Subscriptions(state, signing_key=signing_key)
     mailer = SmtpMailer(
-        HandlebarsRenderer(load_template()),
+        HandlebarsRenderer(load_template(templates_root(config.templates_dir))),
         sender=config.sender,
         host=config.smtp_host,
         port=config.smtp_port,

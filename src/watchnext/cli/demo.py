@@ -86,8 +86,10 @@ def demo(
     with user_errors(), _port_errors():
         from watchnext.bootstrap.local import LocalConfig
         from watchnext.entrypoints.local_stack import build_local_stack
+        from watchnext.settings import Settings
 
         config = LocalConfig(
+            templates_dir=Settings.from_env().templates_dir,
             data_dir=data_dir,
             artifact=artifact,
             api_port=api_port,

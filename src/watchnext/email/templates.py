@@ -4,7 +4,6 @@ its data, its content hash and the Pinpoint variant generated from it."""
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from watchnext.domain.sentiment import Feeling
 
 TEMPLATE_NAME = "watchnext-recommendations"
 TEMPLATES_DIR = "WATCHNEXT_TEMPLATES_DIR"
+"""The setting that names the template's folder (`watchnext.settings.Settings.templates_dir`)."""
 PARTS = ("subject", "html", "text")
 LAYER_ROOT = Path("/opt")  # where Lambda mounts the EmailTemplatesLayer
 SOURCE_ROOT = Path(__file__).resolve().parents[3] / "pinpoint_templates"
@@ -35,11 +35,11 @@ class EmailTemplate:
         return digest.hexdigest()
 
 
-def templates_root() -> Path:
-    """``$WATCHNEXT_TEMPLATES_DIR``, else the Lambda layer, else this checkout's folder."""
-    configured = os.environ.get(TEMPLATES_DIR)
-    if configured:
-        return Path(configured)
+def templates_root(configured: Path | None = None) -> Path:
+    """``configured`` (the setting ``WATCHNEXT_TEMPLATES_DIR``), else the Lambda layer, else
+    this checkout's folder."""
+    if configured is not None:
+        return configured
     if (LAYER_ROOT / "recommendations").is_dir():
         return LAYER_ROOT
     return SOURCE_ROOT

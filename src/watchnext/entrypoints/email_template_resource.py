@@ -20,8 +20,9 @@ from watchnext.adapters.aws.channels import channel_class
 from watchnext.adapters.aws.channels.base import not_found
 from watchnext.adapters.aws.clients import AwsClients
 from watchnext.email.channels import check_channel
-from watchnext.email.templates import load_template
+from watchnext.email.templates import load_template, templates_root
 from watchnext.observability import logger
+from watchnext.settings import Settings
 
 # AWS_CA_BUNDLE, botocore's own setting, also lets the response through a TLS-inspecting proxy.
 helper = CfnResource(
@@ -51,7 +52,7 @@ def _client(channel: str) -> Any:
 @helper.update
 def install(event: dict[str, Any], _context: Any) -> str:
     name, channel = _properties(event)
-    template = load_template()
+    template = load_template(templates_root(Settings.from_env().templates_dir))
     channel_class(channel).install(_client(channel), name, template)
     helper.Data["ContentHash"] = template.content_hash
     logger.info("Email template installed", extra={"template": name, "channel": channel})
