@@ -28,7 +28,7 @@ def failing_worker(folder: Path, now: list[float]) -> tuple[MailWorker, SqliteEm
     queue = SqliteEmailQueue(Database(folder / "watchnext.db"), clock=lambda: now[0])
     delivery = Delivery(
         mailer=FakeMailer(failures_left=10**6), state=InMemoryEmailState(),
-        unsubscribe_base_url="http://127.0.0.1:3000", signing_key=lambda: b"k" * 32,
+        unsubscribe_base_url="https://api.example.com", signing_key=lambda: b"k" * 32,
     )  # fmt: skip
     return MailWorker(queue, delivery), queue
 

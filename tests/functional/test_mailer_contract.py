@@ -29,7 +29,7 @@ from watchnext.email.render import HandlebarsRenderer
 from watchnext.email.templates import load_template, template_data
 from watchnext.service.ports import Mailer
 
-LINKS = EmailLinks("http://127.0.0.1:3000/unsubscribe?token=t0k3n")
+LINKS = EmailLinks("https://api.example.com/prod/unsubscribe?token=t0k3n")
 
 
 @dataclass(frozen=True)

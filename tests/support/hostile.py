@@ -2,10 +2,10 @@
 a well-behaved client would never send, and every web-app callback fed values outside its
 type. Nothing may answer 5xx or show a traceback.
 
-    python -m tests.support.hostile --api-url http://127.0.0.1:3000 \\
-        --web-url http://127.0.0.1:8080 --api-key KEY
+    python -m tests.support.hostile --api-url API_URL --web-url WEB_URL --api-key KEY
 
-prints the counts by status as JSON (used for issue 24's before and after figures)."""
+(the URLs a running `watchnext demo` prints, its key in its state folder) prints the counts
+by status as JSON (used for issue 24's before and after figures)."""
 
 from __future__ import annotations
 

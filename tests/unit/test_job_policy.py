@@ -11,7 +11,7 @@ from watchnext.service.jobs import attempt
 
 def delivery(mailer: FakeMailer, cooldown: int = 0, now: float = 1e9) -> Delivery:
     return Delivery(
-        mailer=mailer, state=InMemoryEmailState(), unsubscribe_base_url="http://127.0.0.1:3000",
+        mailer=mailer, state=InMemoryEmailState(), unsubscribe_base_url="https://api.example.com",
         signing_key=lambda: b"k" * 32, cooldown_seconds=cooldown, clock=lambda: now,
     )  # fmt: skip
 
