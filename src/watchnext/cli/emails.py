@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from watchnext.cli.errors import Command, fail, user_errors
+from watchnext.cli.local_state import local_database
 from watchnext.cli.options import DataDir
 
 if TYPE_CHECKING:
@@ -23,18 +24,10 @@ app = typer.Typer(help="The recommendations email and the local mail queue.", no
 
 @contextmanager
 def _local_queue(data_dir: Path) -> Iterator[SqliteEmailQueue]:
-    from watchnext.adapters.local.sqlite import Database
-    from watchnext.adapters.local.state_folder import StateFolder
     from watchnext.adapters.local.stores import SqliteEmailQueue
 
-    database = StateFolder.of(data_dir).database
-    if not database.exists():
-        raise fail(f"{database}: no local mail queue (run `watchnext demo` first)")
-    db = Database(database)
-    try:
+    with local_database(data_dir, "no local mail queue (run `watchnext demo` first)") as db:
         yield SqliteEmailQueue(db)
-    finally:
-        db.close()
 
 
 @app.command("dead-letters", cls=Command)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from watchnext.cli.errors import Command, fail, user_errors
+from watchnext.cli.local_state import local_database
 from watchnext.cli.options import DataDir
 
 if TYPE_CHECKING:
@@ -24,18 +25,11 @@ Confidence = Annotated[
 
 
 def _report(data_dir: Path, confidence: float, since: float = 0.0) -> EngagementReport:
-    from watchnext.adapters.local.sqlite import Database
-    from watchnext.adapters.local.state_folder import StateFolder
     from watchnext.adapters.local.stores import SqliteEngagementLog
 
-    database = StateFolder.of(data_dir).database
-    if not database.exists():
-        raise fail(f"{database}: no local stack data (run `make demo` first, or pass --data-dir)")
-    db = Database(database)
-    try:
+    missing = "no local stack data (run `make demo` first, or pass --data-dir)"
+    with local_database(data_dir, missing) as db:
         return SqliteEngagementLog(db).report(confidence, since)
-    finally:
-        db.close()
 
 
 @report_app.command("engagement", cls=Command)

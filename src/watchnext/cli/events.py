@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from watchnext.cli.errors import Command, fail, user_errors
+from watchnext.cli.errors import Command, user_errors
+from watchnext.cli.local_state import local_database
 
 app = typer.Typer(help="The local stack's recorded events.", no_args_is_help=True)
 
@@ -33,18 +34,10 @@ def events_compact(
     import time
 
     with user_errors():
-        from watchnext.adapters.local.sqlite import Database
-        from watchnext.adapters.local.state_folder import StateFolder
         from watchnext.adapters.local.stores import SqliteEventStore
 
-        database = StateFolder.of(data_dir).database
-        if not database.exists():
-            raise fail(f"{database}: no local events (run `watchnext demo` first)")
-        db = Database(database)
-        try:
+        with local_database(data_dir, "no local events (run `watchnext demo` first)") as db:
             done = SqliteEventStore(db).compact(dataset, time.time() - older_than_days * 86_400)
-        finally:
-            db.close()
     typer.echo(
         f"{done.events:,} events older than {older_than_days} days compacted into "
         f"{dataset / 'interactions.csv'} ({done.appended:,} new rows). Retrain "

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from watchnext.cli.errors import fail, user_errors
+from watchnext.cli.local_state import local_database
 from watchnext.cli.options import DataDir, StackOption
 
 
@@ -48,7 +49,6 @@ def forget(
 def _locally(data_dir: Path, dataset: Path, user_id: str | None, email: str | None) -> list[str]:
     from watchnext.adapters.local.erasure import LocalErasure
     from watchnext.adapters.local.running import running_demo
-    from watchnext.adapters.local.sqlite import Database
     from watchnext.adapters.local.state_folder import StateFolder
 
     state = StateFolder.of(data_dir)
@@ -58,19 +58,13 @@ def _locally(data_dir: Path, dataset: Path, user_id: str | None, email: str | No
             f"the demo at {running.api_url} holds {state.root} and its model holds the viewer "
             "in memory: stop it (Ctrl-C), then run this again"
         )
-    database = state.database
-    if not database.exists():
-        raise fail(f"{database}: no local stack data (run `watchnext demo` first)")
-    db = Database(database)
-    try:
+    erased: Counter[str] = Counter()
+    with local_database(data_dir, "no local stack data (run `watchnext demo` first)") as db:
         erasure = LocalErasure(db, state.outbox, dataset if dataset.exists() else None)
-        erased: Counter[str] = Counter()
         if user_id is not None:
             erased += erasure.forget_user(user_id)
         if email is not None:
             erased += erasure.forget_address(email)
-    finally:
-        db.close()
     lines = [f"{name}: {count}" for name, count in sorted(erased.items())]
     if erased["training rows"]:
         lines.append(
