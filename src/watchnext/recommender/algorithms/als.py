@@ -3,14 +3,13 @@ history at serving time, and large catalogs scored only as far as the top can re
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, ClassVar, Self
 
 import numpy as np
 import scipy.linalg
 from scipy.sparse import csr_matrix
 
-from watchnext.recommender.algorithms.base import Algorithm, History
+from watchnext.recommender.algorithms.base import Algorithm, FinalScores, History
 from watchnext.recommender.recency import Recency
 
 PRUNE_ABOVE_ITEMS = 20_000
@@ -23,8 +22,6 @@ MAX_SCANNED_BLOCKS = 6
 12,288 titles of largest norm), the user's scores are flat everywhere (a user of one rare
 title scores about 1e-7 against a best of 1e-4), and the ranking stops there rather than
 ordering the long tail's noise. Exact for every other user; a test checks both."""
-
-Adjust = Callable[[np.ndarray, np.ndarray, float], np.ndarray]
 
 
 class Als(Algorithm):
@@ -74,7 +71,7 @@ class Als(Algorithm):
         return np.asarray((factors[history.items] @ weighted) * history.weights[:, None])
 
     def candidate_scores(
-        self, history: History, n: int, pinned: np.ndarray, bonus: Adjust
+        self, history: History, n: int, pinned: np.ndarray, bonus: FinalScores
     ) -> tuple[np.ndarray, np.ndarray]:
         """Every item for a catalog up to `PRUNE_ABOVE_ITEMS`; above it, the raw scores of
         every item that could be in the top ``n``, block by block in falling factor norm.

@@ -3,6 +3,7 @@ recency, sentiment and popularity, and hands the model's part of a score to one 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Self
@@ -13,6 +14,8 @@ from scipy.sparse import csr_matrix
 from watchnext.recommender.recency import Recency
 
 MODEL_FILE = "model.npz"
+FinalScores = Callable[[np.ndarray, np.ndarray, float], np.ndarray]
+"""(items, raw scores, the largest raw score) → the scores the ranking uses."""
 
 
 @dataclass
@@ -55,7 +58,7 @@ class Algorithm:
         raise NotImplementedError
 
     def candidate_scores(
-        self, history: History, n: int, pinned: np.ndarray, bonus: Any
+        self, history: History, n: int, pinned: np.ndarray, bonus: FinalScores
     ) -> tuple[np.ndarray, np.ndarray]:
         """(item indexes sorted, raw scores) of every item that could reach the top ``n``;
         ``pinned`` items must be among them, ``bonus(items, raw, largest)`` gives final
