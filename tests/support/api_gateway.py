@@ -60,11 +60,9 @@ class ApiGateway:
                 text, encoded = base64.b64encode(body).decode("ascii"), True
         pairs = parse_qsl(query, keep_blank_values=True)
         event = proxy_event(
-            method, path, body=text, query=dict(pairs) or None, base64_body=encoded,
-            stage="test",
+            method, path, body=text, headers=headers, query=dict(pairs) or None,
+            base64_body=encoded, stage="test", headers_as_sent=True,
         )  # fmt: skip
-        event["headers"] = dict(headers) or None
-        event["multiValueHeaders"] = {k: [v] for k, v in headers.items()} or None
         if pairs:
             multi: dict[str, list[str]] = {}
             for name, value in pairs:

@@ -72,10 +72,8 @@ class LocalGateway:
             stage=self.stage,
             source_ip=str(environ.get("REMOTE_ADDR", "127.0.0.1")),
             base64_body=base64_body,
+            headers_as_sent=True,
         )
-        # The headers as sent, and nothing else: no default Content-Type (proxy_event's).
-        event["headers"] = headers or None
-        event["multiValueHeaders"] = {name: [value] for name, value in headers.items()} or None
         with self._one_event_at_a_time:
             response = self.api.handle(
                 event, LocalLambdaContext(function_name="watchnext-local-api")

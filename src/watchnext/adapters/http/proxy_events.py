@@ -33,18 +33,21 @@ def proxy_event(
     stage: str = "local",
     source_ip: str = "127.0.0.1",
     base64_body: bool = False,
+    headers_as_sent: bool = False,
 ) -> dict[str, Any]:
     """``base64_body``: ``body`` is base64, as API Gateway sends a body it does not pass as
-    text (``isBase64Encoded``)."""
+    text (``isBase64Encoded``). ``headers_as_sent``: exactly ``headers``, as a gateway passes
+    a real request's; otherwise a JSON Content-Type is added when none is given."""
     resource, path_parameters = resource_for(method, path)
-    all_headers = {"Content-Type": "application/json", **(headers or {})}
+    default = {} if headers_as_sent else {"Content-Type": "application/json"}
+    all_headers = {**default, **(headers or {})}
     now = time.time()
     return {
         "resource": resource,
         "path": path,
         "httpMethod": method,
-        "headers": all_headers,
-        "multiValueHeaders": {name: [value] for name, value in all_headers.items()},
+        "headers": all_headers or None,
+        "multiValueHeaders": {name: [value] for name, value in all_headers.items()} or None,
         "queryStringParameters": dict(query) if query else None,
         "multiValueQueryStringParameters": (
             {name: [value] for name, value in query.items()} if query else None
