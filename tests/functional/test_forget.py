@@ -181,3 +181,20 @@ def test_a_viewer_of_the_training_data_is_served_as_a_newcomer_once_forgotten(
         assert isinstance(model, LocalRecommender)
         assert model.history_of("a0") == []
         assert {item.because for item in model.recommend("a0", 5).items} == {None}
+
+
+def test_a_deletion_list_the_personalize_role_cannot_read_is_refused() -> None:
+    """As Personalize would: the job reads its CSV as the role it is handed, and that role
+    reads only under the data prefix."""
+    with deployed() as account:
+        boto3.client("s3").put_object(
+            Bucket="databucket", Key="elsewhere/u.csv", Body=b"USER_ID\nu\n"
+        )
+        personalize = account.client("personalize", "ErasureRole")
+        with pytest.raises(ClientError, match="may not read"):
+            personalize.create_data_deletion_job(
+                jobName=f"watchnext-{STAGE}-forget-x", datasetGroupArn=TARGETS.dataset_group_arn,
+                dataSource={"dataLocation": "s3://databucket/elsewhere/u.csv"},
+                roleArn=TARGETS.personalize_role_arn,
+            )  # fmt: skip
+        account.findings.clear()  # the refusal was the point

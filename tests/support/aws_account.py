@@ -51,7 +51,7 @@ STUBBED_SERVICES = frozenset(
 class AwsAccount:
     def __init__(self, stack: Stack | None = None) -> None:
         self.stack = stack or Stack()
-        self.personalize = PersonalizeState()
+        self.personalize = PersonalizeState(readable=self._personalize_may_read)
         self.findings: list[str] = []
         self._principals: dict[str, Principal] = {}
         self._bucket_policies = resource_policies(self.stack)
@@ -125,6 +125,13 @@ class AwsAccount:
         for stubbers in self._stubbers.values():
             for stubber in stubbers:
                 stubber.assert_no_pending_responses()
+
+    def _personalize_may_read(self, bucket: str, key: str) -> bool:
+        """What the template's PersonalizeRole and the bucket's policy let it read."""
+        request = Request("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}")
+        role = self.principal("PersonalizeRole")
+        policies = self._bucket_policies.get(f"arn:aws:s3:::{bucket}", [])
+        return evaluate(role.statements, request, policies).allowed
 
     # ---- verdict ----
     def assert_allowed(self) -> None:

@@ -83,6 +83,9 @@ class PersonalizeState:
     """What the fake Personalize knows: the interactions schema and each solution's recipe."""
 
     interaction_columns: frozenset[str] = frozenset()
+    readable: Callable[[str, str], bool] = lambda _bucket, _key: True
+    """Whether Personalize's role may read s3://bucket/key (`AwsAccount` sets it from the
+    template's role and bucket policy)."""
     solution_recipes: dict[str, str] = field(default_factory=dict)
     solutions_with_full_version: set[str] = field(default_factory=set)
 
@@ -139,7 +142,7 @@ def _create_solution_version(state: PersonalizeState, params: Mapping[str, Any])
 JOB_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-_]{0,62}")
 
 
-def _create_data_deletion_job(_state: PersonalizeState, params: Mapping[str, Any]) -> str | None:
+def _create_data_deletion_job(state: PersonalizeState, params: Mapping[str, Any]) -> str | None:
     if not JOB_NAME.fullmatch(str(params["jobName"])):
         return f"jobName {params['jobName']!r} does not match [a-zA-Z0-9][a-zA-Z0-9\\-_]*"
     location = str(params["dataSource"].get("dataLocation", ""))
@@ -148,6 +151,8 @@ def _create_data_deletion_job(_state: PersonalizeState, params: Mapping[str, Any
     import boto3  # the moto S3 of the test account, read as the service would
 
     bucket, _, key = location[len("s3://") :].partition("/")
+    if not state.readable(bucket, key):
+        return f"the role in roleArn may not read {location} (s3:GetObject)"
     try:
         head = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read(4096)
     except Exception as error:  # any failure to read it is the service refusing the job
