@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from watchnext.adapters.local.outbox import outbox
-from watchnext.bootstrap.local import LocalConfig
 from watchnext.client.loadtest import run_load
 from watchnext.entrypoints.local_stack import build_local_stack
+from watchnext.settings import Settings
 
 
 def run(artifact: Path, requests: int = 1000, clients: int = 8) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="watchnext-load-") as scratch:
-        config = LocalConfig(
+        config = Settings(
             data_dir=Path(scratch), artifact=artifact, api_port=0,
             smtp_port=0, web_port=None, api_key="bench",
         )  # fmt: skip
@@ -25,14 +25,14 @@ def run(artifact: Path, requests: int = 1000, clients: int = 8) -> dict[str, Any
         try:
             items = stack.api.service.recommender.item_ids[:500]  # type: ignore[attr-defined]
             result = run_load(
-                stack.config.api_url, "bench", items, requests=requests, clients=clients
+                stack.settings.api_url, "bench", items, requests=requests, clients=clients
             )
             load_end = time.monotonic()
             deadline = load_end + 900  # bounded: the mailer drains its durable queue meanwhile
             while stack.queue.pending() and time.monotonic() < deadline:
                 time.sleep(0.2)
             drain_s = time.monotonic() - load_end
-            stored, delivered = stack.events.count(), len(outbox(config.outbox_dir))
+            stored, delivered = stack.events.count(), len(outbox(stack.state.outbox))
         finally:
             stack.stop()
     return {

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from watchnext.bootstrap.local import LocalConfig
 from watchnext.entrypoints.local_stack import build_local_stack
 from watchnext.recommender import artifact as artifacts
 from watchnext.recommender.probes import liked_counts, neighbours, popular_unseen, shift_table
+from watchnext.settings import Settings
 
 KEY = "bench"
 VIEWERS = 40
@@ -53,14 +53,14 @@ def run(artifact: Path, viewers: int = VIEWERS, seed: int = 11) -> dict[str, Any
     heavy = heavy[:HEAVY_VIEWERS]
     heavy_titles = {user: popular_unseen(model, user, rng, 50) for user in heavy}
     with tempfile.TemporaryDirectory(prefix="watchnext-sentiment-") as scratch:
-        config = LocalConfig(
+        config = Settings(
             data_dir=Path(scratch), artifact=artifact, api_port=0, smtp_port=0, web_port=None,
             api_key=KEY,
         )  # fmt: skip
         stack = build_local_stack(config)
         stack.start()
         try:
-            api = stack.config.api_url
+            api = stack.settings.api_url
             results = {
                 label: _shift(api, rating, group, titles, near, model.item_ids)
                 for label, (rating, group) in plan.items()

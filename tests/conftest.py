@@ -25,6 +25,8 @@ os.environ.update(
 )
 for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
     os.environ.pop(name, None)
+for name in [name for name in os.environ if name.startswith("WATCHNEXT_")]:
+    os.environ.pop(name)  # the suite runs the same whatever the shell exports
 
 
 @pytest.fixture(autouse=True)

@@ -9,12 +9,18 @@ directly in tests and tools.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from watchnext.domain.email import DEFAULT_ADDRESS_LIMIT, DEFAULT_ADDRESS_WINDOW_SECONDS
+from watchnext.domain.email import (
+    DEFAULT_ADDRESS_LIMIT,
+    DEFAULT_ADDRESS_WINDOW_SECONDS,
+    DEFAULT_MAX_RECEIVE_COUNT,
+    SEND_CLAIM_LEASE_SECONDS,
+)
+from watchnext.domain.events import DEFAULT_CLICK_WEIGHT
 from watchnext.domain.sentiment import DEFAULT_DISLIKE_BELOW, DEFAULT_LIKE_AT, Sentiment
 from watchnext.email.channels import check_channel
 from watchnext.errors import WatchNextError
@@ -35,6 +41,18 @@ DEFAULT_WEB_PORT = 8080
 DEFAULT_SMTP_PORT = 1025
 """The local stack's ports when none is given: `watchnext demo`, `make demo` and the local
 configuration all take them from here."""
+LOCAL_SENDER = "WatchNext <picks@watchnext.local>"
+
+AWS_ONLY = frozenset(
+    {
+        "parameter_path", "parameters_max_age_seconds", "email_queue_url",
+        "idempotency_table", "email_state_table", "email_template_name",
+        "ses_configuration_set", "pinpoint_application_id", "unsubscribe_secret",
+        "catalog_table", "email_channel", "session_window_seconds", "dislike_demotion",
+    }
+)  # fmt: skip
+"""Settings that name an AWS resource, or stand in for what Personalize cannot do (sessions,
+dislikes): the local stack has no use for them. Every other one works on both backends."""
 
 
 class Settings(BaseSettings):
@@ -84,6 +102,31 @@ class Settings(BaseSettings):
     unsubscribe_secret: str | None = None
     # The pipeline steps function
     catalog_table: str | None = Field(None, description="The DynamoDB table items load into")
+    # Which adapters `watchnext invoke` builds; template.yaml sets "aws" on the functions
+    backend: Literal["aws", "local"] = "aws"
+    # The local stack (`watchnext demo`)
+    data_dir: Path = Field(Path("data"), description="Datasets and the local state folder")
+    artifact: Path = Field(Path("artifacts/als"), description="The trained model to serve")
+    dataset: Path = Field(Path("data/ml100k"), description="The prepared dataset's titles")
+    host: str = LOCAL_HOST
+    api_port: int = Field(DEFAULT_API_PORT, ge=0, le=65_535, description="0: a free port")
+    web_port: int | None = Field(DEFAULT_WEB_PORT, ge=0, le=65_535, description="None: no app")
+    web_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Host names the web app answers to besides the local ones"
+    )
+    smtp_host: str = LOCAL_HOST
+    smtp_port: int = Field(DEFAULT_SMTP_PORT, ge=0, le=65_535)
+    run_sink: bool = Field(True, description="Run the SMTP sink at smtp_host:smtp_port")
+    api_key: str | None = Field(None, description="None: generated once, kept in the state")
+    email_job_max_receive_count: int = Field(DEFAULT_MAX_RECEIVE_COUNT, ge=1, le=1000)
+    send_claim_lease_seconds: float = Field(
+        SEND_CLAIM_LEASE_SECONDS,
+        ge=1,
+        description="After a crash mid-send, how long until the email is sent again",
+    )
+    click_weight: float = Field(
+        DEFAULT_CLICK_WEIGHT, ge=0, description="What a followed pick link weighs in the model"
+    )
 
     @field_validator("email_channel")
     @classmethod
@@ -95,7 +138,7 @@ class Settings(BaseSettings):
     def _without_trailing_slash(cls, path: str) -> str:
         return path.rstrip("/")
 
-    @field_validator("cors_allowed_origins", mode="before")
+    @field_validator("cors_allowed_origins", "web_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -113,6 +156,31 @@ class Settings(BaseSettings):
     def sentiment(self) -> Sentiment:
         return Sentiment(like_at=self.like_threshold, dislike_below=self.dislike_threshold)
 
+    @property
+    def api_url(self) -> str:
+        """The local review API."""
+        return f"http://{self.host}:{self.api_port}"
+
+    @property
+    def web_url(self) -> str:
+        """The local web app."""
+        return f"http://{self.host}:{self.web_port}"
+
+    @property
+    def local_links_base_url(self) -> str:
+        """Where the local stack's email links point: the local API unless one is set."""
+        if "unsubscribe_base_url" in self.model_fields_set:
+            return self.unsubscribe_base_url
+        return self.api_url
+
+    @property
+    def local_title_url(self) -> str | None:
+        """Where a followed pick link leads locally: the template if set, else the web app's
+        title page (without a web app, a short page)."""
+        if self.title_url_template or self.web_port is None:
+            return self.title_url_template
+        return f"{self.web_url}/titles/{{item_id}}"
+
     @field_validator("dislike_threshold")
     @classmethod
     def _a_dislike_is_below_a_like(cls, value: float, info: ValidationInfo) -> float:
@@ -123,10 +191,11 @@ class Settings(BaseSettings):
         return value
 
     @classmethod
-    def from_env(cls) -> Settings:
-        """The settings in the environment, or one `SettingsError` naming every bad variable."""
+    def from_env(cls, **overrides: object) -> Settings:
+        """The settings in the environment, ``overrides`` first (a CLI's options), or one
+        `SettingsError` naming every bad variable."""
         try:
-            return cls()
+            return cls(**overrides)  # type: ignore[arg-type]
         except ValidationError as error:
             problems = "; ".join(
                 f"{env_name(str(detail['loc'][0]))} {detail['msg'].lower()}, got "

@@ -13,8 +13,8 @@ import pytest
 
 from tests.support import running_in_ci
 from tests.support.local import running_stack
-from watchnext.bootstrap.local import LocalConfig
 from watchnext.entrypoints.local_stack import LocalStack
+from watchnext.settings import Settings
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHOTS = os.environ.get("WATCHNEXT_SCREENSHOTS")  # set to keep the page screenshots (docs/)
@@ -38,7 +38,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     data = load_interactions(dataset)
     model = LocalRecommender.fit(data, "als", {"factors": 4, "iterations": 30})
     trained = artifact.save(model, folder / "als", data_checksum=data.checksum)
-    config = LocalConfig(
+    config = Settings(
         data_dir=folder, artifact=trained, dataset=dataset, api_port=0,
         smtp_port=0, web_port=0, api_key="k",
     )  # fmt: skip
@@ -62,7 +62,7 @@ def test_rating_a_title_changes_the_picks_and_the_email_arrives(stack: LocalStac
                   "--disable-component-update", "--disable-sync", "--no-first-run"],
         )  # fmt: skip
         page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.goto(stack.config.web_url)
+        page.goto(stack.settings.web_url)
         page.fill("#user-id", "newcomer")
         page.press("#user-id", "Enter")
         before = page.locator("#before tbody tr")
@@ -110,7 +110,7 @@ def test_an_api_error_is_shown_not_success(stack: LocalStack) -> None:
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
         )
         page = browser.new_page()
-        page.goto(stack.config.web_url)
+        page.goto(stack.settings.web_url)
         page.fill("#email", "not-an-address")
         page.locator("#catalog input[type=radio]").first.check()
         page.click("#rate")
@@ -127,7 +127,7 @@ def launch(playwright: object) -> object:
 
 def rate_as(page: Any, stack: LocalStack, viewer: str, search: str) -> None:
     """Open the app as ``viewer``, select the first title ``search`` finds."""
-    page.goto(stack.config.web_url)
+    page.goto(stack.settings.web_url)
     page.fill("#user-id", viewer)
     page.press("#user-id", "Enter")
     page.fill("#search", search)
@@ -188,13 +188,13 @@ def test_a_followed_link_lands_on_the_title_and_the_engagement_tab_shows_the_cli
     from watchnext.recommender.artifact import artifact_id
 
     result = simulate(
-        stack.config.api_url, "k", stack.config.outbox_dir,
+        stack.settings.api_url, "k", stack.state.outbox,
         viewers=120, model=ClickModel(top=0.5, decay=0.75), seed=3,
     )  # fmt: skip
     assert set(result.answers) == {302}
     unclicked = next(
         link
-        for mail in outbox(stack.config.outbox_dir)
+        for mail in outbox(stack.state.outbox)
         for position, link in enumerate(PICK_LINK.findall(mail.parts()[0]), start=1)
         if position == 10
     )  # few viewers follow the tenth pick; a followed one would be a 409 page
@@ -204,15 +204,15 @@ def test_a_followed_link_lands_on_the_title_and_the_engagement_tab_shows_the_cli
         page = browser.new_page(viewport={"width": 1200, "height": 900})  # type: ignore[attr-defined]
         page.goto(unclicked)
         expect(page.locator("h1")).to_contain_text("Title ")
-        assert page.url.startswith(f"{stack.config.web_url}/titles/")
+        assert page.url.startswith(f"{stack.settings.web_url}/titles/")
 
-        page.goto(stack.config.web_url)
+        page.goto(stack.settings.web_url)
         page.click("#tabs >> text=Engagement")
         summary = page.locator("#engagement-summary")
         expect(summary).to_contain_text("emails sent", timeout=15_000)
         expect(summary).to_contain_text("95% Wilson score intervals")
         expect(page.locator("#ctr-by-position .main-svg").first).to_be_visible()
-        expect(page.locator("#ctr-by-model")).to_contain_text(artifact_id(stack.config.artifact))
+        expect(page.locator("#ctr-by-model")).to_contain_text(artifact_id(stack.settings.artifact))
         page.wait_for_timeout(500)  # the figures finish drawing
         shot(page, "web-engagement.png")
         browser.close()  # type: ignore[attr-defined]
@@ -224,7 +224,7 @@ def post_like_curl(stack: LocalStack, body: dict[str, Any]) -> int:
     import urllib.request
 
     request = urllib.request.Request(
-        f"{stack.config.api_url}/reviews", data=json.dumps(body).encode(), method="POST",
+        f"{stack.settings.api_url}/reviews", data=json.dumps(body).encode(), method="POST",
         headers={"Content-Type": "application/json", "x-api-key": "k"},
     )  # fmt: skip
     with urllib.request.urlopen(request, timeout=30) as answer:

@@ -26,8 +26,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from watchnext.bootstrap.local import LocalConfig, local_components
+from watchnext.bootstrap.local import local_components
 from watchnext.entrypoints.gateway import LocalGateway
+from watchnext.settings import Settings
 
 API_KEY = {"x-api-key": "fuzz-key"}
 CASES_PER_MODE = 210  # per operation, valid and invalid data each
@@ -65,8 +66,8 @@ CHECKS = [
 @pytest.fixture(scope="module")
 def local_api_schema(tmp_path_factory: pytest.TempPathFactory, trained: Path) -> Iterator[Any]:
     folder = tmp_path_factory.mktemp("fuzz")
-    config = LocalConfig(data_dir=folder / "state", artifact=trained, api_key=API_KEY["x-api-key"])
-    stack = local_components(config)  # adapters only: no servers, no mail worker
+    settings = Settings(data_dir=folder / "state", artifact=trained, api_key=API_KEY["x-api-key"])
+    stack = local_components(settings)  # adapters only: no servers, no mail worker
     app = LocalGateway(stack.api, stack.api_key)
     try:
         yield schemathesis.openapi.from_wsgi("/openapi.json", app, headers=API_KEY)

@@ -27,7 +27,7 @@ from watchnext.entrypoints.local_stack import LocalStack
 
 @pytest.fixture
 def stack(tmp_path: Path, trained: Path) -> Iterator[LocalStack]:
-    config = dataclasses.replace(config_for(tmp_path, trained), dataset=trained.parent / "data")
+    config = config_for(tmp_path, trained).model_copy(update={"dataset": trained.parent / "data"})
     with running_stack(config) as running:
         yield running
 
@@ -46,7 +46,7 @@ def follow(url: str) -> tuple[int, str, str]:
 
 def review_and_read_email(stack: LocalStack, user_id: str) -> tuple[dict[str, object], str]:
     request = urllib.request.Request(
-        stack.config.api_url + "/reviews",
+        stack.settings.api_url + "/reviews",
         data=json.dumps({**ORIGINAL_REVIEW, "user_id": user_id, "item_id": "A3"}).encode(),
         headers={"Content-Type": "application/json", "x-api-key": "k"},
         method="POST",
@@ -54,9 +54,9 @@ def review_and_read_email(stack: LocalStack, user_id: str) -> tuple[dict[str, ob
     with urllib.request.urlopen(request, timeout=10) as response:
         accepted = json.loads(response.read())
     deadline = time.monotonic() + 10
-    while not outbox(stack.config.outbox_dir) and time.monotonic() < deadline:
+    while not outbox(stack.state.outbox) and time.monotonic() < deadline:
         time.sleep(0.05)
-    (mail,) = outbox(stack.config.outbox_dir)
+    (mail,) = outbox(stack.state.outbox)
     return accepted, mail.parts()[0]
 
 
@@ -65,7 +65,7 @@ def clicks(stack: LocalStack) -> list[InteractionEvent]:
 
 
 def signing_key(stack: LocalStack) -> bytes:
-    return (stack.config.state_dir / "unsubscribe.key").read_text().strip().encode()
+    return (stack.state.root / "unsubscribe.key").read_text().strip().encode()
 
 
 def test_following_an_emails_link_records_one_click_with_what_the_email_showed(
@@ -79,7 +79,7 @@ def test_following_an_emails_link_records_one_click_with_what_the_email_showed(
     status, location, _ = follow(links[2])
 
     assert status == 302
-    assert location == f"{stack.config.web_url}/titles/{shown[2]}"
+    assert location == f"{stack.settings.web_url}/titles/{shown[2]}"
     (click,) = clicks(stack)
     assert (click.user_id, click.item_id) == ("clicker", shown[2])
     assert click.recommendation_id == accepted["recommendation_id"]
@@ -111,7 +111,9 @@ def test_a_replayed_tampered_or_expired_link_gets_a_page_and_records_nothing(
 
     genuine = verify_click(unquote(link.rpartition("/r/")[2]), signing_key(stack))
     stale = dataclasses.replace(genuine, position=2, expires_at=int(time.time()) - 1)
-    status, _, page = follow(click_url(stack.config.api_url, sign_click(stale, signing_key(stack))))
+    status, _, page = follow(
+        click_url(stack.settings.api_url, sign_click(stale, signing_key(stack)))
+    )
     assert status == 410
     assert "expired" in page
 
@@ -123,7 +125,7 @@ def test_an_unsubscribe_token_is_not_a_pick_link(stack: LocalStack) -> None:
     _, text = review_and_read_email(stack, "clicker")
     token = re.search(r"unsubscribe\?token=(\S+)", text)
     assert token is not None
-    assert follow(click_url(stack.config.api_url, unquote(token.group(1))))[0] == 400
+    assert follow(click_url(stack.settings.api_url, unquote(token.group(1))))[0] == 400
     assert clicks(stack) == []
 
 
@@ -131,7 +133,7 @@ def test_a_link_for_another_key_is_refused(stack: LocalStack) -> None:
     claims = ClickClaims(
         user_id="clicker", job_id="j", item_id="A1", position=1, expires_at=int(time.time()) + 60
     )
-    assert follow(click_url(stack.config.api_url, sign_click(claims, b"not-the-key")))[0] == 400
+    assert follow(click_url(stack.settings.api_url, sign_click(claims, b"not-the-key")))[0] == 400
     assert clicks(stack) == []
 
 
@@ -146,7 +148,7 @@ def test_the_engagement_report_recovers_a_known_click_model(stack: LocalStack) -
     (eight of the ten exclude it with this seed)."""
     started = time.time()
     result = simulate(
-        stack.config.api_url, "k", stack.config.outbox_dir,
+        stack.settings.api_url, "k", stack.state.outbox,
         viewers=VIEWERS, model=KNOWN, seed=7, timeout=120,
     )  # fmt: skip
     report = stack.engagement.report(0.999, since=started)

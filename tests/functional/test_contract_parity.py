@@ -90,7 +90,7 @@ def _ready(account: AwsAccount, items: list[str], double: PersonalizeDouble) -> 
 
 
 def over_http(stack: LocalStack, case: Case) -> Answer:
-    target = urlsplit(stack.config.api_url)
+    target = urlsplit(stack.settings.api_url)
     connection = http.client.HTTPConnection(target.hostname or "", target.port, timeout=30)
     try:
         connection.request(case.method, case.target, body=case.body, headers=_headers(case))

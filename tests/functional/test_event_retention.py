@@ -55,7 +55,7 @@ def test_compacted_events_stay_until_a_model_trained_on_them_is_served(tmp_path:
     assert "B1" not in served_old.api.service.recommender.recommend("a1", 30).item_ids
     served_old.db.close()
 
-    config.artifact = train(dataset, tmp_path / "new-model")
+    config = config.model_copy(update={"artifact": train(dataset, tmp_path / "new-model")})
     served_new = local_components(config)  # trained on them: the store lets them go
     assert served_new.events.count() == 0
     assert "B1" not in served_new.api.service.recommender.recommend("a1", 30).item_ids

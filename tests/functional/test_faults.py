@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import pytest
 
 from tests.support import ORIGINAL_REVIEW, post_review
 from tests.support.fakes import email_job
-from tests.support.local import config_for
+from tests.support.local import config_for, state_of
 from tests.support.mailer_world import World, mailer_world
 from watchnext.adapters.aws.email_jobs import JobHandler, handle_batch
 from watchnext.adapters.http.lambda_context import LocalLambdaContext
@@ -38,7 +38,9 @@ def test_with_the_smtp_sink_down_reviews_are_accepted_and_emails_arrive_once_it_
     monkeypatch.setattr(jobs, "backoff_seconds", lambda attempt: 0)  # retry at once
     reserved = socket.socket()  # bound, not listening: every connection is refused
     reserved.bind(("127.0.0.1", 0))
-    config = replace(config_for(tmp_path, trained), smtp_port=reserved.getsockname()[1])
+    config = config_for(tmp_path, trained).model_copy(
+        update={"smtp_port": reserved.getsockname()[1]}
+    )
     stack = local_components(config)
     api = stack.api
     try:
@@ -47,10 +49,10 @@ def test_with_the_smtp_sink_down_reviews_are_accepted_and_emails_arrive_once_it_
             assert response["statusCode"] == 200, response
         assert stack.worker.drain_once() == 3  # every send refused: connection refused
         assert stack.queue.pending() == 3
-        assert outbox(config.outbox_dir) == []
+        assert outbox(state_of(config).outbox) == []
 
         reserved.listen()
-        sink = SmtpSink(config.outbox_dir, reserved)  # the sink is back, on the same port
+        sink = SmtpSink(state_of(config).outbox, reserved)  # the sink is back, on the same port
         sink.start()
         try:
             assert stack.worker.drain_once() == 3
@@ -61,7 +63,7 @@ def test_with_the_smtp_sink_down_reviews_are_accepted_and_emails_arrive_once_it_
     finally:
         stack.db.close()
 
-    delivered = Counter(email.job_id for email in outbox(config.outbox_dir))
+    delivered = Counter(email.job_id for email in outbox(state_of(config).outbox))
     assert len(delivered) == 3
     assert set(delivered.values()) == {1}  # each review's email exactly once
 

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from tests.support import ORIGINAL_REVIEW
 from tests.support.deployment import deployed
-from tests.support.local import config_for, running_stack
+from tests.support.local import config_for, running_stack, state_of
 from tests.support.stack import ACCOUNT, REGION, STAGE
 from watchnext.adapters.aws.erasure import AwsErasure, ErasureTargets
 from watchnext.adapters.local.outbox import outbox
@@ -60,13 +60,13 @@ def test_a_forgotten_viewer_leaves_nothing_behind_and_is_served_as_a_newcomer(
         for item in ("A1", "A2", "B3"):
             review = {**ORIGINAL_REVIEW, "user_id": VIEWER, "item_id": item,
                       "email_address": ADDRESS}  # fmt: skip
-            assert post(stack.config.api_url, review) == 200
+            assert post(stack.settings.api_url, review) == 200
         deadline = time.monotonic() + 20
-        while len(outbox(config.outbox_dir)) < 3 and time.monotonic() < deadline:
+        while len(outbox(state_of(config).outbox)) < 3 and time.monotonic() < deadline:
             time.sleep(0.1)
         SqliteEmailState(stack.db).opt_out(Recipient(address=ADDRESS))
         assert stack.events.events_of(VIEWER)
-    assert len(outbox(config.outbox_dir)) == 3
+    assert len(outbox(state_of(config).outbox)) == 3
 
     forgot = CliRunner().invoke(app, [
         "forget", VIEWER, "--email", ADDRESS, "--data-dir", str(tmp_path),
@@ -77,7 +77,7 @@ def test_a_forgotten_viewer_leaves_nothing_behind_and_is_served_as_a_newcomer(
     assert "events: 3" in forgot.output
     assert "training rows: 2" in forgot.output
     assert VIEWER not in (dataset / "interactions.csv").read_text()
-    db = Database(config.state_dir / "watchnext.db")
+    db = Database(state_of(config).root / "watchnext.db")
     left = {
         table: db.query(f"SELECT count(*) FROM {table}")[0][0]
         for table in ("events", "email_jobs", "email_dead_letters", "sent_emails", "clicks")
@@ -94,7 +94,7 @@ def test_a_forgotten_viewer_leaves_nothing_behind_and_is_served_as_a_newcomer(
         picks = again.api.service.recommender.recommend(VIEWER, 5)
         assert {item.because for item in picks.items} == {None}  # nothing of theirs explains
         assert again.events.events_of(VIEWER) == []
-    assert outbox(config.outbox_dir) == []
+    assert outbox(state_of(config).outbox) == []
 
 
 def test_forget_refuses_while_a_demo_holds_the_folder(tmp_path: Path, trained: Path) -> None:
@@ -102,7 +102,7 @@ def test_forget_refuses_while_a_demo_holds_the_folder(tmp_path: Path, trained: P
         answer = CliRunner().invoke(app, ["forget", VIEWER, "--data-dir", str(tmp_path)])
 
     assert answer.exit_code == 2
-    assert stack.config.api_url in answer.output
+    assert stack.settings.api_url in answer.output
     assert "stop it" in answer.output
 
 

@@ -14,7 +14,7 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
-from tests.support.local import config_for
+from tests.support.local import config_for, state_of
 from watchnext.bootstrap.local import local_components
 from watchnext.entrypoints import gateway
 from watchnext.entrypoints.local_stack import build_local_stack
@@ -34,19 +34,19 @@ def test_the_state_keys_and_emails_are_readable_by_their_owner_only(
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = "a@b.co", "c@d.co", "picks"
         message.set_content("hello")
-        with smtplib.SMTP("127.0.0.1", stack.config.smtp_port, timeout=5) as smtp:
+        with smtplib.SMTP("127.0.0.1", stack.settings.smtp_port, timeout=5) as smtp:
             smtp.send_message(message)
         deadline = time.monotonic() + 5
-        while not list(config.outbox_dir.glob("*.eml")) and time.monotonic() < deadline:
+        while not list(state_of(config).outbox.glob("*.eml")) and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         stack.stop()
 
-    [stored] = config.outbox_dir.glob("*.eml")
-    assert mode(config.state_dir) == 0o700
-    assert mode(config.outbox_dir) == 0o700
-    assert mode(config.state_dir / "watchnext.db") == 0o600
-    assert mode(config.state_dir / "unsubscribe.key") == 0o600
+    [stored] = state_of(config).outbox.glob("*.eml")
+    assert mode(state_of(config).root) == 0o700
+    assert mode(state_of(config).outbox) == 0o700
+    assert mode(state_of(config).root / "watchnext.db") == 0o600
+    assert mode(state_of(config).root / "unsubscribe.key") == 0o600
     assert mode(stored) == 0o600
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.support import ORIGINAL_REVIEW
 from tests.support.fakes import email_job
-from tests.support.local import config_for, running_stack
+from tests.support.local import config_for, running_stack, state_of
 from watchnext.adapters.local.outbox import outbox
 from watchnext.adapters.local.sqlite import Database
 from watchnext.adapters.local.stores import SqliteEmailQueue, SqliteEventStore
@@ -34,7 +34,7 @@ def call(
 ) -> tuple[int, Any]:
     headers = {"Content-Type": "application/json", **({"x-api-key": key} if key else {})}
     request = urllib.request.Request(
-        stack.config.api_url + path, data=json.dumps(body).encode() if body else None,
+        stack.settings.api_url + path, data=json.dumps(body).encode() if body else None,
         headers=headers, method="POST" if body else "GET",
     )  # fmt: skip
     try:
@@ -71,9 +71,9 @@ def test_a_review_over_http_changes_the_recommendations_and_emails_the_viewer(
     assert after != [r["item_id"] for r in before["recommendations"]]
     assert "B3" not in after
     deadline = time.monotonic() + 10
-    while not outbox(stack.config.outbox_dir) and time.monotonic() < deadline:
+    while not outbox(stack.state.outbox) and time.monotonic() < deadline:
         time.sleep(0.1)
-    (mail,) = outbox(stack.config.outbox_dir)
+    (mail,) = outbox(stack.state.outbox)
     assert mail.to == "viewer@example.com"
     text, html = mail.parts()
     assert "You rated Title B3 5/5" in text
@@ -130,15 +130,15 @@ def test_a_bounded_load_loses_no_review_and_no_email(stack: LocalStack) -> None:
     from watchnext.client.loadtest import run_load
 
     result = run_load(
-        stack.config.api_url, "k", [f"A{i}" for i in range(15)], requests=300, clients=8
+        stack.settings.api_url, "k", [f"A{i}" for i in range(15)], requests=300, clients=8
     )
 
     assert result.errors == 0, result.as_dict()
     assert stack.events.count() == 300
     deadline = time.monotonic() + 30
-    while len(outbox(stack.config.outbox_dir)) < 300 and time.monotonic() < deadline:
+    while len(outbox(stack.state.outbox)) < 300 and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert len(outbox(stack.config.outbox_dir)) == 300
+    assert len(outbox(stack.state.outbox)) == 300
     assert stack.queue.pending() == 0
 
 
@@ -166,9 +166,9 @@ def wait_for_mail(stack: LocalStack, count: int, seconds: float = 15) -> list[An
     import time
 
     deadline = time.monotonic() + seconds
-    while len(outbox(stack.config.outbox_dir)) < count and time.monotonic() < deadline:
+    while len(outbox(stack.state.outbox)) < count and time.monotonic() < deadline:
         time.sleep(0.1)
-    return outbox(stack.config.outbox_dir)
+    return outbox(stack.state.outbox)
 
 
 def submit_form(page_url: str, page: str) -> tuple[str, str]:
@@ -226,16 +226,16 @@ def test_a_second_stack_on_the_same_state_folder_is_refused_until_the_first_stop
 
     config = config_for(tmp_path, trained)
     with running_stack(config) as first:
-        found = running_demo(config.state_dir)
-        with pytest.raises(StateFolderInUseError, match=first.config.api_url):
+        found = running_demo(state_of(config).root)
+        with pytest.raises(StateFolderInUseError, match=first.settings.api_url):
             build_local_stack(config)
 
     assert found is not None
-    assert found.api_url == first.config.api_url
-    assert running_demo(config.state_dir) is None
+    assert found.api_url == first.settings.api_url
+    assert running_demo(state_of(config).root) is None
     with running_stack(config) as again:
-        assert running_demo(config.state_dir) is not None
-        assert again.config.api_port != 0
+        assert running_demo(state_of(config).root) is not None
+        assert again.settings.api_port != 0
 
 
 def test_a_hostile_corpus_gets_no_server_error_and_no_traceback(stack: LocalStack) -> None:
@@ -243,7 +243,7 @@ def test_a_hostile_corpus_gets_no_server_error_and_no_traceback(stack: LocalStac
     web app's callbacks; none answers 5xx or shows a traceback."""
     from tests.support.hostile import run
 
-    tally = run(stack.config.api_url, stack.config.web_url, "k")
+    tally = run(stack.settings.api_url, stack.settings.web_url, "k")
 
     assert tally.requests >= 300
     assert (tally.server_errors, tally.tracebacks) == ([], [])

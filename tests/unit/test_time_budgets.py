@@ -112,7 +112,8 @@ def test_the_teardown_answers_cloudformation_within_its_service_timeout() -> Non
 def test_a_send_claim_expires_before_its_job_comes_back_from_the_queue() -> None:
     """A mailer that died mid-send holds the claim; the redelivered job must find it expired
     (or wait for it), on AWS and locally."""
-    from watchnext.service.delivery import SEND_CLAIM_LEASE_SECONDS, queue_lease_seconds
+    from watchnext.domain.email import SEND_CLAIM_LEASE_SECONDS
+    from watchnext.service.delivery import queue_lease_seconds
 
     visibility = resource("EmailJobQueue")["Properties"]["VisibilityTimeout"]
     mailer_timeout = resource("MailerFunction")["Properties"]["Timeout"]

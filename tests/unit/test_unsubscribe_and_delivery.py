@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.support.fakes import FakeMailer, InMemoryEmailState, email_job
-from watchnext.domain.email import Recipient
+from watchnext.domain.email import SEND_CLAIM_LEASE_SECONDS, Recipient
 from watchnext.email.unsubscribe import (
     InvalidTokenError,
     sign,
@@ -18,7 +18,7 @@ from watchnext.email.unsubscribe import (
     unsubscribe_url,
     verify,
 )
-from watchnext.service.delivery import SEND_CLAIM_LEASE_SECONDS, Delivery, Outcome, RetryLaterError
+from watchnext.service.delivery import Delivery, Outcome, RetryLaterError
 
 KEY = b"k" * 32
 

@@ -22,79 +22,17 @@ from watchnext.adapters.local.stores import (
     SqliteEngagementLog,
     SqliteEventStore,
 )
-from watchnext.domain.email import (
-    DEFAULT_ADDRESS_LIMIT,
-    DEFAULT_ADDRESS_WINDOW_SECONDS,
-    DEFAULT_MAX_RECEIVE_COUNT,
-)
-from watchnext.domain.events import DEFAULT_CLICK_WEIGHT
 from watchnext.domain.sentiment import Sentiment
 from watchnext.email.render import HandlebarsRenderer
 from watchnext.email.templates import load_template, templates_root
 from watchnext.recommender import artifact as artifacts
 from watchnext.recommender.errors import RecommenderError
+from watchnext.recommender.models import LocalRecommender
 from watchnext.service.clicks import Clicks
-from watchnext.service.delivery import SEND_CLAIM_LEASE_SECONDS, Delivery
+from watchnext.service.delivery import Delivery
 from watchnext.service.review import ReviewService
 from watchnext.service.subscriptions import Subscriptions
-from watchnext.settings import DEFAULT_API_PORT, DEFAULT_SMTP_PORT, DEFAULT_WEB_PORT
-
-
-@dataclass
-class LocalConfig:
-    data_dir: Path = Path("data")
-    artifact: Path = Path("artifacts/als")
-    host: str = "127.0.0.1"
-    api_port: int = DEFAULT_API_PORT
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = DEFAULT_SMTP_PORT
-    run_sink: bool = True
-    sender: str = "WatchNext <picks@watchnext.local>"
-    api_key: str | None = None
-    email_cooldown_seconds: int = 0
-    email_address_limit: int = DEFAULT_ADDRESS_LIMIT
-    email_address_window_seconds: int = DEFAULT_ADDRESS_WINDOW_SECONDS
-    email_job_max_receive_count: int = DEFAULT_MAX_RECEIVE_COUNT
-    templates_dir: Path | None = None
-    """The email template's folder (WATCHNEXT_TEMPLATES_DIR); unset: this checkout's."""
-    num_results: int = 10
-    dataset: Path = Path("data/ml100k")
-    web_port: int | None = DEFAULT_WEB_PORT
-    web_hosts: tuple[str, ...] = ()
-    """Host names the web app answers to besides the local ones."""
-    send_claim_lease_seconds: float = SEND_CLAIM_LEASE_SECONDS
-    """After a crash mid-send, how long until the job is sent again (the queue's lease is
-    derived from it)."""
-    title_url_template: str | None = None
-    """Where a followed pick link leads, with ``{item_id}``; the web app's title page by
-    default (without a web app, a short page)."""
-    click_weight: float = DEFAULT_CLICK_WEIGHT
-
-    @property
-    def state_dir(self) -> Path:
-        return self.state.root
-
-    @property
-    def state(self) -> StateFolder:
-        return StateFolder.of(self.data_dir)
-
-    @property
-    def outbox_dir(self) -> Path:
-        return self.state.outbox
-
-    @property
-    def api_url(self) -> str:
-        return f"http://{self.host}:{self.api_port}"
-
-    @property
-    def web_url(self) -> str:
-        return f"http://{self.host}:{self.web_port}"
-
-    @property
-    def title_url(self) -> str | None:
-        if self.title_url_template or self.web_port is None:
-            return self.title_url_template
-        return f"{self.web_url}/titles/{{item_id}}"
+from watchnext.settings import LOCAL_SENDER, Settings, SettingsError, env_name
 
 
 def _persistent_secret(path: Path, nbytes: int = 32) -> str:
@@ -113,7 +51,8 @@ def _persistent_secret(path: Path, nbytes: int = 32) -> str:
 class LocalComponents:
     """The local adapters, wired and not yet started (`entrypoints.local_stack` serves them)."""
 
-    config: LocalConfig
+    settings: Settings
+    state: StateFolder
     api: ReviewApi
     events: SqliteEventStore
     queue: SqliteEmailQueue
@@ -124,74 +63,81 @@ class LocalComponents:
     sentiment: Sentiment
 
 
-def local_components(config: LocalConfig) -> LocalComponents:
+def local_components(settings: Settings) -> LocalComponents:
     """Load the model, replay every stored event into it, and wire the adapters."""
-    if not (config.artifact / "meta.json").exists():
+    if not (settings.artifact / "meta.json").exists():
         raise RecommenderError(
-            f"{config.artifact}: no trained model. `make demo` prepares one, or run: "
+            f"{settings.artifact}: no trained model. `make demo` prepares one, or run: "
             "watchnext data fetch movielens-100k && watchnext prepare data/movielens-100k "
             "--source movielens --out data/ml100k && watchnext train --data data/ml100k"
         )
-    db = Database(config.state.database)
+    folder = StateFolder.of(settings.data_dir)
+    db = Database(folder.database)
     store = SqliteEventStore(db)
-    store.forget_trained(artifacts.read_meta(config.artifact)["data"]["checksum"])
+    store.forget_trained(artifacts.read_meta(settings.artifact)["data"]["checksum"])
     model = artifacts.load(
-        config.artifact, click_weight=config.click_weight, history=store.events_of
+        settings.artifact, click_weight=settings.click_weight, history=store.events_of
     )
+    _check_sentiment(settings, model)
     for (forgotten,) in db.query("SELECT user_id FROM forgotten_users"):
         model.forget(str(forgotten))  # erased (`watchnext forget`) until the next training
     store.replay_into(model)  # a restart keeps every accepted review in the model too
     recorder = RecordAndLearn(store, model)
-    queue = SqliteEmailQueue(db, max_receive_count=config.email_job_max_receive_count)
+    queue = SqliteEmailQueue(db, max_receive_count=settings.email_job_max_receive_count)
     state = SqliteEmailState(db)
     engagement = SqliteEngagementLog(db)
-    unsubscribe_key = _persistent_secret(config.state.unsubscribe_key).encode()
+    unsubscribe_key = _persistent_secret(folder.unsubscribe_key).encode()
 
     def signing_key() -> bytes:
         return unsubscribe_key
 
-    api_key = config.api_key or _persistent_secret(config.state.api_key, 24)
+    api_key = settings.api_key or _persistent_secret(folder.api_key, 24)
     service = ReviewService(
         recorder=recorder,
         recommender=model,
         catalog=InMemoryCatalog(model.titles),
         email_queue=queue,
-        num_results=config.num_results,
+        num_results=settings.num_results,
         opt_outs=state,
         sentiment=model.rule.sentiment,
     )
     subscriptions = Subscriptions(state, signing_key=signing_key)
     mailer = SmtpMailer(
-        HandlebarsRenderer(load_template(templates_root(config.templates_dir))),
-        sender=config.sender,
-        host=config.smtp_host,
-        port=config.smtp_port,
+        HandlebarsRenderer(load_template(templates_root(settings.templates_dir))),
+        sender=settings.email_sender or LOCAL_SENDER,
+        host=settings.smtp_host,
+        port=settings.smtp_port,
     )
     delivery = Delivery(
         mailer=mailer,
         state=state,
-        unsubscribe_base_url=config.api_url,
+        unsubscribe_base_url=settings.local_links_base_url,
         signing_key=signing_key,
-        cooldown_seconds=config.email_cooldown_seconds,
-        address_limit=config.email_address_limit,
-        address_window_seconds=config.email_address_window_seconds,
-        claim_lease_seconds=config.send_claim_lease_seconds,
+        cooldown_seconds=settings.email_cooldown_seconds,
+        address_limit=settings.email_address_limit,
+        address_window_seconds=settings.email_address_window_seconds,
+        claim_lease_seconds=settings.send_claim_lease_seconds,
         engagement=engagement,
     )
     clicks = Clicks(
         recorder=recorder,
         ledger=state,
         signing_key=signing_key,
-        title_url_template=config.title_url,
+        title_url_template=settings.local_title_url,
         engagement=engagement,
     )
     return LocalComponents(
-        config=config,
+        settings=settings,
+        state=folder,
         api=ReviewApi(
             service,
             subscriptions=subscriptions,
             clicks=clicks,
-            idempotency=Idempotency(SqliteIdempotencyStore(db)),  # as DynamoDB does on AWS
+            idempotency=Idempotency(  # as DynamoDB does on AWS
+                SqliteIdempotencyStore(db), expiry_seconds=settings.idempotency_expiry_seconds
+            ),
+            cors_allowed_origins=settings.cors_allowed_origins,
+            retry_after_seconds=settings.retry_after_seconds,
         ),
         events=store,
         queue=queue,
@@ -201,3 +147,20 @@ def local_components(config: LocalConfig) -> LocalComponents:
         engagement=engagement,
         sentiment=model.rule.sentiment,
     )
+
+
+def _check_sentiment(settings: Settings, model: LocalRecommender) -> None:
+    """The local model learned what a like is when it was trained; a threshold set for
+    serving must agree with it, or the picks and the email would read a rating two ways."""
+    trained = model.rule.sentiment
+    for field, value in (
+        ("like_threshold", trained.like_at),
+        ("dislike_threshold", trained.dislike_below),
+    ):
+        wanted = getattr(settings, field)
+        if field in settings.model_fields_set and wanted != value:
+            raise SettingsError(
+                f"{env_name(field)}={wanted:g}, but the model at {settings.artifact} was "
+                f"trained with {value:g}: unset it, or retrain with the threshold you want "
+                "(watchnext train --param like_at=N --param dislike_below=N)"
+            )

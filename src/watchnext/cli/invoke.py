@@ -9,11 +9,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from watchnext.cli.errors import fail, user_errors
+
+if TYPE_CHECKING:
+    from watchnext.settings import Settings
 
 
 def load_event(path: Path) -> dict[str, Any]:
@@ -37,25 +40,43 @@ def invoke(
         ),
     ],
     local: Annotated[
-        bool, typer.Option(help="Use the local stack's adapters (model, SQLite) instead of AWS.")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--local/--aws",
+            help="The local stack's adapters (model, SQLite), or AWS's.",
+            show_default="WATCHNEXT_BACKEND, else --aws",
+        ),
+    ] = None,
     data_dir: Annotated[
-        Path, typer.Option(metavar="PATH", help="With --local: the local state.")
-    ] = Path("data"),
-    artifact: Annotated[Path, typer.Option(metavar="PATH", help="With --local: the model.")] = Path(
-        "artifacts/als"
-    ),
+        Path | None,
+        typer.Option(
+            metavar="PATH", help="With --local: the local state.", show_default="WATCHNEXT_DATA_DIR"
+        ),
+    ] = None,
+    artifact: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="PATH", help="With --local: the model.", show_default="WATCHNEXT_ARTIFACT"
+        ),
+    ] = None,
 ) -> None:
     """Run the review API's Lambda handler in-process on EVENT_FILE and print its response.
 
-    The no-Docker equivalent of `sam local invoke`. By default it uses the AWS adapters,
-    configured from the same environment variables the deployed function gets (WATCHNEXT_*;
-    see README); with --local, the local stack's (the email is queued for `watchnext demo`).
+    The no-Docker equivalent of `sam local invoke`. Both backends are configured from the same
+    WATCHNEXT_* variables the deployed function gets (see README): by default the AWS adapters;
+    with --local (or WATCHNEXT_BACKEND=local), the local stack's (the email is queued for
+    `watchnext demo`).
     The response alone goes to stdout, logs to stderr; the exit status is 1 on a 5xx.
     """
     event = load_event(event_file)
     with user_errors(), _logs_to_stderr():  # stdout: the response alone, as `sam local invoke`
-        response = _invoke_local(event, data_dir, artifact) if local else _invoke_aws(event)
+        from watchnext.settings import Settings
+
+        given = {"data_dir": data_dir, "artifact": artifact}
+        settings = Settings.from_env(**{k: v for k, v in given.items() if v is not None})
+        if local is None:
+            local = settings.backend == "local"
+        response = _invoke_local(event, settings) if local else _invoke_aws(event)
     typer.echo(json.dumps(_readable(response), indent=2, ensure_ascii=False))
     if int(response.get("statusCode", 500)) >= 500:
         raise typer.Exit(1)
@@ -82,11 +103,11 @@ def _logs_to_stderr() -> Iterator[None]:
                 handler.setStream(stream)
 
 
-def _invoke_local(event: dict[str, Any], data_dir: Path, artifact: Path) -> dict[str, Any]:
+def _invoke_local(event: dict[str, Any], settings: Settings) -> dict[str, Any]:
     from watchnext.adapters.http.lambda_context import LocalLambdaContext
-    from watchnext.bootstrap.local import LocalConfig, local_components
+    from watchnext.bootstrap.local import local_components
 
-    components = local_components(LocalConfig(data_dir=data_dir, artifact=artifact))
+    components = local_components(settings)
     try:
         return components.api.handle(event, LocalLambdaContext())
     finally:

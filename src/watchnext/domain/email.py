@@ -21,6 +21,11 @@ DEFAULT_MAX_RECEIVE_COUNT = 5
 """Deliveries of an email job before it moves to the dead-letter queue (template.yaml's
 EmailJobMaxReceiveCount; the local queue's dead-letter table)."""
 
+SEND_CLAIM_LEASE_SECONDS = 120
+"""How long a send claim holds before another mailer may take it (its sender died). Longer
+than any one send; shorter than the queue's redelivery (template.yaml VisibilityTimeout, the
+local queue's lease from `queue_lease_seconds`), which a test checks."""
+
 UNKNOWN_TITLE = "a title we don't know yet"
 """How an email names a rated item the catalog does not know: never by the id the client sent,
 which is anyone's text ("Visit http://evil.example now")."""

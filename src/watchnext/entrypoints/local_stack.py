@@ -10,14 +10,16 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from watchnext.adapters.local.listeners import bound_port, listen
 from watchnext.adapters.local.running import DemoLock, RunningDemo
 from watchnext.adapters.local.smtp import SmtpSink
-from watchnext.bootstrap.local import LocalComponents, LocalConfig, local_components
+from watchnext.adapters.local.state_folder import StateFolder
+from watchnext.bootstrap.local import LocalComponents, local_components
 from watchnext.entrypoints.gateway import LocalGateway
+from watchnext.settings import Settings
 
 
 @dataclass
@@ -43,13 +45,13 @@ class LocalStack(LocalComponents):
             )
 
             past = past_ratings_source(
-                load_past_ratings(self.config.dataset), self.events.events_of, self.sentiment
+                load_past_ratings(self.settings.dataset), self.events.events_of, self.sentiment
             )
             web = create_app(
-                ReviewApiClient(self.config.api_url, self.api_key),
-                load_catalog(self.config.dataset),
-                self.config.outbox_dir,
-                allowed_hosts=LOCAL_HOSTS | {self.config.host, *self.config.web_hosts},
+                ReviewApiClient(self.settings.api_url, self.api_key),
+                load_catalog(self.settings.dataset),
+                self.state.outbox,
+                allowed_hosts=LOCAL_HOSTS | {self.settings.host, *self.settings.web_hosts},
                 past_ratings=past,
                 engagement=self.engagement.report,
             )
@@ -77,26 +79,30 @@ class LocalStack(LocalComponents):
             self._lock.release()
 
 
-def build_local_stack(config: LocalConfig) -> LocalStack:
+def build_local_stack(settings: Settings) -> LocalStack:
     """Bind the ports, take the state folder, load the model, replay every stored event into
     it, wire the adapters.
 
-    The returned stack's config carries the ports actually bound; `start` serves them. The
+    The returned stack's settings carry the ports actually bound; `start` serves them. The
     state folder is the stack's until `stop` (`StateFolderInUseError` if another stack holds
     it, before anything in it is opened).
     """
-    listeners = _bind(config)
-    lock = DemoLock(config.state_dir)
+    listeners = _bind(settings)
+    state = StateFolder.of(settings.data_dir)
+    lock = DemoLock(state.root)
     try:
-        config = replace(
-            config,
-            api_port=bound_port(listeners["api"]),
-            web_port=bound_port(listeners["web"]) if "web" in listeners else None,
-            smtp_port=bound_port(listeners["smtp"]) if "smtp" in listeners else config.smtp_port,
+        settings = settings.model_copy(
+            update={
+                "api_port": bound_port(listeners["api"]),
+                "web_port": bound_port(listeners["web"]) if "web" in listeners else None,
+                "smtp_port": (
+                    bound_port(listeners["smtp"]) if "smtp" in listeners else settings.smtp_port
+                ),
+            }
         )
-        web_url = config.web_url if config.web_port is not None else None
-        lock.acquire(RunningDemo(config.api_url, web_url, os.getpid()))
-        components = local_components(config)
+        web_url = settings.web_url if settings.web_port is not None else None
+        lock.acquire(RunningDemo(settings.api_url, web_url, os.getpid()))
+        components = local_components(settings)
     except BaseException:
         lock.release()
         _close(listeners)
@@ -104,18 +110,18 @@ def build_local_stack(config: LocalConfig) -> LocalStack:
     smtp = listeners.pop("smtp", None)
     return LocalStack(
         **{part.name: getattr(components, part.name) for part in fields(components)},
-        sink=SmtpSink(config.outbox_dir, smtp) if smtp is not None else None,
+        sink=SmtpSink(state.outbox, smtp) if smtp is not None else None,
         listeners=listeners,
         _lock=lock,
     )
 
 
-def _bind(config: LocalConfig) -> dict[str, socket.socket]:
-    wanted = {"api": (config.host, config.api_port)}
-    if config.web_port is not None:
-        wanted["web"] = (config.host, config.web_port)
-    if config.run_sink:
-        wanted["smtp"] = (config.smtp_host, config.smtp_port)
+def _bind(settings: Settings) -> dict[str, socket.socket]:
+    wanted = {"api": (settings.host, settings.api_port)}
+    if settings.web_port is not None:
+        wanted["web"] = (settings.host, settings.web_port)
+    if settings.run_sink:
+        wanted["smtp"] = (settings.smtp_host, settings.smtp_port)
     bound: dict[str, socket.socket] = {}
     try:
         for server, (host, port) in wanted.items():

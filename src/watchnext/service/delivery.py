@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from watchnext.domain.email import EmailJob, EmailLinks
+from watchnext.domain.email import SEND_CLAIM_LEASE_SECONDS, EmailJob, EmailLinks
 from watchnext.email.click_links import pick_links
 from watchnext.email.unsubscribe import unsubscribe_url
 from watchnext.errors import WatchNextError
@@ -22,10 +22,6 @@ class Outcome(StrEnum):
     RATE_LIMITED = "rate_limited"
 
 
-SEND_CLAIM_LEASE_SECONDS = 120
-"""How long a send claim holds before another mailer may take it (its sender died). Longer
-than any one send; shorter than the queue's redelivery (template.yaml VisibilityTimeout, the
-local queue's lease from `queue_lease_seconds`), which a test checks."""
 QUEUE_LEASE_FACTOR = 1.5
 MAX_BACKOFF_SECONDS = 900
 
