@@ -18,6 +18,7 @@ from watchnext.domain.email import (
     DEFAULT_ADDRESS_LIMIT,
     DEFAULT_ADDRESS_WINDOW_SECONDS,
     DEFAULT_MAX_RECEIVE_COUNT,
+    DEFAULT_SEND_CONCURRENCY,
     SEND_CLAIM_LEASE_SECONDS,
 )
 from watchnext.domain.events import DEFAULT_CLICK_WEIGHT
@@ -98,6 +99,9 @@ class Settings(BaseSettings):
         DEFAULT_ADDRESS_LIMIT, ge=0, description="Emails per address per window; 0: no limit"
     )
     email_address_window_seconds: int = Field(DEFAULT_ADDRESS_WINDOW_SECONDS, ge=60, le=86_400)
+    email_send_concurrency: int = Field(
+        DEFAULT_SEND_CONCURRENCY, ge=1, le=32, description="Emails one mailer sends at once"
+    )
     unsubscribe_base_url: str = f"http://{LOCAL_HOST}:{DEFAULT_API_PORT}"
     unsubscribe_secret: str | None = None
     # The pipeline steps function

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import socket
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,9 @@ from watchnext.adapters.http.lambda_context import LocalLambdaContext
 from watchnext.adapters.local.outbox import outbox
 from watchnext.adapters.local.smtp import SmtpSink
 from watchnext.bootstrap.local import local_components
-from watchnext.domain.email import EmailJob
+from watchnext.domain.email import EmailJob, EmailLinks
 from watchnext.service import jobs
+from watchnext.service.delivery import send_each
 
 
 def test_with_the_smtp_sink_down_reviews_are_accepted_and_emails_arrive_once_it_is_back(
@@ -81,11 +82,14 @@ class DyingMailer:
     sent: list[str] = field(default_factory=list)
     attempts: int = 0
 
-    def send(self, job: EmailJob, unsubscribe_url: str) -> None:
+    def send(self, job: EmailJob, links: EmailLinks) -> None:
         self.attempts += 1
         if self.attempts == self.dies_on:
             raise LambdaDied
         self.sent.append(job.job_id)
+
+    def send_all(self, emails: Sequence[tuple[EmailJob, EmailLinks]]) -> list[Exception | None]:
+        return send_each(self.send, emails)
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -11,6 +12,7 @@ from watchnext.domain.email import EmailJob, EmailLinks, Recipient, address_key
 from watchnext.domain.events import InteractionEvent
 from watchnext.domain.recommendation import CatalogItem, RecommendationList, ScoredItem
 from watchnext.errors import ServiceUnavailableError
+from watchnext.service.delivery import send_each
 
 
 @dataclass
@@ -91,6 +93,9 @@ class FakeMailer:
             raise ConnectionError("mail server down")
         self.sent.append((job, links))
 
+    def send_all(self, emails: Sequence[tuple[EmailJob, EmailLinks]]) -> list[Exception | None]:
+        return send_each(self.send, emails)
+
 
 @dataclass
 class InMemoryEmailState:
@@ -100,6 +105,9 @@ class InMemoryEmailState:
     clicks: dict[str, float] = field(default_factory=dict)  # click id → link expiry
     sends: dict[tuple[str, int], int] = field(default_factory=dict)  # (address, window) → count
     clock: Callable[[], float] = time.time
+
+    def batch(self) -> AbstractContextManager[object]:
+        return nullcontext()
 
     def is_opted_out(self, address: str, user_id: str) -> bool:
         return any(key in self.opted_out for key in Recipient.keys_for(address, user_id))

@@ -195,3 +195,36 @@ def test_an_address_past_its_limit_gets_no_more_emails_this_window() -> None:
     assert outcomes == [Outcome.SENT] * 2 + [Outcome.RATE_LIMITED] * 2
     assert len(mailer.sent) == 2
     assert [job for job in state.claimed if job in ("job-2", "job-3")] == []
+
+
+def test_a_batch_gives_each_job_its_own_outcome_and_a_failed_send_can_be_sent_again() -> None:
+    mailer, state = FakeMailer(), InMemoryEmailState()
+    service = delivery(state, mailer)
+    service.deliver(email_job("sent-before"))
+    mailer.failures_left = 1
+    state.opt_out(Recipient(address="out@example.com"))
+    jobs = [
+        email_job("fails", user_id="u1"),
+        email_job("fresh", user_id="u2"),
+        email_job("opted-out", user_id="u3", email_address="out@example.com"),
+        email_job("sent-before"),
+    ]
+
+    results = service.deliver_all(jobs)
+
+    assert isinstance(results[0], ConnectionError)
+    assert results[1:] == [Outcome.SENT, Outcome.OPTED_OUT, Outcome.DUPLICATE]
+    assert [job.job_id for job, _ in mailer.sent] == ["sent-before", "fresh"]
+    assert service.deliver(jobs[0]) is Outcome.SENT  # its claim was released
+
+
+def test_a_broken_channel_fails_every_email_of_the_batch_and_keeps_none_claimed() -> None:
+    class BrokenChannel(FakeMailer):
+        def send_all(self, emails: object) -> list[Exception | None]:
+            raise RuntimeError("the channel itself broke")
+
+    state = InMemoryEmailState()
+    results = delivery(state, BrokenChannel()).deliver_all([email_job("a"), email_job("b")])
+
+    assert all(isinstance(result, RuntimeError) for result in results)
+    assert state.claimed == {}

@@ -107,6 +107,7 @@ def local_components(settings: Settings) -> LocalComponents:
         sender=settings.email_sender or LOCAL_SENDER,
         host=settings.smtp_host,
         port=settings.smtp_port,
+        connections=settings.email_send_concurrency,
     )
     delivery = Delivery(
         mailer=mailer,

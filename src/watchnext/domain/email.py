@@ -26,6 +26,11 @@ SEND_CLAIM_LEASE_SECONDS = 120
 than any one send; shorter than the queue's redelivery (template.yaml VisibilityTimeout, the
 local queue's lease from `queue_lease_seconds`), which a test checks."""
 
+DEFAULT_SEND_CONCURRENCY = 4
+"""Emails one mailer sends at once (WATCHNEXT_EMAIL_SEND_CONCURRENCY): SMTP connections kept
+open, or SES/Pinpoint calls in flight. Kept low on AWS: an account's sending quota (SES: its
+maximum send rate) is shared by every mailer Lambda running."""
+
 UNKNOWN_TITLE = "a title we don't know yet"
 """How an email names a rated item the catalog does not know: never by the id the client sent,
 which is anyone's text ("Visit http://evil.example now")."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -65,6 +65,46 @@ class Delivery:
         """Send ``job`` unless the user opted out, it was sent already, (with a cooldown) a
         newer review of the same user will be emailed instead, or (with an address limit) its
         address had its emails for this window."""
+        (result,) = self.deliver_all([job])
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def deliver_all(self, jobs: Sequence[EmailJob]) -> list[Outcome | Exception]:
+        """`deliver` for each job, with the state written twice in all (the claims before any
+        send, the sends after) and the emails handed to the mailer together; for each job, in
+        order, its outcome or the error to retry it for (`RetryLaterError`: a wait)."""
+        results: list[Outcome | Exception] = []
+        with self.state.batch():
+            for job in jobs:
+                try:
+                    results.append(self._claim(job))
+                except Exception as problem:  # this job's: the others go on
+                    results.append(problem)
+        ready = [index for index, result in enumerate(results) if result is Outcome.SENT]
+        errors = self._send_all([jobs[i] for i in ready])
+        with self.state.batch():
+            for index, error in zip(ready, errors, strict=True):
+                job = jobs[index]
+                if error is not None:
+                    self.state.release(job.job_id)
+                    results[index] = error
+                    continue
+                self.state.mark_sent(job.job_id)
+                if self.engagement is not None:
+                    self.engagement.sent(job, self.clock())
+        return results
+
+    def _send_all(self, jobs: list[EmailJob]) -> list[Exception | None]:
+        if not jobs:
+            return []
+        try:
+            return self.mailer.send_all([(job, self.links(job)) for job in jobs])
+        except Exception as error:  # the channel itself broke: every email is retried
+            return [error] * len(jobs)
+
+    def _claim(self, job: EmailJob) -> Outcome:
+        """`Outcome.SENT` when ``job`` is claimed and may be sent now; else why not."""
         if self.state.is_opted_out(job.email_address, job.user_id):
             return Outcome.OPTED_OUT
         if self.cooldown_seconds > 0:
@@ -85,14 +125,6 @@ class Delivery:
         ):
             self.state.release(job.job_id)
             return Outcome.RATE_LIMITED
-        try:
-            self.mailer.send(job, self.links(job))
-        except Exception:
-            self.state.release(job.job_id)
-            raise
-        self.state.mark_sent(job.job_id)
-        if self.engagement is not None:
-            self.engagement.sent(job, self.clock())
         return Outcome.SENT
 
     def links(self, job: EmailJob) -> EmailLinks:
@@ -101,3 +133,19 @@ class Delivery:
             unsubscribe=unsubscribe_url(base, job.email_address, key),
             picks=pick_links(base, job, key, now=self.clock()),
         )
+
+
+def send_each(
+    send: Callable[[EmailJob, EmailLinks], None],
+    emails: Sequence[tuple[EmailJob, EmailLinks]],
+) -> list[Exception | None]:
+    """`Mailer.send_all` for a channel that sends one email at a time."""
+    errors: list[Exception | None] = []
+    for job, links in emails:
+        try:
+            send(job, links)
+        except Exception as error:  # this email's: the others are still sent
+            errors.append(error)
+        else:
+            errors.append(None)
+    return errors

@@ -4,7 +4,7 @@ many seconds. The one retry policy; the SQS handler and the local worker only tr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from watchnext.domain.email import EmailJob
@@ -34,8 +34,25 @@ def attempt(delivery: Delivery, read_job: Callable[[], EmailJob], receives: int)
     again after the wait the delivery asked for (a cooldown, a claim held elsewhere), or
     after `backoff_seconds` when it failed, reading the job included."""
     try:
-        return JobDecision(delivery.deliver(read_job()))
-    except RetryLaterError as wait:
-        return JobDecision(None, wait.seconds, wait)
+        result: Outcome | Exception = delivery.deliver(read_job())
     except Exception as error:  # any failure of one job: retried, then dead-lettered
-        return JobDecision(None, backoff_seconds(receives), error)
+        result = error
+    return decide(result, receives)
+
+
+def attempt_all(delivery: Delivery, jobs: Sequence[tuple[EmailJob, int]]) -> list[JobDecision]:
+    """`attempt` for each (job, receives), delivered together (`Delivery.deliver_all`)."""
+    try:
+        results = delivery.deliver_all([job for job, _ in jobs])
+    except Exception as error:  # the batch's state could not be kept: all are retried
+        results = [error] * len(jobs)
+    return [decide(result, receives) for result, (_, receives) in zip(results, jobs, strict=True)]
+
+
+def decide(result: Outcome | Exception, receives: int) -> JobDecision:
+    """The decision for one attempt's outcome or error."""
+    if isinstance(result, RetryLaterError):
+        return JobDecision(None, result.seconds, result)
+    if isinstance(result, Exception):
+        return JobDecision(None, backoff_seconds(receives), result)
+    return JobDecision(result)

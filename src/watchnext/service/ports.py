@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
@@ -67,10 +68,18 @@ class EmailState(OptOutStore, Protocol):
         """Count one email to ``address`` in the window holding ``now`` (fixed windows of
         ``window_seconds``), atomically; False, counting nothing, once ``limit`` were."""
 
+    def batch(self) -> AbstractContextManager[object]:
+        """The calls in the block are kept together when it ends (one commit for the local
+        database); a store that writes each call at once returns a block that does nothing."""
+
 
 class Mailer(Protocol):
     def send(self, job: EmailJob, links: EmailLinks) -> None:
         """Deliver one recommendations email, or raise."""
+
+    def send_all(self, emails: Sequence[tuple[EmailJob, EmailLinks]]) -> list[Exception | None]:
+        """Deliver each email (over a pool or a kept connection, where the channel allows);
+        for each, in order, the error it failed with, or None when it was sent."""
 
 
 class ClickLedger(Protocol):

@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import threading
 
-from watchnext.adapters.local.stores import SqliteEmailQueue
+from watchnext.adapters.local.stores import LeasedJob, SqliteEmailQueue
 from watchnext.observability import logger
 from watchnext.service.delivery import Delivery, queue_lease_seconds
-from watchnext.service.jobs import attempt
+from watchnext.service.jobs import JobDecision, attempt_all
 
 
 class MailWorker:
     def __init__(
-        self, queue: SqliteEmailQueue, delivery: Delivery, poll_seconds: float = 0.2
+        self,
+        queue: SqliteEmailQueue,
+        delivery: Delivery,
+        poll_seconds: float = 0.2,
+        batch_size: int = 50,
     ) -> None:
         self.queue = queue
         self.delivery = delivery
+        self.batch_size = batch_size
         self._poll_seconds = poll_seconds
         # A leased job comes back only after a dead sender's claim has expired.
         self.lease_seconds = queue_lease_seconds(delivery.claim_lease_seconds)
@@ -24,30 +29,36 @@ class MailWorker:
         self._thread = threading.Thread(target=self._run, name="mail-worker", daemon=True)
 
     def drain_once(self) -> int:
-        """Deliver what is due now; returns how many jobs were handled."""
-        leased = self.queue.lease(limit=10, lease_seconds=self.lease_seconds)
-        for item in leased:
-            job_id = item.job.job_id
-            decision = attempt(self.delivery, lambda: item.job, item.attempts)  # noqa: B023
-            if decision.outcome is not None:
-                self.queue.ack(job_id)
-                logger.info(
-                    "Email job done", extra={"job_id": job_id, "outcome": decision.outcome.value}
-                )
-                continue
-            error = decision.error
-            reason = f"{type(error).__name__}: {error}" if decision.failed else str(error)
-            self.queue.retry(job_id, decision.retry_in_seconds, reason)
-            if decision.failed:
-                logger.warning(
-                    "Email delivery failed; retrying",
-                    extra={
-                        "job_id": job_id,
-                        "attempt": item.attempts,
-                        "retry_in_s": decision.retry_in_seconds,
-                    },
-                )
+        """Deliver what is due now, a batch at a time; returns how many jobs were handled."""
+        leased = self.queue.lease(limit=self.batch_size, lease_seconds=self.lease_seconds)
+        if not leased:
+            return 0
+        decisions = attempt_all(self.delivery, [(item.job, item.attempts) for item in leased])
+        with self.queue.batch():  # the acks and the retries: one commit
+            for item, decision in zip(leased, decisions, strict=True):
+                self._settle(item, decision)
         return len(leased)
+
+    def _settle(self, item: LeasedJob, decision: JobDecision) -> None:
+        job_id = item.job.job_id
+        if decision.outcome is not None:
+            self.queue.ack(job_id)
+            logger.info(
+                "Email job done", extra={"job_id": job_id, "outcome": decision.outcome.value}
+            )
+            return
+        error = decision.error
+        reason = f"{type(error).__name__}: {error}" if decision.failed else str(error)
+        self.queue.retry(job_id, decision.retry_in_seconds, reason)
+        if decision.failed:
+            logger.warning(
+                "Email delivery failed; retrying",
+                extra={
+                    "job_id": job_id,
+                    "attempt": item.attempts,
+                    "retry_in_s": decision.retry_in_seconds,
+                },
+            )
 
     def _run(self) -> None:
         while not self._stop.is_set():

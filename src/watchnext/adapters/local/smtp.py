@@ -9,6 +9,8 @@ import email.policy
 import smtplib
 import socket
 import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -17,7 +19,7 @@ from typing import Any
 
 from watchnext.adapters.local.listeners import bound_port
 from watchnext.adapters.local.outbox import Outbox
-from watchnext.domain.email import EmailJob, EmailLinks
+from watchnext.domain.email import DEFAULT_SEND_CONCURRENCY, EmailJob, EmailLinks
 from watchnext.email.render import HandlebarsRenderer
 from watchnext.email.templates import template_data
 from watchnext.settings import DEFAULT_SMTP_PORT
@@ -56,13 +58,73 @@ class SmtpMailer:
         message.add_alternative(rendered.html, subtype="html")
         return message
 
+    connections: int = DEFAULT_SEND_CONCURRENCY
+    """SMTP connections `send_all` keeps open at once, each sending its share in turn."""
+
     def send(self, job: EmailJob, links: EmailLinks) -> None:
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as server:
+        with self._connect() as server:
+            server.send_message(self.message(job, links))
+
+    def send_all(self, emails: Sequence[tuple[EmailJob, EmailLinks]]) -> list[Exception | None]:
+        """Every email, over at most `connections` connections, each kept open for its
+        share; a connection that breaks is opened again for the next email."""
+        workers = max(1, min(self.connections, len(emails)))
+        shares = [emails[start::workers] for start in range(workers)]
+        if workers == 1:
+            done = [self._send_share(shares[0])] if emails else []
+        else:
+            with ThreadPoolExecutor(workers, thread_name_prefix="smtp") as pool:
+                done = list(pool.map(self._send_share, shares))
+        errors: list[Exception | None] = [None] * len(emails)
+        for start, share_errors in enumerate(done):
+            errors[start::workers] = share_errors
+        return errors
+
+    def _send_share(self, emails: Sequence[tuple[EmailJob, EmailLinks]]) -> list[Exception | None]:
+        errors: list[Exception | None] = []
+        server: smtplib.SMTP | None = None
+        try:
+            for job, links in emails:
+                try:
+                    server = server or self._connect()
+                    server.send_message(self.message(job, links))
+                except (smtplib.SMTPServerDisconnected, OSError) as error:
+                    errors.append(error)
+                    _closed(server)
+                    server = None  # the next email opens a fresh one
+                except Exception as error:  # this email's (a refused recipient): go on
+                    errors.append(error)
+                else:
+                    errors.append(None)
+        finally:
+            _closed(server, quit=True)
+        return errors
+
+    def _connect(self) -> smtplib.SMTP:
+        server = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
             if self.starttls:
                 server.starttls()
             if self.username:
                 server.login(self.username, self.password or "")
-            server.send_message(self.message(job, links))
+        except BaseException:
+            server.close()
+            raise
+        return server
+
+
+def _closed(server: smtplib.SMTP | None, *, quit: bool = False) -> None:
+    """Close ``server`` (saying QUIT first when asked), whatever state it is in."""
+    if server is None:
+        return
+    try:
+        if quit:
+            server.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
+    finally:
+        server.close()
+    return
 
 
 class _StoreHandler:
@@ -70,7 +132,10 @@ class _StoreHandler:
         self.outbox = outbox
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.outbox.store(envelope.original_content or envelope.content)
+        # Stored (and fsynced) on a thread, so several connections' messages are stored at
+        # once; the 250 goes out only once this message is kept.
+        raw = envelope.original_content or envelope.content
+        await asyncio.get_running_loop().run_in_executor(None, self.outbox.store, raw)
         return "250 Message accepted for delivery"
 
 
@@ -84,6 +149,9 @@ class SmtpSink:
 
     def __init__(self, folder: Path, listener: socket.socket) -> None:
         self.outbox = Outbox(folder)
+        # Accepted connections inherit it: aiosmtpd writes a multi-line reply a line at a
+        # time, and with Nagle's algorithm each EHLO then waited ~40 ms for a delayed ACK.
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._listener = listener
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(

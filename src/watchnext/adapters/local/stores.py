@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -169,6 +170,10 @@ class SqliteEmailQueue:
         self._clock = clock
         self.max_receive_count = max_receive_count
 
+    def batch(self) -> AbstractContextManager[object]:
+        """Acks and retries in the block commit together."""
+        return self._db.transaction()
+
     def enqueue(self, job: EmailJob) -> None:
         with self._db.transaction() as tx:
             tx.execute(
@@ -262,6 +267,9 @@ class SqliteEmailState:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    def batch(self) -> AbstractContextManager[object]:
+        return self._db.transaction()
 
     def is_opted_out(self, address: str, user_id: str) -> bool:
         keys = Recipient.keys_for(address, user_id)

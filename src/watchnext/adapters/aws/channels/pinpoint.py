@@ -6,11 +6,12 @@ owns Pinpoint's own limit: attribute values of at most 100 characters."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from watchnext.adapters.aws.channels.base import update_or_create
-from watchnext.domain.email import EmailJob, EmailLinks
+from watchnext.adapters.aws.channels.base import send_pooled, update_or_create
+from watchnext.domain.email import DEFAULT_SEND_CONCURRENCY, EmailJob, EmailLinks
 from watchnext.email.templates import VERDICTS, EmailTemplate, unknown_title_note
 from watchnext.settings import Settings, require
 
@@ -24,6 +25,7 @@ class PinpointChannel:
     application_id: str
     sender: str
     template_name: str
+    send_concurrency: int = DEFAULT_SEND_CONCURRENCY
 
     @classmethod
     def from_settings(cls, client: Any, settings: Settings, sender: str) -> PinpointChannel:
@@ -35,7 +37,11 @@ class PinpointChannel:
             application_id=application,
             sender=sender,
             template_name=settings.email_template_name,
+            send_concurrency=settings.email_send_concurrency,
         )
+
+    def send_all(self, emails: Sequence[tuple[EmailJob, EmailLinks]]) -> list[Exception | None]:
+        return send_pooled(self.send, emails, self.send_concurrency)
 
     def send(self, job: EmailJob, links: EmailLinks) -> None:
         self.client.update_endpoint(

@@ -4,11 +4,12 @@ job as ``TemplateData``, and the RFC 8058 one-click unsubscribe headers."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from watchnext.adapters.aws.channels.base import update_or_create
-from watchnext.domain.email import EmailJob, EmailLinks
+from watchnext.adapters.aws.channels.base import send_pooled, update_or_create
+from watchnext.domain.email import DEFAULT_SEND_CONCURRENCY, EmailJob, EmailLinks
 from watchnext.email.templates import EmailTemplate, template_data
 from watchnext.settings import Settings
 
@@ -30,6 +31,7 @@ class SesChannel:
     sender: str
     template_name: str
     configuration_set: str | None = None
+    send_concurrency: int = DEFAULT_SEND_CONCURRENCY
 
     @classmethod
     def from_settings(cls, client: Any, settings: Settings, sender: str) -> SesChannel:
@@ -38,7 +40,11 @@ class SesChannel:
             sender=sender,
             template_name=settings.email_template_name,
             configuration_set=settings.ses_configuration_set,
+            send_concurrency=settings.email_send_concurrency,
         )
+
+    def send_all(self, emails: Sequence[tuple[EmailJob, EmailLinks]]) -> list[Exception | None]:
+        return send_pooled(self.send, emails, self.send_concurrency)
 
     def send(self, job: EmailJob, links: EmailLinks) -> None:
         request: dict[str, Any] = {
