@@ -17,6 +17,7 @@ from benchmarks import (
     prepare_bench,
     recommender_bench,
     replay_bench,
+    restart_bench,
     sentiment_http,
 )
 
@@ -37,8 +38,10 @@ def markdown(results: dict[str, Any]) -> str:
     h = results["handler"]
     fakes, stub, cold = h["warm_own_code_fakes"], h["warm_with_stubber"], h["cold_init"]
     mini, ours = cold["minimal_powertools"], cold["watchnext"]
+    fair = cold["validated_powertools"]
+    fair_target = cold["targets"]["to_validated_powertools"]
     restored, targets = cold["after_snapshot_restore"], cold["targets"]
-    restore_total = round(restored["hooks_ms"] + restored["first_call_ms"], 1)
+    restore_total = restored["total_ms"]
 
     def verdict(ok: bool) -> str:
         return "meets target" if ok else "MISSES target"
@@ -67,20 +70,27 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "Everything before the first response leaves: imports, settings, clients, the API, and"
         " the first request (Stubber answers, attached inside the timed window on both sides)."
-        " The minimal handler is Logger, `APIGatewayRestResolver` and the same six boto3"
-        " clients, making the same AWS calls: the difference is WatchNext's own overhead.",
+        " The fair baseline is what a user would write instead: Logger,"
+        " `APIGatewayRestResolver(enable_validation=True)` validating the same review with"
+        " pydantic (`EmailStr` included), and the same six boto3 clients, making the same AWS"
+        " calls. The same without validation, and a bare `import boto3`, are beside it.",
         "",
         "| | init ms | first request ms | total ms | ratio | target | |",
         "|---|---|---|---|---|---|---|",
         f"| bare `import boto3` | | | {cold['bare_import_boto3_ms']} | 1.00 | | |",
-        f"| minimal Powertools handler | {mini['init_ms']} | {mini['first_call_ms']}"
+        f"| Powertools handler, no validation | {mini['init_ms']} | {mini['first_call_ms']}"
         f" | {mini['total_ms']} | {cold['minimal_ratio_to_boto3_import']}x boto3 | | |",
+        f"| Powertools handler validating the review (fair baseline) | {fair['init_ms']}"
+        f" | {fair['first_call_ms']} | {fair['total_ms']}"
+        f" | {cold['validated_ratio_to_boto3_import']}x boto3 | | |",
         f"| **WatchNext review handler** | {ours['init_ms']} | {ours['first_call_ms']}"
-        f" | {ours['total_ms']} | {cold['ratio_to_minimal_powertools']}x minimal,"
-        f" {cold['ratio_to_boto3_import']}x boto3 | ≤ {targets['to_minimal_powertools']}x"
-        f" minimal, ≤ {targets['to_boto3_import']}x boto3 | {verdict(cold['meets_target'])} |",
+        f" | {ours['total_ms']} | {cold['ratio_to_validated_powertools']}x fair,"
+        f" {cold['ratio_to_minimal_powertools']}x no validation"
+        f" | ≤ {targets['to_validated_powertools']}x fair"
+        f" | {verdict(cold['ratio_to_validated_powertools'] <= fair_target)} |",
         f"| after a SnapStart restore (hooks, then the first request) | {restored['hooks_ms']}"
-        f" | {restored['first_call_ms']} | {restore_total} | | | |",
+        f" | {restored['first_call_ms']} | {restore_total} | | ≤ {targets['restore_ms']:g} ms"
+        f" | {verdict(restore_total <= targets['restore_ms'])} |",
         "",
     ]
     if "dislike_demotion" in h:
@@ -98,6 +108,8 @@ def markdown(results: dict[str, Any]) -> str:
         lines += _call_pattern_markdown(results["call_pattern"])
     if "local_write_path" in results:
         lines += _load_markdown(results["local_write_path"])
+    if "restart" in results:
+        lines += _restart_markdown(results["restart"])
     if "prepare" in results:
         lines += _prepare_markdown(results["prepare"])
     if "recommender" in results:
@@ -187,6 +199,30 @@ def _load_markdown(side: dict[str, Any]) -> list[str]:
         f" last email of the load lands {ratios['last_email_after_load_start_baseline_over_ours']}x"
         " sooner. Every review stored and every email delivered, on both sides: "
         + ("yes." if side["nothing_lost"] else "**no**."),
+        "",
+    ]
+
+
+def _restart_markdown(r: dict[str, Any]) -> list[str]:
+    rows = [
+        f"| {p['events']:,} | {p['restart_to_first_answer_s']}"
+        f" | {p['first_recommendation_for_a_returning_viewer_ms']} |"
+        for p in r["curve"]
+    ]
+    return [
+        "## Restart against the size of the event store",
+        "",
+        "From starting the local stack (model load, database open, adapters) to its first"
+        " answered request; then the first recommendation for a viewer with stored events,"
+        " whose live row is rebuilt from the store on that request (nothing is replayed at"
+        " start).",
+        "",
+        "| stored events | restart to first answer, s | returning viewer's first picks, ms |",
+        "|---|---|---|",
+        *rows,
+        "",
+        f"Target: 1M events restarted within {r['target_1m_restart_s']:g} s: "
+        + ("met." if r["meets_target"] else "**missed**."),
         "",
     ]
 
@@ -283,6 +319,7 @@ def main() -> None:
             rounds=1 if args.quick else 2,
         )  # fmt: skip
         results["one_rating_over_http"] = sentiment_http.run(args.artifact)
+        results["restart"] = restart_bench.run(args.artifact)
     if args.replay_dataset.joinpath("interactions.csv").exists():
         results["replay"] = replay_bench.run(args.replay_dataset)
     if args.prepare_rows:

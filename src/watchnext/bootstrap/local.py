@@ -81,7 +81,8 @@ def local_components(settings: Settings) -> LocalComponents:
     _check_sentiment(settings, model)
     for (forgotten,) in db.query("SELECT user_id FROM forgotten_users"):
         model.forget(str(forgotten))  # erased (`watchnext forget`) until the next training
-    store.replay_into(model)  # a restart keeps every accepted review in the model too
+    # Nothing is replayed: a viewer's live row is rebuilt from the store (``history``) the
+    # first time they are served, so a restart reads no event until someone asks for it.
     recorder = RecordAndLearn(store, model)
     queue = SqliteEmailQueue(db, max_receive_count=settings.email_job_max_receive_count)
     state = SqliteEmailState(db)

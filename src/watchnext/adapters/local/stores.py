@@ -98,14 +98,6 @@ class SqliteEventStore:
     def count(self) -> int:
         return int(str(self._db.query("SELECT count(*) FROM events")[0][0]))
 
-    def replay_into(self, recorder: EventRecorder) -> int:
-        """Feed every stored event to ``recorder`` (a freshly loaded model); returns how many."""
-        replayed = 0
-        for event in self.events():
-            recorder.record(event)
-            replayed += 1
-        return replayed
-
     def compact(self, dataset: Path, recorded_before: float) -> Compaction:
         """Append the events recorded before ``recorded_before`` (epoch seconds) to the
         dataset's training data; they stay here until `forget_trained`."""
