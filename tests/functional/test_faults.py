@@ -29,6 +29,7 @@ from watchnext.bootstrap.local import local_components
 from watchnext.domain.email import EmailJob, EmailLinks
 from watchnext.service import jobs
 from watchnext.service.delivery import send_each
+from watchnext.service.ports import EmailDone
 
 
 def test_with_the_smtp_sink_down_reviews_are_accepted_and_emails_arrive_once_it_is_back(
@@ -88,8 +89,8 @@ class DyingMailer:
             raise LambdaDied
         self.sent.append(job.job_id)
 
-    def send_all(self, emails: Sequence[tuple[EmailJob, EmailLinks]]) -> list[Exception | None]:
-        return send_each(self.send, emails)
+    def send_all(self, emails: Sequence[tuple[EmailJob, EmailLinks]], done: EmailDone) -> None:
+        send_each(self.send, emails, done)
 
 
 @pytest.fixture

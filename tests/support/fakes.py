@@ -13,6 +13,7 @@ from watchnext.domain.events import InteractionEvent
 from watchnext.domain.recommendation import CatalogItem, RecommendationList, ScoredItem
 from watchnext.errors import ServiceUnavailableError
 from watchnext.service.delivery import send_each
+from watchnext.service.ports import EmailDone
 
 
 @dataclass
@@ -93,8 +94,8 @@ class FakeMailer:
             raise ConnectionError("mail server down")
         self.sent.append((job, links))
 
-    def send_all(self, emails: Sequence[tuple[EmailJob, EmailLinks]]) -> list[Exception | None]:
-        return send_each(self.send, emails)
+    def send_all(self, emails: Sequence[tuple[EmailJob, EmailLinks]], done: EmailDone) -> None:
+        send_each(self.send, emails, done)
 
 
 @dataclass

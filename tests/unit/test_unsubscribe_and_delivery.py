@@ -220,7 +220,7 @@ def test_a_batch_gives_each_job_its_own_outcome_and_a_failed_send_can_be_sent_ag
 
 def test_a_broken_channel_fails_every_email_of_the_batch_and_keeps_none_claimed() -> None:
     class BrokenChannel(FakeMailer):
-        def send_all(self, emails: object) -> list[Exception | None]:
+        def send_all(self, emails: object, done: object) -> None:
             raise RuntimeError("the channel itself broke")
 
     state = InMemoryEmailState()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -11,7 +14,7 @@ from watchnext.domain.email import SEND_CLAIM_LEASE_SECONDS, EmailJob, EmailLink
 from watchnext.email.click_links import pick_links
 from watchnext.email.unsubscribe import unsubscribe_url
 from watchnext.errors import WatchNextError
-from watchnext.service.ports import EmailState, EngagementLog, Mailer
+from watchnext.service.ports import EmailDone, EmailState, EngagementLog, Mailer
 
 
 class Outcome(StrEnum):
@@ -71,9 +74,9 @@ class Delivery:
         return result
 
     def deliver_all(self, jobs: Sequence[EmailJob]) -> list[Outcome | Exception]:
-        """`deliver` for each job, with the state written twice in all (the claims before any
-        send, the sends after) and the emails handed to the mailer together; for each job, in
-        order, its outcome or the error to retry it for (`RetryLaterError`: a wait)."""
+        """`deliver` for each job: the claims written together before any send, the emails
+        handed to the mailer together, and each one recorded as soon as it went; for each job,
+        in order, its outcome or the error to retry it for (`RetryLaterError`: a wait)."""
         results: list[Outcome | Exception] = []
         with self.state.batch():
             for job in jobs:
@@ -82,26 +85,30 @@ class Delivery:
                 except Exception as problem:  # this job's: the others go on
                     results.append(problem)
         ready = [index for index, result in enumerate(results) if result is Outcome.SENT]
-        errors = self._send_all([jobs[i] for i in ready])
-        with self.state.batch():
-            for index, error in zip(ready, errors, strict=True):
-                job = jobs[index]
+        lock, reported = threading.Lock(), set[int]()
+
+        def done(position: int, error: Exception | None) -> None:
+            # Each email's state is written as soon as it went, as when sent one at a time:
+            # a crash mid-batch can send again only the email that was in flight.
+            job = jobs[ready[position]]
+            with lock, self.state.batch():
+                reported.add(position)
                 if error is not None:
                     self.state.release(job.job_id)
-                    results[index] = error
-                    continue
+                    results[ready[position]] = error
+                    return
                 self.state.mark_sent(job.job_id)
                 if self.engagement is not None:
                     self.engagement.sent(job, self.clock())
-        return results
 
-    def _send_all(self, jobs: list[EmailJob]) -> list[Exception | None]:
-        if not jobs:
-            return []
+        emails = [(jobs[i], self.links(jobs[i])) for i in ready]
         try:
-            return self.mailer.send_all([(job, self.links(job)) for job in jobs])
-        except Exception as error:  # the channel itself broke: every email is retried
-            return [error] * len(jobs)
+            if emails:
+                self.mailer.send_all(emails, done)
+        except Exception as error:  # the channel itself broke: the rest are retried
+            for position in set(range(len(emails))) - reported:
+                done(position, error)
+        return results
 
     def _claim(self, job: EmailJob) -> Outcome:
         """`Outcome.SENT` when ``job`` is claimed and may be sent now; else why not."""
@@ -138,14 +145,41 @@ class Delivery:
 def send_each(
     send: Callable[[EmailJob, EmailLinks], None],
     emails: Sequence[tuple[EmailJob, EmailLinks]],
-) -> list[Exception | None]:
-    """`Mailer.send_all` for a channel that sends one email at a time."""
-    errors: list[Exception | None] = []
-    for job, links in emails:
+    done: EmailDone,
+    positions: Sequence[int] | None = None,
+) -> None:
+    """`Mailer.send_all` for a channel that sends one email at a time (``positions``: each
+    email's place in the whole batch, when these are a share of it)."""
+    for position, (job, links) in zip(positions or range(len(emails)), emails, strict=True):
         try:
             send(job, links)
         except Exception as error:  # this email's: the others are still sent
-            errors.append(error)
+            done(position, error)
         else:
-            errors.append(None)
-    return errors
+            done(position, None)
+
+
+Send = Callable[[EmailJob, EmailLinks], None]
+
+
+def send_pooled(
+    sender: Callable[[], AbstractContextManager[Send]],
+    emails: Sequence[tuple[EmailJob, EmailLinks]],
+    done: EmailDone,
+    concurrency: int,
+) -> None:
+    """`Mailer.send_all` over at most ``concurrency`` threads, each sending its share in turn
+    with a sender of its own (``sender()``: a kept connection, or the channel's client)."""
+    workers = max(1, min(concurrency, len(emails)))
+
+    def send_share(start: int) -> None:
+        with sender() as send:
+            share = emails[start::workers]
+            send_each(send, share, done, range(start, len(emails), workers))
+
+    if workers == 1:
+        send_share(0)
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="send") as pool:
+        for share in [pool.submit(send_share, start) for start in range(workers)]:
+            share.result()  # a failure of the channel itself, not of one email

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
@@ -73,13 +73,18 @@ class EmailState(OptOutStore, Protocol):
         database); a store that writes each call at once returns a block that does nothing."""
 
 
+EmailDone = Callable[[int, Exception | None], None]
+"""Told of each email of a `Mailer.send_all` (by its position) as soon as it was sent (None)
+or failed (its error), so that it is recorded before the next one goes."""
+
+
 class Mailer(Protocol):
     def send(self, job: EmailJob, links: EmailLinks) -> None:
         """Deliver one recommendations email, or raise."""
 
-    def send_all(self, emails: Sequence[tuple[EmailJob, EmailLinks]]) -> list[Exception | None]:
-        """Deliver each email (over a pool or a kept connection, where the channel allows);
-        for each, in order, the error it failed with, or None when it was sent."""
+    def send_all(self, emails: Sequence[tuple[EmailJob, EmailLinks]], done: EmailDone) -> None:
+        """Deliver each email (over a pool or a kept connection, where the channel allows),
+        calling ``done`` after each."""
 
 
 class ClickLedger(Protocol):

@@ -1,21 +1,19 @@
-"""Email jobs from SQS: Powertools batch processing with partial batch failures, so one bad
-message is retried (with backoff, then the DLQ) and the rest are not."""
+"""Email jobs from SQS, a batch at a time: the batch's jobs are delivered together
+(`Delivery.deliver_all`: its state written twice, its emails sent over the channel's pool),
+and each failed job is reported alone (partial batch failures), delayed as the one retry
+policy decided, so one bad message is retried (with backoff, then the DLQ) and the rest are
+not."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from watchnext.domain.email import EmailJob
 from watchnext.observability import PowertoolsMetrics, logger
 from watchnext.service.delivery import Delivery
-from watchnext.service.jobs import attempt
+from watchnext.service.jobs import JobDecision, attempt_all, decide
 
 MAX_VISIBILITY_SECONDS = 43_200  # SQS's limit
 
@@ -27,28 +25,37 @@ class JobHandler:
         self._queue_url = queue_url
         self._metrics = PowertoolsMetrics()
 
-    def __call__(self, record: SQSRecord) -> str:
-        """The job's outcome; raises to report the message failed (Powertools' batch
-        processing), after delaying it as `watchnext.service.jobs.attempt` decided."""
-        receives = int(record.attributes.approximate_receive_count or 1)
-        decision = attempt(
-            self.delivery, lambda: EmailJob.model_validate_json(record.body), receives
-        )
-        if decision.outcome is None:
-            self._delay(record, min(decision.retry_in_seconds, MAX_VISIBILITY_SECONDS))
-            if decision.failed:
-                logger.error(
-                    "Email job failed",
-                    extra={"message_id": record.message_id},
-                    exc_info=decision.error,
-                )
-            raise decision.error or RuntimeError("retry")
-        self._metrics.count(f"Emails_{decision.outcome.value}")
-        logger.info(
-            "Email job done",
-            extra={"message_id": record.message_id, "outcome": decision.outcome.value},
-        )
-        return decision.outcome.value
+    def handle(self, event: dict[str, Any]) -> dict[str, Any]:
+        """``{"batchItemFailures": [{"itemIdentifier": <message id>}, ...]}`` for the jobs
+        to be tried again, each delayed first."""
+        records = [SQSRecord(raw) for raw in event.get("Records") or []]
+        readable: list[tuple[SQSRecord, EmailJob, int]] = []
+        failed: list[str] = []
+        for record in records:
+            receives = int(record.attributes.approximate_receive_count or 1)
+            try:
+                readable.append((record, EmailJob.model_validate_json(record.body), receives))
+            except Exception as error:  # not a job: retried, then dead-lettered
+                self._settle(record, decide(error, receives), failed)
+        decisions = attempt_all(self.delivery, [(job, n) for _, job, n in readable])
+        for (record, _, _), decision in zip(readable, decisions, strict=True):
+            self._settle(record, decision, failed)
+        return {"batchItemFailures": [{"itemIdentifier": message} for message in failed]}
+
+    def _settle(self, record: SQSRecord, decision: JobDecision, failed: list[str]) -> None:
+        if decision.outcome is not None:
+            self._metrics.count(f"Emails_{decision.outcome.value}")
+            logger.info(
+                "Email job done",
+                extra={"message_id": record.message_id, "outcome": decision.outcome.value},
+            )
+            return
+        self._delay(record, min(decision.retry_in_seconds, MAX_VISIBILITY_SECONDS))
+        if decision.failed:
+            logger.error(
+                "Email job failed", extra={"message_id": record.message_id}, exc_info=decision.error
+            )
+        failed.append(record.message_id)
 
     def _delay(self, record: SQSRecord, seconds: int) -> None:
         try:
@@ -62,11 +69,5 @@ class JobHandler:
 
 
 def handle_batch(event: dict[str, Any], context: Any, job_handler: JobHandler) -> dict[str, Any]:
-    """``{"batchItemFailures": [{"itemIdentifier": <message id>}, ...]}`` for the failed jobs."""
-    return process_partial_response(  # type: ignore[return-value]
-        event=event,
-        record_handler=job_handler,
-        # A batch that failed whole still reports its ids, so each gets our retry delay.
-        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
-        context=context,
-    )
+    """The mailer Lambda's batch: see `JobHandler.handle`."""
+    return job_handler.handle(event)

@@ -9,8 +9,8 @@ import email.policy
 import smtplib
 import socket
 import threading
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -22,6 +22,8 @@ from watchnext.adapters.local.outbox import Outbox
 from watchnext.domain.email import DEFAULT_SEND_CONCURRENCY, EmailJob, EmailLinks
 from watchnext.email.render import HandlebarsRenderer
 from watchnext.email.templates import template_data
+from watchnext.service.delivery import Send, send_pooled
+from watchnext.service.ports import EmailDone
 from watchnext.settings import DEFAULT_SMTP_PORT
 
 
@@ -65,40 +67,29 @@ class SmtpMailer:
         with self._connect() as server:
             server.send_message(self.message(job, links))
 
-    def send_all(self, emails: Sequence[tuple[EmailJob, EmailLinks]]) -> list[Exception | None]:
+    def send_all(self, emails: Sequence[tuple[EmailJob, EmailLinks]], done: EmailDone) -> None:
         """Every email, over at most `connections` connections, each kept open for its
         share; a connection that breaks is opened again for the next email."""
-        workers = max(1, min(self.connections, len(emails)))
-        shares = [emails[start::workers] for start in range(workers)]
-        if workers == 1:
-            done = [self._send_share(shares[0])] if emails else []
-        else:
-            with ThreadPoolExecutor(workers, thread_name_prefix="smtp") as pool:
-                done = list(pool.map(self._send_share, shares))
-        errors: list[Exception | None] = [None] * len(emails)
-        for start, share_errors in enumerate(done):
-            errors[start::workers] = share_errors
-        return errors
+        send_pooled(self._kept_connection, emails, done, self.connections)
 
-    def _send_share(self, emails: Sequence[tuple[EmailJob, EmailLinks]]) -> list[Exception | None]:
-        errors: list[Exception | None] = []
+    @contextmanager
+    def _kept_connection(self) -> Iterator[Send]:
         server: smtplib.SMTP | None = None
+
+        def send(job: EmailJob, links: EmailLinks) -> None:
+            nonlocal server
+            try:
+                server = server or self._connect()
+                server.send_message(self.message(job, links))
+            except (smtplib.SMTPServerDisconnected, OSError):
+                _closed(server)
+                server = None  # the next email opens a fresh one
+                raise
+
         try:
-            for job, links in emails:
-                try:
-                    server = server or self._connect()
-                    server.send_message(self.message(job, links))
-                except (smtplib.SMTPServerDisconnected, OSError) as error:
-                    errors.append(error)
-                    _closed(server)
-                    server = None  # the next email opens a fresh one
-                except Exception as error:  # this email's (a refused recipient): go on
-                    errors.append(error)
-                else:
-                    errors.append(None)
+            yield send
         finally:
             _closed(server, quit=True)
-        return errors
 
     def _connect(self) -> smtplib.SMTP:
         server = smtplib.SMTP(self.host, self.port, timeout=self.timeout)

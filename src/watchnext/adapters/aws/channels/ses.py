@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from watchnext.adapters.aws.channels.base import send_pooled, update_or_create
+from watchnext.adapters.aws.channels.base import update_or_create
 from watchnext.domain.email import DEFAULT_SEND_CONCURRENCY, EmailJob, EmailLinks
 from watchnext.email.templates import EmailTemplate, template_data
+from watchnext.service.delivery import send_pooled
+from watchnext.service.ports import EmailDone
 from watchnext.settings import Settings
 
 
@@ -43,8 +46,8 @@ class SesChannel:
             send_concurrency=settings.email_send_concurrency,
         )
 
-    def send_all(self, emails: Sequence[tuple[EmailJob, EmailLinks]]) -> list[Exception | None]:
-        return send_pooled(self.send, emails, self.send_concurrency)
+    def send_all(self, emails: Sequence[tuple[EmailJob, EmailLinks]], done: EmailDone) -> None:
+        send_pooled(lambda: nullcontext(self.send), emails, done, self.send_concurrency)
 
     def send(self, job: EmailJob, links: EmailLinks) -> None:
         request: dict[str, Any] = {
