@@ -26,7 +26,7 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
-from benchmarks.handler_stack import CallLatency, stubbed_mailer, timed_reviews
+from benchmarks.handler_stack import DEPLOYED, CallLatency, stubbed_mailer, timed_reviews
 from benchmarks.stats import summary_ms
 from watchnext.domain.email import EmailJob, RatedItem
 from watchnext.domain.recommendation import Recommendation
@@ -63,6 +63,42 @@ def _mailer(latency: CallLatency, jobs: int) -> dict[str, Any]:
     finally:
         mailer.close()
     return {"aws_calls_per_email": max(calls), "jobs": len(samples), **summary_ms(samples)}
+
+
+def _mailer_throughput(latency: CallLatency, jobs: int, batch: int = 10) -> dict[str, Any]:
+    """Emails/s through the deployed mailer (SES v2), one job at a time as before, and an SQS
+    batch at a time (`Delivery.deliver_all`, the channel's pool), same run, same latency."""
+    rates = {}
+    for mode in ("one_at_a_time", "sqs_batches"):
+        mailer = stubbed_mailer()
+        for stubber in mailer.stubbers.values():
+            latency.attach(stubber.client)
+        try:
+            mailer.queue_one_email()
+            mailer.delivery.deliver(_job(-1))  # reads the unsubscribe key (cached afterwards)
+            started = time.perf_counter()
+            for first in range(0, jobs, batch):
+                group = [_job(n) for n in range(first, min(first + batch, jobs))]
+                if mode == "one_at_a_time":
+                    for job in group:
+                        mailer.queue_one_email()
+                        assert mailer.delivery.deliver(job).value == "sent"
+                else:
+                    mailer.queue_batch(len(group))
+                    results = mailer.delivery.deliver_all(group)
+                    assert all(getattr(r, "value", r) == "sent" for r in results), results
+            rates[mode] = round(jobs / (time.perf_counter() - started), 1)
+            for stubber in mailer.stubbers.values():
+                stubber.assert_no_pending_responses()
+        finally:
+            mailer.close()
+    return {
+        "jobs": jobs,
+        "batch": batch,
+        "send_concurrency": DEPLOYED.email_send_concurrency,
+        "emails_per_second": rates,
+        "batches_over_one_at_a_time": round(rates["sqs_batches"] / rates["one_at_a_time"], 2),
+    }
 
 
 def _job(n: int) -> EmailJob:
@@ -168,12 +204,14 @@ def run(*, latency_ms: float = 20.0, requests: int = REQUESTS) -> dict[str, Any]
     seconds = latency_ms / 1000
     ours = _ours(CallLatency(seconds), requests)
     mailer = _mailer(CallLatency(seconds), requests)
+    throughput = _mailer_throughput(CallLatency(seconds), requests)
     like_for_like = _original(requests, seconds, sleep=False)
     with_sleep = _original(requests, seconds, sleep=True)
     return {
         "simulated_latency_per_call_ms": latency_ms,
         "ours": ours,
         "ours_mailer": mailer,
+        "ours_mailer_throughput": throughput,
         "original_without_its_sleep": like_for_like,
         "original_with_its_sleep": with_sleep | {"sleep_ms": ORIGINAL_SLEEP_SECONDS * 1000},
         "like_for_like": {

@@ -32,6 +32,7 @@ from watchnext.settings import Settings
 MAILER_CALLS_PER_EMAIL: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("dynamodb", "batch_get_item", {"Responses": {"EmailStateTable": []}}),  # opt-outs
     ("dynamodb", "put_item", {}),  # claim the job
+    ("dynamodb", "update_item", {}),  # count it against its address's limit
     ("sesv2", "send_email", {"MessageId": "ses-1"}),
     ("dynamodb", "update_item", {}),  # mark it sent
 )
@@ -121,6 +122,15 @@ class StubbedMailer:
     def queue_one_email(self) -> None:
         for client, operation, response in MAILER_CALLS_PER_EMAIL:
             self.stubbers[client].add_response(operation, response)
+
+    def queue_batch(self, emails: int) -> None:
+        """The answers for `Delivery.deliver_all` of ``emails`` jobs: every claim first, then
+        each send and its mark (the same operations, so the pool's order does not matter)."""
+        claims, sends = MAILER_CALLS_PER_EMAIL[:3], MAILER_CALLS_PER_EMAIL[3:]
+        for calls in (claims, sends):
+            for _ in range(emails):
+                for client, operation, response in calls:
+                    self.stubbers[client].add_response(operation, response)
 
     def close(self) -> None:
         self.exit_stack.close()

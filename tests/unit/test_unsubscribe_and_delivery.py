@@ -228,3 +228,22 @@ def test_a_broken_channel_fails_every_email_of_the_batch_and_keeps_none_claimed(
 
     assert all(isinstance(result, RuntimeError) for result in results)
     assert state.claimed == {}
+
+
+def test_a_sent_email_whose_mark_fails_is_retried_and_the_others_are_still_marked() -> None:
+    class MarkFailsOnce(InMemoryEmailState):
+        failed = False
+
+        def mark_sent(self, job_id: str) -> None:
+            if not self.failed:
+                self.failed = True
+                raise ConnectionError("state table unavailable")
+            super().mark_sent(job_id)
+
+    state, mailer = MarkFailsOnce(), FakeMailer()
+    results = delivery(state, mailer).deliver_all([email_job("a"), email_job("b")])
+
+    assert isinstance(results[0], ConnectionError)
+    assert results[1] is Outcome.SENT
+    assert state.was_sent("b")
+    assert not state.was_sent("a")

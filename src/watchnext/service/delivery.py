@@ -91,15 +91,15 @@ class Delivery:
             # Each email's state is written as soon as it went, as when sent one at a time:
             # a crash mid-batch can send again only the email that was in flight.
             job = jobs[ready[position]]
-            with lock, self.state.batch():
+            with lock:
                 reported.add(position)
-                if error is not None:
-                    self.state.release(job.job_id)
+            try:
+                self._record(job, error)
+            except Exception as problem:  # not recorded: retried, as a failed send is
+                error = error or problem
+            if error is not None:
+                with lock:
                     results[ready[position]] = error
-                    return
-                self.state.mark_sent(job.job_id)
-                if self.engagement is not None:
-                    self.engagement.sent(job, self.clock())
 
         emails = [(jobs[i], self.links(jobs[i])) for i in ready]
         try:
@@ -109,6 +109,17 @@ class Delivery:
             for position in set(range(len(emails))) - reported:
                 done(position, error)
         return results
+
+    def _record(self, job: EmailJob, error: Exception | None) -> None:
+        """After a send: release the claim of a failed one, mark a sent one (called from the
+        pool's threads at once: the stores are thread-safe)."""
+        with self.state.batch():
+            if error is not None:
+                self.state.release(job.job_id)
+                return
+            self.state.mark_sent(job.job_id)
+            if self.engagement is not None:
+                self.engagement.sent(job, self.clock())
 
     def _claim(self, job: EmailJob) -> Outcome:
         """`Outcome.SENT` when ``job`` is claimed and may be sent now; else why not."""
