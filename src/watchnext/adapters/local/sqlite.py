@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 from watchnext.errors import WatchNextError
@@ -121,29 +121,41 @@ class Database:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A block of writes, committed (durably) when the outermost block returns."""
         depth: int = getattr(self._local, "depth", 0)
-        batch, failed = 0, False
+        batch, shared = 0, True
         try:
             with self._lock:
+                # Alone in a batch it opened, a block needs no savepoint: its failure rolls
+                # back the whole transaction, which holds nothing else (the lock is ours).
+                shared = depth > 0 or self._open
                 batch = self._join_batch()
-                self._connection.execute(f"SAVEPOINT s{depth}")
+                if shared:
+                    self._connection.execute(f"SAVEPOINT s{depth}")
                 self._local.depth = depth + 1
                 try:
                     yield self._connection
                 except BaseException:
-                    failed = True
-                    self._connection.execute(f"ROLLBACK TO s{depth}")
+                    self._roll_back(depth, shared)
+                    batch = 0  # nothing of this block to commit
                     raise
                 finally:
                     self._local.depth = depth
+                if shared:
                     self._connection.execute(f"RELEASE s{depth}")
-                    if depth == 0 and not self.group_commit:
-                        self._commit()
+                if depth == 0 and not self.group_commit:
+                    self._commit()
         finally:
             if depth == 0 and batch and self.group_commit:
-                # A failed block still sees its batch committed: an open transaction would
-                # hold the file's write lock against every other process.
-                with suppress(DatabaseError) if failed else nullcontext():
-                    self._durable(batch)
+                self._durable(batch)
+
+    def _roll_back(self, depth: int, shared: bool) -> None:
+        if shared:
+            self._connection.execute(f"ROLLBACK TO s{depth}")
+            self._connection.execute(f"RELEASE s{depth}")
+            if depth == 0 and not self.group_commit:
+                self._commit()  # the savepoint's rollback left nothing to commit
+            return
+        self._open = False
+        self._connection.execute("ROLLBACK")
 
     def _join_batch(self) -> int:
         if not self._open:
