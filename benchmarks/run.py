@@ -122,7 +122,7 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def _call_pattern_markdown(c: dict[str, Any]) -> list[str]:
-    ours, mailer = c["ours"], c["ours_mailer"]
+    ours, mailer, tp = c["ours"], c["ours_mailer"], c["ours_mailer_throughput"]
     plain, slept, same = (
         c["original_without_its_sleep"],
         c["original_with_its_sleep"],
@@ -149,6 +149,13 @@ def _call_pattern_markdown(c: dict[str, Any]) -> list[str]:
         f" emails inside the request), WatchNext {calls['ours']} ({ours['aws_calls_per_review']}"
         f" on the request path + {mailer['aws_calls_per_email']} in the mailer, measured on"
         f" {mailer['jobs']} jobs: p50 {mailer['p50_ms']:.0f} ms per email).",
+        "",
+        f"The deployed mailer's throughput at the same latency, {tp['jobs']} jobs: one job at a"
+        f" time {tp['emails_per_second']['one_at_a_time']} emails/s; an SQS batch of"
+        f" {tp['batch']} at a time (the claims, then the sends over a pool of"
+        f" {tp['send_concurrency']}, each marked as it goes)"
+        f" {tp['emails_per_second']['sqs_batches']} emails/s,"
+        f" {tp['batches_over_one_at_a_time']}x.",
         "",
         f"With the original's {slept['sleep_ms']:.0f} ms sleep ({slept['requests']} requests,"
         f" {slept['concurrency']} at a time): p50 {slept['p50_ms']:.0f} ms, p99"
@@ -212,10 +219,10 @@ def _restart_markdown(r: dict[str, Any]) -> list[str]:
     return [
         "## Restart against the size of the event store",
         "",
-        "From starting the local stack (model load, database open, adapters) to its first"
-        " answered request; then the first recommendation for a viewer with stored events,"
-        " whose live row is rebuilt from the store on that request (nothing is replayed at"
-        " start).",
+        "From starting a fresh process (interpreter, imports, model load, database open, the"
+        " stack) to its first answered request; then the first recommendation for a viewer"
+        " with stored events, whose live row is rebuilt from the store on that request"
+        " (nothing is replayed at start).",
         "",
         "| stored events | restart to first answer, s | returning viewer's first picks, ms |",
         "|---|---|---|",
