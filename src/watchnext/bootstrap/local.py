@@ -11,6 +11,7 @@ from pathlib import Path
 from watchnext.adapters.http.review_api import Idempotency, ReviewApi
 from watchnext.adapters.local.catalog import InMemoryCatalog
 from watchnext.adapters.local.idempotency import SqliteIdempotencyStore
+from watchnext.adapters.local.in_flight import InFlight
 from watchnext.adapters.local.mail_worker import MailWorker
 from watchnext.adapters.local.smtp import SmtpMailer
 from watchnext.adapters.local.sqlite import Database, private_folder
@@ -61,6 +62,7 @@ class LocalComponents:
     db: Database
     engagement: SqliteEngagementLog
     sentiment: Sentiment
+    in_flight: InFlight
 
 
 def local_components(settings: Settings) -> LocalComponents:
@@ -93,6 +95,7 @@ def local_components(settings: Settings) -> LocalComponents:
         return unsubscribe_key
 
     api_key = settings.api_key or _persistent_secret(folder.api_key, 24)
+    in_flight = InFlight()  # the gateway counts; the mail worker defers to them
     service = ReviewService(
         recorder=recorder,
         recommender=model,
@@ -143,7 +146,8 @@ def local_components(settings: Settings) -> LocalComponents:
         ),
         events=store,
         queue=queue,
-        worker=MailWorker(queue, delivery),
+        worker=MailWorker(queue, delivery, busy=in_flight.busy),
+        in_flight=in_flight,
         api_key=api_key,
         db=db,
         engagement=engagement,

@@ -21,6 +21,7 @@ from watchnext.adapters.http.lambda_context import LocalLambdaContext
 from watchnext.adapters.http.proxy_events import proxy_event
 from watchnext.adapters.http.review_api import ReviewApi
 from watchnext.adapters.http.routes import MAX_PAYLOAD_BYTES, route_for
+from watchnext.adapters.local.in_flight import InFlight
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
@@ -34,8 +35,11 @@ class LocalGateway:
     the gateway does the same; the server's threads still read and write sockets in parallel.
     """
 
-    def __init__(self, api: ReviewApi, api_key: str, stage: str = "local") -> None:
+    def __init__(
+        self, api: ReviewApi, api_key: str, stage: str = "local", in_flight: InFlight | None = None
+    ) -> None:
         self.api = api
+        self.in_flight = in_flight or InFlight()
         self._one_event_at_a_time = threading.Lock()
         self.api_key = api_key
         self.stage = stage
@@ -74,7 +78,7 @@ class LocalGateway:
             base64_body=base64_body,
             headers_as_sent=True,
         )
-        with self._one_event_at_a_time:
+        with self.in_flight.request(), self._one_event_at_a_time:
             response = self.api.handle(
                 event, LocalLambdaContext(function_name="watchnext-local-api")
             )

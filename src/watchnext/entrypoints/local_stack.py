@@ -33,7 +33,7 @@ class LocalStack(LocalComponents):
         if self.sink is not None:
             self.sink.start()
         self.worker.start()
-        self._serve("api", LocalGateway(self.api, self.api_key))
+        self._serve("api", LocalGateway(self.api, self.api_key, in_flight=self.in_flight))
         if "web" in self.listeners:
             from watchnext.client.api import ReviewApiClient
             from watchnext.webapp.app import (

@@ -4,6 +4,8 @@ the mailer Lambda, with the same backoff, until stopped."""
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 from watchnext.adapters.local.stores import LeasedJob, SqliteEmailQueue
 from watchnext.observability import logger
@@ -18,10 +20,14 @@ class MailWorker:
         delivery: Delivery,
         poll_seconds: float = 0.2,
         batch_size: int = 50,
+        busy: Callable[[], bool] = lambda: False,
+        max_deferral_seconds: float = 1.0,
     ) -> None:
         self.queue = queue
         self.delivery = delivery
         self.batch_size = batch_size
+        self._busy = busy
+        self._max_deferral_seconds = max_deferral_seconds
         self._poll_seconds = poll_seconds
         # A leased job comes back only after a dead sender's claim has expired.
         self.lease_seconds = queue_lease_seconds(delivery.claim_lease_seconds)
@@ -60,8 +66,16 @@ class MailWorker:
                 },
             )
 
+    def _defer_to_requests(self) -> None:
+        """Wait while requests are being answered, at most `max_deferral_seconds` a batch:
+        under a steady load the mailer still sends a batch a second."""
+        deadline = time.monotonic() + self._max_deferral_seconds
+        while self._busy() and time.monotonic() < deadline and not self._stop.is_set():
+            self._stop.wait(0.01)
+
     def _run(self) -> None:
         while not self._stop.is_set():
+            self._defer_to_requests()
             try:
                 handled = self.drain_once()
             except Exception:
