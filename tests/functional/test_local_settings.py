@@ -72,9 +72,9 @@ def test_the_environment_configures_the_local_stack(
 
 
 def test_without_a_links_url_the_local_emails_link_to_the_local_api() -> None:
-    settings = Settings(api_port=3005)
-    assert settings.local_links_base_url == "http://127.0.0.1:3005"
-    assert settings.local_title_url == "http://127.0.0.1:8080/titles/{item_id}"
+    settings = Settings(host="127.0.0.2", api_port=0, web_port=0)  # no server: URLs only
+    assert settings.local_links_base_url == "http://127.0.0.2:0"
+    assert settings.local_title_url == "http://127.0.0.2:0/titles/{item_id}"
     assert Settings(web_port=None).local_title_url is None
     assert Settings(title_url_template="https://t.example/{item_id}").local_title_url == (
         "https://t.example/{item_id}"

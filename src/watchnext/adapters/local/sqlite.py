@@ -76,17 +76,13 @@ class Database:
     own savepoint alone. Reads outside a transaction go to the thread's reader connection,
     which sees only committed data and never waits for the writer (WAL); inside one, they
     read through the writer, so a block sees its own writes.
-
-    ``group_commit=False`` commits every transaction on its own and reads through the
-    writer: the write path as it was before, kept as the benchmark's baseline.
     """
 
-    def __init__(self, path: Path, *, group_commit: bool = True) -> None:
+    def __init__(self, path: Path) -> None:
         private_folder(path.parent)
         path.touch(mode=0o600, exist_ok=True)
         path.chmod(0o600)  # a database made before this version
         self.path = path
-        self.group_commit = group_commit
         self._connection = self._connect()
         self._lock = threading.RLock()  # the writer connection
         self._local = threading.local()
@@ -141,18 +137,14 @@ class Database:
                     self._local.depth = depth
                 if shared:
                     self._connection.execute(f"RELEASE s{depth}")
-                if depth == 0 and not self.group_commit:
-                    self._commit()
         finally:
-            if depth == 0 and batch and self.group_commit:
+            if depth == 0 and batch:
                 self._durable(batch)
 
     def _roll_back(self, depth: int, shared: bool) -> None:
         if shared:
             self._connection.execute(f"ROLLBACK TO s{depth}")
             self._connection.execute(f"RELEASE s{depth}")
-            if depth == 0 and not self.group_commit:
-                self._commit()  # the savepoint's rollback left nothing to commit
             return
         self._open = False
         self._connection.execute("ROLLBACK")
@@ -200,7 +192,7 @@ class Database:
             raise
 
     def query(self, sql: str, parameters: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        if getattr(self._local, "depth", 0) or not self.group_commit:
+        if getattr(self._local, "depth", 0):
             with self._lock:
                 return list(self._connection.execute(sql, parameters).fetchall())
         return list(self._reader().execute(sql, parameters).fetchall())
