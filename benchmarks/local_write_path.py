@@ -79,20 +79,27 @@ def measure(mode: str, artifact: Path, requests: int) -> dict[str, Any]:
         stack.start()
         try:
             items = stack.api.service.recommender.item_ids[:500]
-            started = time.monotonic()
+            started, cpu_started = time.monotonic(), time.process_time()
             load = _run_load(_api_url(stack), items, requests)
             load_s = time.monotonic() - started
+            load_cpu_s = time.process_time() - cpu_started
             if mode == "mailer":
                 worker = type(stack.worker)(stack.queue, stack.worker.delivery)
                 stack.worker = worker
                 worker.start()
+            cpu_started = time.process_time()
             drain_s = _wait_for_mail(stack, requests)
+            drain_cpu_s = time.process_time() - cpu_started
             result = {
                 "requests": requests,
                 "errors": load.errors,
                 "requests_per_second": load.as_dict()["requests_per_second"],
                 "p50_ms": load.as_dict()["p50_ms"],
                 "p99_ms": load.as_dict()["p99_ms"],
+                # Every thread of this process, the load clients included: the CPU a
+                # request costs, and how many of the machine's cores the process kept busy.
+                "cpu_ms_per_request": round(load_cpu_s / requests * 1e3, 2),
+                "cores_busy_during_load": round(load_cpu_s / load_s, 2),
                 "events_stored": stack.events.count(),
                 "emails_delivered": _delivered(stack),
             }
@@ -102,6 +109,8 @@ def measure(mode: str, artifact: Path, requests: int) -> dict[str, Any]:
             else:
                 result["mailer_drain_s"] = round(drain_s, 2)
                 result["emails_per_second"] = round(_delivered(stack) / drain_s, 1)
+                result["cpu_ms_per_email"] = round(drain_cpu_s / requests * 1e3, 2)
+                result["cores_busy_during_drain"] = round(drain_cpu_s / drain_s, 2)
         finally:
             stack.stop()
     return result
@@ -164,6 +173,7 @@ def side_by_side(
     return {
         "baseline_commit": baseline,
         "durability": DURABILITY,
+        "cores": os.cpu_count(),
         "rounds": rounds,
         "runs": runs,
         "ratios": _ratios(runs),

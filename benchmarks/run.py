@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import statistics
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -207,6 +208,43 @@ def _load_markdown(side: dict[str, Any]) -> list[str]:
         f" last email of the load lands {ratios['last_email_after_load_start_baseline_over_ours']}x"
         " sooner. Every review stored and every email delivered, on both sides: "
         + ("yes." if side["nothing_lost"] else "**no**."),
+        "",
+        *_cpu_markdown(side),
+    ]
+
+
+def _cpu_markdown(side: dict[str, Any]) -> list[str]:
+    """What a request and an email cost in CPU, and the most the machine's cores allow."""
+    runs = side["runs"]
+    if "cpu_ms_per_request" not in runs["load"]["ours"][0]:
+        return []  # results from before the benchmark counted CPU
+
+    def median(mode: str, who: str, key: str) -> float:
+        return float(statistics.median(run[key] for run in runs[mode][who]))
+
+    cores = side["cores"]
+    wanted = 2 * median("load", "baseline", "requests_per_second")
+    ours_cpu = median("load", "ours", "cpu_ms_per_request")
+    return [
+        f"CPU counted during each phase (every thread of the process, the 8 load clients"
+        f" included; this machine has {cores} cores), medians:",
+        "",
+        "| side | CPU ms per request | cores busy under load | CPU ms per email | cores busy"
+        " draining |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {who} | {median('load', who, 'cpu_ms_per_request')}"
+            f" | {median('load', who, 'cores_busy_during_load')}"
+            f" | {median('mailer', who, 'cpu_ms_per_email')}"
+            f" | {median('mailer', who, 'cores_busy_during_drain')} |"
+            for who in ("baseline", "ours")
+        ),
+        "",
+        f"Twice the baseline's requests/s is {wanted:.0f}. At ours' {ours_cpu} ms of CPU a"
+        f" request, all {cores} cores kept busy would serve at most"
+        f" {cores * 1000 / ours_cpu:.0f} requests/s; at the baseline's own"
+        f" {median('load', 'baseline', 'cpu_ms_per_request')} ms, at most"
+        f" {cores * 1000 / median('load', 'baseline', 'cpu_ms_per_request'):.0f}.",
         "",
     ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.support.fakes import email_job
@@ -32,6 +33,22 @@ def test_a_message_sent_again_is_kept_once_and_counted_as_a_resend(tmp_path: Pat
     [stored] = outbox.page()
     assert (stored.job_id, stored.resends) == ("job-1", 1)
     assert len(list(tmp_path.glob("*.eml"))) == 1
+
+
+def test_messages_stored_from_many_threads_at_once_are_each_kept_in_a_file_of_their_own(
+    tmp_path: Path,
+) -> None:
+    outbox = Outbox(tmp_path)
+    messages = [message_for(f"job-{n}") for n in range(160)]
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(outbox.store, messages))
+    outbox.close()
+
+    assert outbox.count() == 160
+    assert len(list(tmp_path.glob("*.eml"))) == 160
+    assert outbox.store(message_for("job-0")) is False  # after close: opened again
+    assert sorted(m.job_id for m in outbox.page()) == sorted(f"job-{n}" for n in range(160))
 
 
 def test_each_job_has_its_own_message_id_on_the_senders_domain() -> None:

@@ -172,6 +172,7 @@ class SmtpSink:
             self._thread.join(timeout=10)
         self._loop.close()
         self._listener.close()
+        self.outbox.close()
 
     @staticmethod
     async def _close(server: asyncio.AbstractServer) -> None:
