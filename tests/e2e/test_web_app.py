@@ -184,7 +184,8 @@ def test_a_followed_link_lands_on_the_title_and_the_engagement_tab_shows_the_cli
     from playwright.sync_api import expect, sync_playwright
 
     from watchnext.adapters.local.outbox import outbox
-    from watchnext.client.simulate import PICK_LINK, ClickModel, simulate
+    from watchnext.client.simulate import PICK_LINK, simulate
+    from watchnext.domain.engagement import ClickModel
     from watchnext.recommender.artifact import artifact_id
 
     result = simulate(

@@ -18,7 +18,8 @@ import pytest
 from tests.support import ORIGINAL_REVIEW
 from tests.support.local import config_for, running_stack
 from watchnext.adapters.local.outbox import outbox
-from watchnext.client.simulate import PICK_LINK, ClickModel, simulate
+from watchnext.client.simulate import PICK_LINK, simulate
+from watchnext.domain.engagement import ClickModel
 from watchnext.domain.events import CLICK, InteractionEvent
 from watchnext.domain.review import EventSource
 from watchnext.email.click_links import ClickClaims, click_url, sign_click, verify_click

@@ -131,8 +131,8 @@ def simulate(
     check the engagement report against it: the report must recover each position's rate
     within the interval it states."""
     with user_errors():
-        from watchnext.client.simulate import ClickModel
         from watchnext.client.simulate import simulate as run_simulation
+        from watchnext.domain.engagement import ClickModel
 
         model = ClickModel(top=top, decay=decay)
         url, key = _demo_on(data_dir, api_url)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from watchnext.adapters.local.outbox import Outbox, StoredEmail
 from watchnext.client.api import ReviewApiClient, review_body
+from watchnext.domain.engagement import ClickModel
 from watchnext.errors import WatchNextError
 
 PICK_LINK = re.compile(r"https?://[^\s\"'<>]+/r/[A-Za-z0-9_.%-]+")
@@ -21,22 +22,6 @@ PICK_LINK = re.compile(r"https?://[^\s\"'<>]+/r/[A-Za-z0-9_.%-]+")
 
 class SimulationError(WatchNextError):
     """The stack did not answer as a running local stack does."""
-
-
-@dataclass(frozen=True)
-class ClickModel:
-    """A viewer follows the link at position p with probability ``top * decay ** (p - 1)``,
-    each link independently."""
-
-    top: float = 0.35
-    decay: float = 0.8
-
-    def __post_init__(self) -> None:
-        if not (0 <= self.top <= 1 and 0 <= self.decay <= 1):
-            raise SimulationError("the click model's top rate and decay must be between 0 and 1")
-
-    def rate(self, position: int) -> float:
-        return self.top * self.decay ** (position - 1)
 
 
 @dataclass

@@ -8,7 +8,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from statistics import NormalDist, median
 
+from watchnext.errors import WatchNextError
+
 DEFAULT_CONFIDENCE = 0.95
+
+
+class ClickModelError(WatchNextError):
+    """A click model whose rates are not probabilities."""
+
+
+@dataclass(frozen=True)
+class ClickModel:
+    """Simulated viewers follow the link at position p (from 1) with probability
+    ``top * decay ** (p - 1)``, each link independently."""
+
+    top: float = 0.35
+    decay: float = 0.8
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.top <= 1 and 0 <= self.decay <= 1):
+            raise ClickModelError("the click model's top rate and decay must be between 0 and 1")
+
+    def rate(self, position: int) -> float:
+        return self.top * self.decay ** (position - 1)
 
 
 @dataclass(frozen=True, slots=True)
