@@ -14,6 +14,7 @@ from watchnext.cli import (
     emails,
     engagement,
     events,
+    experiment,
     forget,
     invoke,
     models,
@@ -56,6 +57,7 @@ app.add_typer(emails.app, name="email")
 app.add_typer(emails.app, name="emails", hidden=True)  # the spelling issue 24 used
 app.command(cls=Command)(demo.demo)
 app.add_typer(pipeline.app, name="pipeline")
+app.add_typer(experiment.app, name="experiment")
 app.add_typer(engagement.report_app, name="report")
 app.command(cls=Command)(engagement.simulate)
 app.command(cls=Command)(forget.forget)

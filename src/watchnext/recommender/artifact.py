@@ -100,6 +100,19 @@ def read_meta(folder: Path) -> dict[str, Any]:
     return meta
 
 
+def trained_params(folder: Path) -> dict[str, Any]:
+    """The parameters that made the artifact at ``folder``, as `LocalRecommender.fit` takes
+    them: the model's own, its serving recency and its sentiment rule."""
+    meta = read_meta(folder)
+    rule = meta["confidence"]
+    return {
+        **meta["params"],
+        **meta["recency"],
+        "like_at": rule["like_at"],
+        "dislike_below": rule["dislike_below"],
+    }
+
+
 def artifact_id(folder: Path) -> str:
     """A short, stable id of a trained artifact: its kind and a hash of its meta.json (which
     holds the data's checksum, the parameters and the library versions)."""
