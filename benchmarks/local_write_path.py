@@ -48,6 +48,11 @@ def _stack(scratch: Path, artifact: Path) -> Any:
         return build(LocalConfig(**options))
 
 
+def _served_model(stack: Any) -> Any:
+    """The stack's model: ``stack.model`` since experiments, the service's before."""
+    return getattr(stack, "model", None) or stack.api.service.recommender
+
+
 def _api_url(stack: Any) -> str:
     return str((getattr(stack, "settings", None) or stack.config).api_url)
 
@@ -78,7 +83,7 @@ def measure(mode: str, artifact: Path, requests: int) -> dict[str, Any]:
             stack.worker.start = lambda: None  # accept everything first
         stack.start()
         try:
-            items = stack.api.service.recommender.item_ids[:500]
+            items = _served_model(stack).item_ids[:500]
             started, cpu_started = time.monotonic(), time.process_time()
             load = _run_load(_api_url(stack), items, requests)
             load_s = time.monotonic() - started

@@ -168,7 +168,7 @@ def test_a_viewer_of_the_training_data_is_served_as_a_newcomer_once_forgotten(
 
     config = config_for(tmp_path, trained)
     with running_stack(config) as stack:
-        model = stack.api.service.recommender
+        model = stack.model
         assert isinstance(model, LocalRecommender)
         assert model.history_of("a0") != []
 
@@ -177,7 +177,7 @@ def test_a_viewer_of_the_training_data_is_served_as_a_newcomer_once_forgotten(
 
     assert forgot.exit_code == 0, forgot.output
     with running_stack(config) as again:
-        model = again.api.service.recommender
+        model = again.model
         assert isinstance(model, LocalRecommender)
         assert model.history_of("a0") == []
         assert {item.because for item in model.recommend("a0", 5).items} == {None}

@@ -203,3 +203,44 @@ def test_ab_judges_nothing_before_enough_viewers_in_each_arm() -> None:
     assert two_rates(many, few).likelihood_ratio == 1.0
     few.add(1, 1)
     assert two_rates(many, few).verdict(0.05, 0.02) is Verdict.WINNER
+
+
+def test_status_counts_each_arms_viewers_emails_and_clicks_from_what_was_sent() -> None:
+    from watchnext.service.experiments import ExperimentEmail, experiment_status
+
+    ab = experiment(1, 1)
+    emails = [
+        ExperimentEmail("j1", "v1", ("arm0",) * 3),
+        ExperimentEmail("j2", "v1", ("arm0",) * 3),
+        ExperimentEmail("j3", "v2", ("arm1",) * 3),
+    ]
+    found = experiment_status(ab, emails, {"j1": frozenset({1, 3}), "j3": frozenset({2})})
+
+    first, second = found.arms
+    assert (first.viewers, first.emails, first.clicks, first.clicked_emails) == (1, 2, 2, 1)
+    assert (second.viewers, second.emails, second.clicks, second.clicked_emails) == (1, 1, 1, 1)
+    assert first.click_through == 0.5
+    assert found.verdict is Verdict.NOT_YET  # two viewers judge nothing
+
+
+def test_interleaving_status_credits_each_list_to_the_arm_whose_picks_were_clicked() -> None:
+    from watchnext.service.experiments import ExperimentEmail, experiment_status
+
+    mixed = experiment(1, 1, design=Design.INTERLEAVING)
+    emails = [
+        ExperimentEmail("j1", "v1", ("arm0", "arm1", "arm1", "arm0")),
+        ExperimentEmail("j2", "v2", ("arm1", "arm0", "arm0", "arm1")),
+        ExperimentEmail("j3", "v3", ("arm0", "arm1", "arm0", "arm1")),
+        ExperimentEmail("j4", "v4", ("arm0", "arm1", "arm0", "arm1")),
+    ]
+    clicked = {
+        "j1": frozenset({2, 3}),  # both arm1: arm1 wins
+        "j2": frozenset({1}),  # arm1 wins
+        "j3": frozenset({1, 2}),  # one each: a tie, not decided
+        "j4": frozenset({3}),  # arm0 wins
+    }
+    found = experiment_status(mixed, emails, clicked)
+
+    assert found.decided_lists == 3
+    assert found.evidence.estimate == pytest.approx(2 / 3)  # the second arm's share
+    assert [arm.clicks for arm in found.arms] == [2, 4]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from watchnext.adapters.http.review_api import Idempotency, ReviewApi
 from watchnext.adapters.local.catalog import InMemoryCatalog
+from watchnext.adapters.local.experiments import ExperimentRouter, SqliteExperiments
 from watchnext.adapters.local.idempotency import SqliteIdempotencyStore
 from watchnext.adapters.local.in_flight import InFlight
 from watchnext.adapters.local.mail_worker import MailWorker
@@ -63,6 +64,9 @@ class LocalComponents:
     engagement: SqliteEngagementLog
     sentiment: Sentiment
     in_flight: InFlight
+    model: LocalRecommender
+    """The model served outside an experiment (``settings.artifact``, until one is promoted)."""
+    experiments: SqliteExperiments
 
 
 def local_components(settings: Settings) -> LocalComponents:
@@ -77,15 +81,20 @@ def local_components(settings: Settings) -> LocalComponents:
     db = Database(folder.database)
     store = SqliteEventStore(db)
     store.forget_trained(artifacts.read_meta(settings.artifact)["data"]["checksum"])
-    model = artifacts.load(
-        settings.artifact, click_weight=settings.click_weight, history=store.events_of
-    )
-    _check_sentiment(settings, model)
-    for (forgotten,) in db.query("SELECT user_id FROM forgotten_users"):
-        model.forget(str(forgotten))  # erased (`watchnext forget`) until the next training
+
+    def load(folder: Path) -> LocalRecommender:
+        loaded = artifacts.load(folder, click_weight=settings.click_weight, history=store.events_of)
+        _check_sentiment(settings, loaded)
+        for (forgotten,) in db.query("SELECT user_id FROM forgotten_users"):
+            loaded.forget(str(forgotten))  # erased (`watchnext forget`) until the next training
+        return loaded
+
     # Nothing is replayed: a viewer's live row is rebuilt from the store (``history``) the
     # first time they are served, so a restart reads no event until someone asks for it.
-    recorder = RecordAndLearn(store, model)
+    model = load(settings.artifact)
+    experiments = SqliteExperiments(db)
+    router = ExperimentRouter(model, settings.artifact, experiments, load)
+    recorder = RecordAndLearn(store, router)
     queue = SqliteEmailQueue(db, max_receive_count=settings.email_job_max_receive_count)
     state = SqliteEmailState(db)
     engagement = SqliteEngagementLog(db)
@@ -98,7 +107,7 @@ def local_components(settings: Settings) -> LocalComponents:
     in_flight = InFlight()  # the gateway counts; the mail worker defers to them
     service = ReviewService(
         recorder=recorder,
-        recommender=model,
+        recommender=router,
         catalog=InMemoryCatalog(model.titles),
         email_queue=queue,
         num_results=settings.num_results,
@@ -152,6 +161,8 @@ def local_components(settings: Settings) -> LocalComponents:
         db=db,
         engagement=engagement,
         sentiment=model.rule.sentiment,
+        model=model,
+        experiments=experiments,
     )
 
 

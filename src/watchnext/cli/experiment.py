@@ -1,19 +1,195 @@
-"""Online experiments: `watchnext experiment simulate` (the studies with a ground truth)."""
+"""Online experiments on the local stack: `start`, `status`, `stop` and `promote`; and
+`simulate`, the studies with a ground truth."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from watchnext.cli.errors import say, user_errors
+from watchnext.cli.errors import Command, fail, say, user_errors
+from watchnext.cli.local_state import local_database
+from watchnext.cli.options import DataDir
+
+if TYPE_CHECKING:
+    from watchnext.adapters.local.experiments import SqliteExperiments
+    from watchnext.service.experiments import ExperimentStatus
 
 app = typer.Typer(help="Online experiments between recommenders.", no_args_is_help=True)
+NO_STACK = "no local stack has run here yet; start one with make demo"
 
 
-@app.command()
+@contextmanager
+def _experiments(data_dir: Path) -> Iterator[SqliteExperiments]:
+    from watchnext.adapters.local.experiments import SqliteExperiments
+
+    with user_errors(), local_database(data_dir, NO_STACK) as db:
+        yield SqliteExperiments(db)
+
+
+@app.command(cls=Command)
+def start(
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="Its name: letters, digits, '.', '_', '-'.")
+    ],
+    arm: Annotated[
+        list[str],
+        typer.Option(
+            metavar="NAME=ARTIFACT",
+            help="An arm and the model artifact that serves it; twice or more. The first is "
+            "the control.",
+        ),
+    ],
+    design: Annotated[
+        str, typer.Option(metavar="DESIGN", help="ab (one arm per viewer) or interleaving.")
+    ] = "ab",
+    share: Annotated[
+        list[float] | None,
+        typer.Option(metavar="X", help="A/B: each arm's share of viewers, in --arm order."),
+    ] = None,
+    alpha: Annotated[
+        float, typer.Option(metavar="X", help="The false-winner rate the test guarantees.")
+    ] = 0.05,
+    min_effect: Annotated[
+        float,
+        typer.Option(
+            metavar="X",
+            help="The smallest difference worth knowing (A/B: click-through; interleaving: "
+            "share of lists won above 0.5).",
+        ),
+    ] = 0.02,
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Start splitting viewers between recommenders; the running stack follows at once."""
+    from watchnext.domain.experiment import Arm, Design, Experiment
+
+    if design not in {d.value for d in Design}:
+        raise fail(f"--design is ab or interleaving, not {design!r}")
+    shares = share or [1.0] * len(arm)
+    if len(shares) != len(arm):
+        raise fail(f"give one --share per --arm ({len(arm)}), or none for an even split")
+    with _experiments(data_dir) as experiments:
+        arms = tuple(
+            Arm(*_arm(text), share=weight) for text, weight in zip(arm, shares, strict=True)
+        )
+        _check_artifacts(arms)
+        experiment = Experiment(
+            name, arms, Design(design), datetime.now(UTC), alpha=alpha, min_effect=min_effect
+        )
+        experiments.start(experiment)
+    typer.echo(f"experiment {name} started: {', '.join(a.name for a in arms)} ({design})")
+
+
+def _arm(text: str) -> tuple[str, str]:
+    name, sep, artifact = text.partition("=")
+    if not sep or not name or not artifact:
+        raise fail(f"--arm takes NAME=ARTIFACT, got {text!r}")
+    return name, str(Path(artifact).resolve())
+
+
+def _check_artifacts(arms: tuple[Any, ...]) -> None:
+    """Every arm a trained artifact, all trained on one dataset and reading a rating alike:
+    each arm then knows every viewer's history, and the email says the same of a rating."""
+    from watchnext.recommender.artifact import read_meta
+
+    metas = {arm.name: read_meta(Path(arm.recommender)) for arm in arms}
+    if len({meta["data"]["checksum"] for meta in metas.values()}) > 1:
+        raise fail("the arms' models were trained on different data: train each on one dataset")
+    if len({json.dumps(meta["confidence"], sort_keys=True) for meta in metas.values()}) > 1:
+        raise fail(
+            "the arms' models read ratings differently (like_at, dislike_below): train them "
+            "with the same --param like_at=N --param dislike_below=N"
+        )
+
+
+@app.command(cls=Command)
+def status(
+    name: Annotated[
+        str | None, typer.Argument(metavar="[NAME]", help="The experiment (default: running).")
+    ] = None,
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Per arm: viewers, emails, clicks, click-through; the difference with its always-valid
+    interval; and the verdict: winner, not yet, or no difference at this size."""
+    with _experiments(data_dir) as experiments:
+        typer.echo(_status_text(_status(experiments, name)))
+
+
+def _status(experiments: SqliteExperiments, name: str | None) -> ExperimentStatus:
+    from watchnext.service.experiments import experiment_status
+
+    if name is None:
+        running = experiments.running()
+        if running is None:
+            raise fail("no experiment is running: name one (watchnext experiment status NAME)")
+        name = running.name
+    experiment = experiments.named(name)
+    return experiment_status(experiment, experiments.emails(name), experiments.clicked(name))
+
+
+def _status_text(found: ExperimentStatus) -> str:
+    experiment = found.experiment
+    low, high = found.interval
+    what = (
+        "share of decided lists won by " + experiment.arms[1].name
+        if experiment.design.value == "interleaving"
+        else f"click-through, {experiment.arms[1].name} minus {experiment.arms[0].name}"
+    )
+    lines = [
+        f"experiment {experiment.name} ({experiment.design.value}), alpha {experiment.alpha}",
+        "arm            viewers   emails   clicks   click-through",
+        *(
+            f"{arm.name:<14} {arm.viewers:>7} {arm.emails:>8} {arm.clicks:>8}"
+            f"   {arm.click_through:.3f}"
+            for arm in found.arms
+        ),
+        f"{what}: {found.evidence.estimate:.3f}, always-valid {1 - experiment.alpha:.0%}"
+        f" interval {low:.3f} to {high:.3f}, p = {found.evidence.p_value:.3g}",
+        f"verdict: {found.verdict.value}" + (f" ({found.winner})" if found.winner else ""),
+    ]
+    return "\n".join(lines)
+
+
+@app.command(cls=Command)
+def stop(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The experiment to stop.")],
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Stop splitting viewers: every viewer is served the served model again."""
+    with _experiments(data_dir) as experiments:
+        experiments.stop(name)
+    typer.echo(f"experiment {name} stopped")
+
+
+@app.command(cls=Command)
+def promote(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The experiment to promote.")],
+    arm: Annotated[
+        str | None,
+        typer.Option(metavar="ARM", help="Promote this arm whatever the verdict."),
+    ] = None,
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Serve the winner's model from the next review on (the experiment stops)."""
+    with _experiments(data_dir) as experiments:
+        found = _status(experiments, name)
+        chosen = arm or found.winner
+        if chosen is None:
+            raise fail(
+                f"experiment {name} has no winner ({found.verdict.value}): wait, or choose "
+                "with --arm ARM"
+            )
+        winner = found.experiment.arm_named(chosen)
+        experiments.promote(name, winner)
+    typer.echo(f"{chosen} promoted: the local stack now serves {winner.recommender}")
+
+
+@app.command(cls=Command)
 def simulate(
     data: Annotated[
         Path, typer.Option(metavar="PATH", help="A prepared MovieLens dataset folder.")

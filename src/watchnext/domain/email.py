@@ -63,6 +63,15 @@ class EmailJob(BaseModel):
     model_id: str | None = None
     """The model that ranked the picks: a local artifact's id (Personalize's answer does not
     say which solution version served it)."""
+    experiment: str | None = None
+    """The experiment the picks were made for, if any."""
+    arms: dict[str, str] = {}
+    """Pick (item id) → the experiment arm that contributed it: the engagement log credits
+    clicks with it. Never shown to the viewer."""
+
+    def arms_by_position(self) -> tuple[str | None, ...]:
+        """The arm of each pick, in the email's order (the order of its tracked links)."""
+        return tuple(self.arms.get(pick.item_id) for pick in self.recommendations)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ class ScoredItem:
     the recommender computed one."""
     reasons: tuple[str, ...] = ()
     """The recommender's own reasons (Personalize's ``reason`` list), when it gives any."""
+    arm: str | None = None
+    """The experiment arm that contributed this pick (`watchnext.domain.experiment`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,8 @@ class RecommendationList:
     recommendation_id: str | None = None
     model_id: str | None = None
     """Which model ranked the list, where the recommender says (a local artifact's id)."""
+    experiment: str | None = None
+    """The experiment the list was made for; its picks then say their ``arm``."""
 
     @property
     def item_ids(self) -> list[str]:

@@ -87,6 +87,8 @@ class ReviewService:
                     recommendation_id=ranked.recommendation_id,
                     reviewed_at=review.timestamp,
                     model_id=ranked.model_id,
+                    experiment=ranked.experiment,
+                    arms={item.item_id: item.arm for item in ranked.items if item.arm},
                 )
             )
             self.metrics.count("EmailsQueued")

@@ -42,6 +42,14 @@ CREATE TABLE IF NOT EXISTS clicks (
     job_id TEXT NOT NULL, position INTEGER NOT NULL, item_id TEXT NOT NULL,
     clicked_at REAL NOT NULL, PRIMARY KEY (job_id, position)
 );
+CREATE TABLE IF NOT EXISTS experiments (
+    name TEXT PRIMARY KEY, body TEXT NOT NULL, started_at REAL NOT NULL, stopped_at REAL,
+    winner TEXT
+);
+CREATE TABLE IF NOT EXISTS served_model (
+    id INTEGER PRIMARY KEY CHECK (id = 1), artifact TEXT NOT NULL, experiment TEXT,
+    at REAL NOT NULL
+);
 """
 MIGRATIONS = (
     # (the column it adds, the statements that add it) for databases made before it
@@ -49,6 +57,8 @@ MIGRATIONS = (
     ("events.recommendation_id", "ALTER TABLE events ADD COLUMN recommendation_id TEXT"),
     ("events.impression", "ALTER TABLE events ADD COLUMN impression TEXT"),
     ("events.source", "ALTER TABLE events ADD COLUMN source TEXT"),
+    ("sent_emails.experiment", "ALTER TABLE sent_emails ADD COLUMN experiment TEXT"),
+    ("sent_emails.arms", "ALTER TABLE sent_emails ADD COLUMN arms TEXT"),
 )
 INDEXES = "CREATE INDEX IF NOT EXISTS events_by_user ON events (user_id);"
 

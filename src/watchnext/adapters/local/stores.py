@@ -363,8 +363,17 @@ class SqliteEngagementLog:
     def sent(self, job: EmailJob, at: float) -> None:
         with self._db.transaction() as tx:
             tx.execute(
-                "INSERT OR IGNORE INTO sent_emails VALUES (?, ?, ?, ?, ?)",
-                (job.job_id, job.user_id, job.model_id, len(job.recommendations), at),
+                "INSERT OR IGNORE INTO sent_emails (job_id, user_id, model_id, picks, sent_at, "
+                "experiment, arms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    job.job_id,
+                    job.user_id,
+                    job.model_id,
+                    len(job.recommendations),
+                    at,
+                    job.experiment,
+                    json.dumps(job.arms_by_position()) if job.experiment else None,
+                ),
             )
 
     def clicked(self, job_id: str, position: int, item_id: str, at: float) -> None:

@@ -1,0 +1,188 @@
+"""Experiments on the local stack: their state in the database (`SqliteExperiments`), and the
+recommender that serves each viewer from their arm (`ExperimentRouter`)."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from watchnext.adapters.local.sqlite import Database
+from watchnext.domain.events import InteractionEvent
+from watchnext.domain.experiment import Arm, Design, Experiment, ExperimentError, team_draft
+from watchnext.domain.recommendation import RecommendationList
+from watchnext.recommender.models import LocalRecommender
+from watchnext.service.experiments import ExperimentEmail
+
+
+class SqliteExperiments:
+    """At most one experiment runs at a time; a promoted arm's artifact stays served after
+    it stops, until another is promoted."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def start(self, experiment: Experiment) -> None:
+        with self._db.transaction() as tx:
+            running = tx.execute("SELECT name FROM experiments WHERE stopped_at IS NULL")
+            if (row := running.fetchone()) is not None:
+                raise ExperimentError(
+                    f"experiment {row[0]!r} is running: stop it first (watchnext experiment "
+                    f"stop {row[0]})"
+                )
+            known = tx.execute("SELECT 1 FROM experiments WHERE name = ?", (experiment.name,))
+            if known.fetchone():
+                raise ExperimentError(f"there was already an experiment {experiment.name!r}")
+            tx.execute(
+                "INSERT INTO experiments (name, body, started_at) VALUES (?, ?, ?)",
+                (experiment.name, _body(experiment), experiment.started_at.timestamp()),
+            )
+
+    def running(self) -> Experiment | None:
+        rows = self._db.query("SELECT body FROM experiments WHERE stopped_at IS NULL")
+        return _experiment(str(rows[0][0])) if rows else None
+
+    def named(self, name: str) -> Experiment:
+        rows = self._db.query("SELECT body FROM experiments WHERE name = ?", (name,))
+        if not rows:
+            known = [str(row[0]) for row in self._db.query("SELECT name FROM experiments")]
+            raise ExperimentError(
+                f"no experiment {name!r}; there are: {', '.join(known) or 'none yet'}"
+            )
+        return _experiment(str(rows[0][0]))
+
+    def stop(self, name: str) -> None:
+        self.named(name)
+        with self._db.transaction() as tx:
+            tx.execute(
+                "UPDATE experiments SET stopped_at = ? WHERE name = ? AND stopped_at IS NULL",
+                (time.time(), name),
+            )
+
+    def promote(self, name: str, arm: Arm) -> None:
+        """Serve ``arm``'s artifact from now on, and stop the experiment."""
+        with self._db.transaction() as tx:
+            now = time.time()
+            tx.execute(
+                "UPDATE experiments SET stopped_at = coalesce(stopped_at, ?), winner = ? "
+                "WHERE name = ?",
+                (now, arm.name, name),
+            )
+            tx.execute(
+                "INSERT INTO served_model (id, artifact, experiment, at) VALUES (1, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET artifact = excluded.artifact, "
+                "experiment = excluded.experiment, at = excluded.at",
+                (arm.recommender, name, now),
+            )
+
+    def served_artifact(self) -> Path | None:
+        rows = self._db.query("SELECT artifact FROM served_model WHERE id = 1")
+        return Path(str(rows[0][0])) if rows else None
+
+    def emails(self, name: str) -> Iterator[ExperimentEmail]:
+        for job_id, user_id, arms in self._db.query(
+            "SELECT job_id, user_id, arms FROM sent_emails WHERE experiment = ?", (name,)
+        ):
+            yield ExperimentEmail(str(job_id), str(user_id), tuple(json.loads(str(arms))))
+
+    def clicked(self, name: str) -> dict[str, frozenset[int]]:
+        positions: dict[str, set[int]] = {}
+        for job_id, position in self._db.query(
+            "SELECT c.job_id, c.position FROM clicks c JOIN sent_emails s USING (job_id) "
+            "WHERE s.experiment = ?",
+            (name,),
+        ):
+            positions.setdefault(str(job_id), set()).add(int(str(position)))
+        return {job: frozenset(found) for job, found in positions.items()}
+
+
+def _body(experiment: Experiment) -> str:
+    return json.dumps(
+        {
+            "design": experiment.design.value,
+            "arms": [asdict(arm) for arm in experiment.arms],
+            "name": experiment.name,
+            "started_at": experiment.started_at.timestamp(),
+            "alpha": experiment.alpha,
+            "min_effect": experiment.min_effect,
+            "salt": experiment.salt,
+        }
+    )
+
+
+def _experiment(body: str) -> Experiment:
+    data = json.loads(body)
+    return Experiment(
+        name=data["name"],
+        arms=tuple(Arm(**arm) for arm in data["arms"]),
+        design=Design(data["design"]),
+        started_at=datetime.fromtimestamp(data["started_at"], UTC),
+        alpha=data["alpha"],
+        min_effect=data["min_effect"],
+        salt=data["salt"],
+    )
+
+
+class ExperimentRouter:
+    """`watchnext.service.ports.Recommender` and `EventRecorder` for the local stack: the
+    served model, or, while an experiment runs, each viewer's arm (A/B) or a team-draft mix
+    of the two arms (interleaving). Every loaded model records every event, and a model
+    loaded later rebuilds a viewer's row from the event store, so each arm knows each
+    viewer's history."""
+
+    def __init__(
+        self,
+        served: LocalRecommender,
+        served_path: Path,
+        experiments: SqliteExperiments,
+        load: Callable[[Path], LocalRecommender],
+    ) -> None:
+        self._experiments = experiments
+        self._load = load
+        self._models: dict[Path, LocalRecommender] = {served_path.resolve(): served}
+        self._default = served_path.resolve()
+        self._lock = threading.Lock()
+
+    def recommend(self, user_id: str, n: int) -> RecommendationList:
+        experiment = self._experiments.running()
+        if experiment is None:
+            return self._model(self._experiments.served_artifact()).recommend(user_id, n)
+        if experiment.design is Design.INTERLEAVING:
+            return self._interleaved(experiment, user_id, n)
+        arm = experiment.arm_for(user_id)
+        ranked = self._model(Path(arm.recommender)).recommend(user_id, n)
+        return replace(
+            ranked,
+            items=tuple(replace(item, arm=arm.name) for item in ranked.items),
+            experiment=experiment.name,
+        )
+
+    def _interleaved(self, experiment: Experiment, user_id: str, n: int) -> RecommendationList:
+        first, second = (
+            self._model(Path(arm.recommender)).recommend(user_id, n) for arm in experiment.arms
+        )
+        items = {item.item_id: item for item in (*second.items, *first.items)}
+        mixed = team_draft(first.item_ids, second.item_ids, n, random.Random())  # noqa: S311 - a team draft's coin, not a secret
+        return RecommendationList(
+            items=tuple(
+                replace(items[item], arm=experiment.arms[team].name)
+                for item, team in zip(mixed.items, mixed.teams, strict=True)
+            ),
+            experiment=experiment.name,
+        )
+
+    def record(self, event: InteractionEvent) -> None:
+        for model in list(self._models.values()):
+            model.record(event)
+
+    def _model(self, artifact: Path | None) -> LocalRecommender:
+        path = (artifact or self._default).resolve()
+        with self._lock:
+            if path not in self._models:
+                self._models[path] = self._load(path)
+            return self._models[path]

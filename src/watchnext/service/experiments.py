@@ -1,0 +1,134 @@
+"""Where an experiment stands: per arm viewers, emails, clicks and click-through, and the
+sequential test's verdict (`watchnext.domain.sequential`), from the emails sent for it and
+the pick links followed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from watchnext.domain.experiment import Design, Experiment, credit
+from watchnext.domain.sequential import Evidence, Verdict, ViewerSums, share_of_wins, two_rates
+
+
+@dataclass(frozen=True)
+class ExperimentEmail:
+    """An email sent for an experiment: its viewer, and each pick's arm in the email's order."""
+
+    job_id: str
+    user_id: str
+    arms: tuple[str | None, ...]
+
+
+@dataclass(frozen=True)
+class ArmFigures:
+    name: str
+    viewers: int
+    emails: int
+    clicks: int
+    clicked_emails: int
+    """Emails with at least one click; A/B's click-through is these over ``emails``."""
+
+    @property
+    def click_through(self) -> float:
+        return self.clicked_emails / self.emails if self.emails else 0.0
+
+
+@dataclass(frozen=True)
+class ExperimentStatus:
+    experiment: Experiment
+    arms: tuple[ArmFigures, ...]
+    evidence: Evidence
+    """A/B: the second arm's click-through minus the first's. Interleaving: the share of
+    decided lists the second arm won."""
+    decided_lists: int
+    """Interleaving: lists whose clicks preferred one arm (0 for A/B)."""
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.evidence.verdict(self.experiment.alpha, self.experiment.min_effect)
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return self.evidence.interval(self.experiment.alpha)
+
+    @property
+    def winner(self) -> str | None:
+        if self.verdict is not Verdict.WINNER:
+            return None
+        first, second = self.experiment.arms[0].name, self.experiment.arms[1].name
+        return second if self.evidence.estimate > self.evidence.null else first
+
+
+def experiment_status(
+    experiment: Experiment,
+    emails: Iterable[ExperimentEmail],
+    clicked: Mapping[str, frozenset[int]],
+) -> ExperimentStatus:
+    """``clicked``: job id → the 1-based positions of its followed pick links. The test
+    compares the first two arms (an A/B with more arms reports every arm's figures)."""
+    emails = list(emails)
+    figures = tuple(_figures(arm.name, emails, clicked) for arm in experiment.arms)
+    if experiment.design is Design.INTERLEAVING:
+        wins, decided = _interleaving_wins(experiment, emails, clicked)
+        return ExperimentStatus(experiment, figures, share_of_wins(wins, decided), decided)
+    first, second = (_viewer_sums(arm.name, emails, clicked) for arm in experiment.arms[:2])
+    return ExperimentStatus(experiment, figures, two_rates(first, second), 0)
+
+
+def _figures(
+    arm: str, emails: list[ExperimentEmail], clicked: Mapping[str, frozenset[int]]
+) -> ArmFigures:
+    mine = [email for email in emails if arm in email.arms]
+    clicks = [
+        position
+        for email in mine
+        for position in clicked.get(email.job_id, frozenset())
+        if _arm_at(email, position) == arm
+    ]
+    return ArmFigures(
+        name=arm,
+        viewers=len({email.user_id for email in mine}),
+        emails=len(mine),
+        clicks=len(clicks),
+        clicked_emails=sum(
+            1
+            for email in mine
+            if any(_arm_at(email, p) == arm for p in clicked.get(email.job_id, ()))
+        ),
+    )
+
+
+def _arm_at(email: ExperimentEmail, position: int) -> str | None:
+    return email.arms[position - 1] if 0 < position <= len(email.arms) else None
+
+
+def _viewer_sums(
+    arm: str, emails: list[ExperimentEmail], clicked: Mapping[str, frozenset[int]]
+) -> ViewerSums:
+    per_viewer: dict[str, list[int]] = {}
+    for email in emails:
+        if arm in email.arms:
+            counts = per_viewer.setdefault(email.user_id, [0, 0])
+            counts[0] += 1
+            counts[1] += bool(clicked.get(email.job_id))
+    sums = ViewerSums()
+    for sent, with_click in per_viewer.values():
+        sums.add(sent, with_click)
+    return sums
+
+
+def _interleaving_wins(
+    experiment: Experiment, emails: list[ExperimentEmail], clicked: Mapping[str, frozenset[int]]
+) -> tuple[int, int]:
+    """(lists the second arm won, lists decided)."""
+    names = [arm.name for arm in experiment.arms]
+    wins = decided = 0
+    for email in emails:
+        teams = [names.index(arm) if arm in names else -1 for arm in email.arms]
+        positions = [p - 1 for p in clicked.get(email.job_id, ()) if 0 < p <= len(teams)]
+        winner = credit(teams, [p for p in positions if teams[p] >= 0])
+        if winner is not None:
+            decided += 1
+            wins += winner
+    return wins, decided
