@@ -129,6 +129,7 @@ def test_the_ssm_placeholders_are_the_parameters_the_function_reads() -> None:
         parameters.CATALOG_TABLE_PARAMETER,
         parameters.EVENT_PROPERTIES,
         parameters.METRIC_ATTRIBUTION_ARN,
+        parameters.EXPERIMENT,
     }
 
 

@@ -17,11 +17,20 @@ from watchnext.cli.local_state import local_database
 from watchnext.cli.options import DataDir
 
 if TYPE_CHECKING:
+    from watchnext.adapters.aws.experiments import SsmExperiments
     from watchnext.adapters.local.experiments import SqliteExperiments
     from watchnext.service.experiments import ExperimentStatus
 
 app = typer.Typer(help="Online experiments between recommenders.", no_args_is_help=True)
 NO_STACK = "no local stack has run here yet; start one with make demo"
+OnAws = Annotated[
+    bool,
+    typer.Option(
+        "--aws",
+        help="On the deployed stack instead (as its ExperimentRole): arms are campaign ARNs, "
+        "and the state is the SSM parameter <WATCHNEXT_PARAMETER_PATH>/experiment.",
+    ),
+]
 
 
 @contextmanager
@@ -30,6 +39,15 @@ def _experiments(data_dir: Path) -> Iterator[SqliteExperiments]:
 
     with user_errors(), local_database(data_dir, NO_STACK) as db:
         yield SqliteExperiments(db)
+
+
+def _on_aws() -> SsmExperiments:
+    import boto3
+
+    from watchnext.adapters.aws.experiments import SsmExperiments
+    from watchnext.settings import Settings
+
+    return SsmExperiments(boto3.client("ssm"), Settings().parameter_path)
 
 
 @app.command(cls=Command)
@@ -64,8 +82,10 @@ def start(
         ),
     ] = 0.02,
     data_dir: DataDir = Path("data"),
+    aws: OnAws = False,
 ) -> None:
-    """Start splitting viewers between recommenders; the running stack follows at once."""
+    """Start splitting viewers between recommenders; the running stack (or the deployed
+    review function, within its parameter cache) follows without a restart."""
     from watchnext.domain.experiment import Arm, Design, Experiment
 
     if design not in {d.value for d in Design}:
@@ -73,23 +93,29 @@ def start(
     shares = share or [1.0] * len(arm)
     if len(shares) != len(arm):
         raise fail(f"give one --share per --arm ({len(arm)}), or none for an even split")
-    with _experiments(data_dir) as experiments:
-        arms = tuple(
-            Arm(*_arm(text), share=weight) for text, weight in zip(arm, shares, strict=True)
-        )
-        _check_artifacts(arms)
+    arms = tuple(
+        Arm(*_arm(text, aws=aws), share=weight) for text, weight in zip(arm, shares, strict=True)
+    )
+    with user_errors():
         experiment = Experiment(
             name, arms, Design(design), datetime.now(UTC), alpha=alpha, min_effect=min_effect
         )
+        if aws:
+            _on_aws().start(experiment)
+            typer.echo(f"experiment {name} started on AWS: {', '.join(a.name for a in arms)}")
+            return
+    with _experiments(data_dir) as experiments:
+        _check_artifacts(arms)
         experiments.start(experiment)
     typer.echo(f"experiment {name} started: {', '.join(a.name for a in arms)} ({design})")
 
 
-def _arm(text: str) -> tuple[str, str]:
-    name, sep, artifact = text.partition("=")
-    if not sep or not name or not artifact:
-        raise fail(f"--arm takes NAME=ARTIFACT, got {text!r}")
-    return name, str(Path(artifact).resolve())
+def _arm(text: str, *, aws: bool) -> tuple[str, str]:
+    name, sep, recommender = text.partition("=")
+    if not sep or not name or not recommender:
+        what = "CAMPAIGN_ARN" if aws else "ARTIFACT"
+        raise fail(f"--arm takes NAME={what}, got {text!r}")
+    return name, recommender if aws else str(Path(recommender).resolve())
 
 
 def _check_artifacts(arms: tuple[Any, ...]) -> None:
@@ -113,9 +139,16 @@ def status(
         str | None, typer.Argument(metavar="[NAME]", help="The experiment (default: running).")
     ] = None,
     data_dir: DataDir = Path("data"),
+    aws: OnAws = False,
 ) -> None:
     """Per arm: viewers, emails, clicks, click-through; the difference with its always-valid
     interval; and the verdict: winner, not yet, or no difference at this size."""
+    if aws:
+        raise fail(
+            "status needs each email's clicks by viewer, which the deployed stack does not keep "
+            "yet (metric attribution counts events per arm in CloudWatch, without viewers): "
+            "read the per-arm figures there, and promote with --arm"
+        )
     with _experiments(data_dir) as experiments:
         typer.echo(_status_text(_status(experiments, name)))
 
@@ -159,8 +192,14 @@ def _status_text(found: ExperimentStatus) -> str:
 def stop(
     name: Annotated[str, typer.Argument(metavar="NAME", help="The experiment to stop.")],
     data_dir: DataDir = Path("data"),
+    aws: OnAws = False,
 ) -> None:
     """Stop splitting viewers: every viewer is served the served model again."""
+    if aws:
+        with user_errors():
+            _on_aws().stop(name)
+        typer.echo(f"experiment {name} stopped on AWS")
+        return
     with _experiments(data_dir) as experiments:
         experiments.stop(name)
     typer.echo(f"experiment {name} stopped")
@@ -174,8 +213,22 @@ def promote(
         typer.Option(metavar="ARM", help="Promote this arm whatever the verdict."),
     ] = None,
     data_dir: DataDir = Path("data"),
+    aws: OnAws = False,
 ) -> None:
-    """Serve the winner's model from the next review on (the experiment stops)."""
+    """Serve the winner's model from the next review on (the experiment stops). On AWS the
+    winner's campaign ARN is published as campaign-arn, which the review function reads."""
+    if aws:
+        if arm is None:
+            raise fail("on AWS, name the arm to promote: --arm ARM (status is local only)")
+        with user_errors():
+            experiments_on_aws = _on_aws()
+            running = experiments_on_aws.running()
+            if running is None or running.name != name:
+                raise fail(f"experiment {name} is not running on AWS")
+            winner = running.arm_named(arm)
+            experiments_on_aws.promote(name, winner)
+        typer.echo(f"{arm} promoted on AWS: campaign-arn is now {winner.recommender}")
+        return
     with _experiments(data_dir) as experiments:
         found = _status(experiments, name)
         chosen = arm or found.winner

@@ -11,14 +11,17 @@ CIKM 2008). Nothing here imports more than the standard library: the review Lamb
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import re
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Generic, TypeVar
 
+from watchnext.domain.events import InteractionEvent
+from watchnext.domain.recommendation import RecommendationList
 from watchnext.errors import WatchNextError
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
@@ -91,6 +94,36 @@ class Experiment:
             point -= arm.share
         return self.arms[-1]  # only by rounding at the very top
 
+    def to_json(self) -> str:
+        """The experiment as the local database and the SSM parameter keep it."""
+        return json.dumps(
+            {
+                "name": self.name,
+                "design": self.design.value,
+                "arms": [asdict(arm) for arm in self.arms],
+                "started_at": self.started_at.timestamp(),
+                "alpha": self.alpha,
+                "min_effect": self.min_effect,
+                "salt": self.salt,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Experiment:
+        try:
+            data = json.loads(text)
+            return cls(
+                name=data["name"],
+                arms=tuple(Arm(**arm) for arm in data["arms"]),
+                design=Design(data["design"]),
+                started_at=datetime.fromtimestamp(float(data["started_at"]), UTC),
+                alpha=float(data["alpha"]),
+                min_effect=float(data["min_effect"]),
+                salt=str(data.get("salt", "")),
+            )
+        except (ValueError, KeyError, TypeError) as error:
+            raise ExperimentError(f"not an experiment ({type(error).__name__}: {error})") from None
+
 
 def split_point(salt: str, viewer_id: str) -> float:
     """A point in [0, 1) fixed by (salt, viewer): the first 64 bits of a SHA-256."""
@@ -161,3 +194,39 @@ def credit(teams: Sequence[int], clicked: Sequence[int]) -> int | None:
     if wins[0] == wins[1]:
         return None
     return 0 if wins[0] > wins[1] else 1
+
+
+def tagged(ranked: RecommendationList, experiment: Experiment, arm: Arm) -> RecommendationList:
+    """An A/B arm's list, each pick marked with the arm that made it."""
+    return replace(
+        ranked,
+        items=tuple(replace(item, arm=arm.name) for item in ranked.items),
+        experiment=experiment.name,
+    )
+
+
+def interleaved(
+    experiment: Experiment, lists: Sequence[RecommendationList], n: int
+) -> RecommendationList:
+    """The team-draft mix of the two arms' lists (a fresh coin per list), each pick marked
+    with the arm that drafted it. No recommendation id: neither arm's list was shown."""
+    first, second = lists
+    items = {item.item_id: item for item in (*second.items, *first.items)}
+    mixed = team_draft(first.item_ids, second.item_ids, n, random.Random())  # noqa: S311 - a team draft's coin, not a secret
+    return RecommendationList(
+        items=tuple(
+            replace(items[item], arm=experiment.arms[team].name)
+            for item, team in zip(mixed.items, mixed.teams, strict=True)
+        ),
+        experiment=experiment.name,
+    )
+
+
+def attribution_source(event: InteractionEvent, experiment: Experiment | None) -> str:
+    """Personalize's ``eventAttributionSource`` for ``event``: its source, and in an A/B
+    experiment the viewer's arm too (``email/als-vs-pop/treatment``), so metric attribution
+    counts each arm apart (at most 100 sources: 3 channels times the arms)."""
+    source = str(event.source)
+    if experiment is None or experiment.design is not Design.AB:
+        return source
+    return f"{source}/{experiment.name}/{experiment.arm_for(event.user_id).name}"

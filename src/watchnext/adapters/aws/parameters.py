@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 from aws_lambda_powertools.utilities.parameters import SSMProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
+from watchnext.domain.experiment import Experiment, ExperimentError
 from watchnext.errors import NotConfiguredError, ServiceUnavailableError
+from watchnext.observability import logger
 from watchnext.settings import NOT_CONFIGURED
 
 if TYPE_CHECKING:
@@ -25,6 +27,7 @@ FILTER_ARN = "filter-arn"
 CATALOG_TABLE_PARAMETER = "catalog-table"
 EVENT_PROPERTIES = "event-properties"
 METRIC_ATTRIBUTION_ARN = "metric-attribution-arn"
+EXPERIMENT = "experiment"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,8 @@ class PersonalizeParameters:
     """PutEvents property keys the interactions schema has; none until published."""
     metric_attribution_arn: str | None = None
     """Set when the pipeline created a metric attribution: events then carry their source."""
+    experiment: Experiment | None = None
+    """The running experiment (`watchnext experiment start --aws`): its arms are campaigns."""
 
 
 class SsmParameters:
@@ -67,6 +72,7 @@ class SsmParameters:
             catalog_table=_configured(values.get(CATALOG_TABLE_PARAMETER)),
             event_properties=_names(_configured(values.get(EVENT_PROPERTIES))),
             metric_attribution_arn=_configured(values.get(METRIC_ATTRIBUTION_ARN)),
+            experiment=_experiment(_configured(values.get(EXPERIMENT))),
         )
 
     def require(self, name: str, value: str | None) -> str:
@@ -86,6 +92,19 @@ def _names(value: str | None) -> frozenset[str]:
     except json.JSONDecodeError:
         return frozenset()  # an unreadable list sends no properties rather than bad ones
     return frozenset(str(name) for name in names) if isinstance(names, list) else frozenset()
+
+
+def _experiment(value: str | None) -> Experiment | None:
+    """The experiment the parameter holds; none when it holds none or cannot be read (a
+    hand-edited parameter must not stop reviews: the campaign serves, and the log says why)."""
+    if value is None:
+        return None
+    try:
+        return Experiment.from_json(value)
+    except ExperimentError as error:
+        reason = {"why": str(error)}
+        logger.error("Experiment parameter unreadable: serving the campaign", extra=reason)
+        return None
 
 
 def _configured(value: object) -> str | None:

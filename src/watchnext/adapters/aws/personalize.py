@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from watchnext.adapters.aws.errors import aws_errors_as_unavailable
 from watchnext.adapters.aws.parameters import CAMPAIGN_ARN, TRACKING_ID, SsmParameters
 from watchnext.domain.events import CLICK, MAX_IMPRESSION, InteractionEvent
+from watchnext.domain.experiment import Design, attribution_source, interleaved, tagged
 from watchnext.domain.recommendation import RecommendationList, ScoredItem
 from watchnext.domain.sentiment import DISLIKE, Feeling, Sentiment
 
@@ -69,7 +70,9 @@ class PersonalizeEventRecorder:
             personalize_event["impression"] = list(event.impression[:MAX_IMPRESSION])
         if event.source and current.metric_attribution_arn:
             # Only a metric attribution reads the source; without one, nothing is sent.
-            personalize_event["metricAttribution"] = {"eventAttributionSource": event.source}
+            personalize_event["metricAttribution"] = {
+                "eventAttributionSource": attribution_source(event, current.experiment)
+            }
         with aws_errors_as_unavailable(
             "Personalize event tracker", retry_after_seconds=self._retry_after_seconds
         ):
@@ -105,14 +108,28 @@ class PersonalizeRecommender:
         self._retry_after_seconds = retry_after_seconds
 
     def recommend(self, user_id: str, n: int) -> RecommendationList:
+        """The campaign's picks; while an experiment runs, the viewer's arm's campaign (A/B)
+        or a team-draft mix of the two arms' campaigns (interleaving)."""
         current = self._parameters.current()
-        request: dict[str, Any] = {
-            "campaignArn": self._parameters.require(CAMPAIGN_ARN, current.campaign_arn),
-            "userId": user_id,
-            "numResults": n,
-        }
-        if current.filter_arn:
-            request["filterArn"] = current.filter_arn
+        experiment = current.experiment
+        if experiment is None:
+            campaign = self._parameters.require(CAMPAIGN_ARN, current.campaign_arn)
+            return self._ask(campaign, user_id, n, current.filter_arn)
+        if experiment.design is Design.INTERLEAVING:
+            lists = [
+                self._ask(arm.recommender, user_id, n, current.filter_arn)
+                for arm in experiment.arms
+            ]
+            return interleaved(experiment, lists, n)
+        arm = experiment.arm_for(user_id)
+        return tagged(self._ask(arm.recommender, user_id, n, current.filter_arn), experiment, arm)
+
+    def _ask(
+        self, campaign: str, user_id: str, n: int, filter_arn: str | None
+    ) -> RecommendationList:
+        request: dict[str, Any] = {"campaignArn": campaign, "userId": user_id, "numResults": n}
+        if filter_arn:
+            request["filterArn"] = filter_arn
         with aws_errors_as_unavailable(
             "Personalize campaign", retry_after_seconds=self._retry_after_seconds
         ):

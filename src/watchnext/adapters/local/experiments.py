@@ -4,17 +4,21 @@ recommender that serves each viewer from their arm (`ExperimentRouter`)."""
 from __future__ import annotations
 
 import json
-import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from watchnext.adapters.local.sqlite import Database
 from watchnext.domain.events import InteractionEvent
-from watchnext.domain.experiment import Arm, Design, Experiment, ExperimentError, team_draft
+from watchnext.domain.experiment import (
+    Arm,
+    Design,
+    Experiment,
+    ExperimentError,
+    interleaved,
+    tagged,
+)
 from watchnext.domain.recommendation import RecommendationList
 from watchnext.recommender.models import LocalRecommender
 from watchnext.service.experiments import ExperimentEmail
@@ -40,12 +44,12 @@ class SqliteExperiments:
                 raise ExperimentError(f"there was already an experiment {experiment.name!r}")
             tx.execute(
                 "INSERT INTO experiments (name, body, started_at) VALUES (?, ?, ?)",
-                (experiment.name, _body(experiment), experiment.started_at.timestamp()),
+                (experiment.name, experiment.to_json(), experiment.started_at.timestamp()),
             )
 
     def running(self) -> Experiment | None:
         rows = self._db.query("SELECT body FROM experiments WHERE stopped_at IS NULL")
-        return _experiment(str(rows[0][0])) if rows else None
+        return Experiment.from_json(str(rows[0][0])) if rows else None
 
     def named(self, name: str) -> Experiment:
         rows = self._db.query("SELECT body FROM experiments WHERE name = ?", (name,))
@@ -54,7 +58,7 @@ class SqliteExperiments:
             raise ExperimentError(
                 f"no experiment {name!r}; there are: {', '.join(known) or 'none yet'}"
             )
-        return _experiment(str(rows[0][0]))
+        return Experiment.from_json(str(rows[0][0]))
 
     def stop(self, name: str) -> None:
         self.named(name)
@@ -101,33 +105,6 @@ class SqliteExperiments:
         return {job: frozenset(found) for job, found in positions.items()}
 
 
-def _body(experiment: Experiment) -> str:
-    return json.dumps(
-        {
-            "design": experiment.design.value,
-            "arms": [asdict(arm) for arm in experiment.arms],
-            "name": experiment.name,
-            "started_at": experiment.started_at.timestamp(),
-            "alpha": experiment.alpha,
-            "min_effect": experiment.min_effect,
-            "salt": experiment.salt,
-        }
-    )
-
-
-def _experiment(body: str) -> Experiment:
-    data = json.loads(body)
-    return Experiment(
-        name=data["name"],
-        arms=tuple(Arm(**arm) for arm in data["arms"]),
-        design=Design(data["design"]),
-        started_at=datetime.fromtimestamp(data["started_at"], UTC),
-        alpha=data["alpha"],
-        min_effect=data["min_effect"],
-        salt=data["salt"],
-    )
-
-
 class ExperimentRouter:
     """`watchnext.service.ports.Recommender` and `EventRecorder` for the local stack: the
     served model, or, while an experiment runs, each viewer's arm (A/B) or a team-draft mix
@@ -153,35 +130,20 @@ class ExperimentRouter:
         if experiment is None:
             return self._model(self._experiments.served_artifact()).recommend(user_id, n)
         if experiment.design is Design.INTERLEAVING:
-            return self._interleaved(experiment, user_id, n)
+            lists = [
+                self._model(Path(arm.recommender)).recommend(user_id, n) for arm in experiment.arms
+            ]
+            return interleaved(experiment, lists, n)
         arm = experiment.arm_for(user_id)
-        ranked = self._model(Path(arm.recommender)).recommend(user_id, n)
-        return replace(
-            ranked,
-            items=tuple(replace(item, arm=arm.name) for item in ranked.items),
-            experiment=experiment.name,
-        )
-
-    def _interleaved(self, experiment: Experiment, user_id: str, n: int) -> RecommendationList:
-        first, second = (
-            self._model(Path(arm.recommender)).recommend(user_id, n) for arm in experiment.arms
-        )
-        items = {item.item_id: item for item in (*second.items, *first.items)}
-        mixed = team_draft(first.item_ids, second.item_ids, n, random.Random())  # noqa: S311 - a team draft's coin, not a secret
-        return RecommendationList(
-            items=tuple(
-                replace(items[item], arm=experiment.arms[team].name)
-                for item, team in zip(mixed.items, mixed.teams, strict=True)
-            ),
-            experiment=experiment.name,
-        )
+        return tagged(self._model(Path(arm.recommender)).recommend(user_id, n), experiment, arm)
 
     def record(self, event: InteractionEvent) -> None:
         for model in list(self._models.values()):
             model.record(event)
 
     def _model(self, artifact: Path | None) -> LocalRecommender:
-        path = (artifact or self._default).resolve()
+        """The model at ``artifact`` (absolute, as `start` keeps arms), loaded once."""
+        path = artifact or self._default
         with self._lock:
             if path not in self._models:
                 self._models[path] = self._load(path)
