@@ -27,6 +27,7 @@ from watchnext.entrypoints.local_stack import LocalStack
 from watchnext.recommender import artifact
 from watchnext.recommender.data import load_interactions
 from watchnext.recommender.models import LocalRecommender
+from watchnext.webapp.app import create_app
 
 CLICKS = ClickModel(top=0.3, decay=0.8)
 
@@ -77,6 +78,36 @@ def follow_the_picks_they_like(stack: LocalStack, viewers: list[str], rng: rando
     assert not pending, f"no email for {sorted(pending)[:3]}"
 
 
+def experiments_tab(stack: LocalStack) -> str:
+    """The web app's Experiments tab as its callback answers it: the verdict line."""
+    web = create_app(
+        ReviewApiClient(stack.settings.api_url, "k"), [], stack.state.outbox,
+        experiments=stack.experiments.latest_status,
+    ).server  # fmt: skip
+    payload = {
+        "output": "..experiment-name.children...experiment-arms.data..."
+        "experiment-verdict.children..",
+        "outputs": [
+            {"id": "experiment-name", "property": "children"},
+            {"id": "experiment-arms", "property": "data"},
+            {"id": "experiment-verdict", "property": "children"},
+        ],
+        "inputs": [
+            {"id": "experiments-refresh", "property": "n_clicks", "value": None},
+            {"id": "tabs", "property": "value", "value": "experiments"},
+        ],
+        "changedPropIds": ["tabs.value"],
+        "state": [],
+    }
+    answer = web.test_client().post(
+        "/_dash-update-component", json=payload, base_url="http://127.0.0.1"
+    )
+    assert answer.status_code == 200, answer.data
+    shown = json.loads(answer.data)["response"]
+    assert len(shown["experiment-arms"]["data"]) == 2
+    return str(shown["experiment-verdict"]["children"]).lower()
+
+
 def cli(*args: str) -> str:
     result = CliRunner().invoke(app, ["experiment", *args])
     assert result.exit_code == 0, result.output
@@ -106,6 +137,10 @@ def test_an_experiment_finds_the_better_model_and_promote_serves_it(
         assert "verdict: winner (als)" in status, status
         rows = {line.split()[0] for line in status.splitlines()[2:4]}
         assert rows == {"pop", "als"}  # a row of figures per arm
+        assert "verdict: winner: als" in experiments_tab(stack)
+        by_arm = dict(stack.engagement.report(0.95).by_arm)
+        assert set(by_arm) == {"als-vs-pop/pop", "als-vs-pop/als"}
+        assert by_arm["als-vs-pop/als"].value > by_arm["als-vs-pop/pop"].value
         cli("promote", "als-vs-pop", "--data-dir", str(tmp_path))
 
         answer = review(stack, "after-promotion", "A1")

@@ -199,3 +199,19 @@ def test_past_ratings_hold_every_source_the_latest_per_title_and_never_a_click_o
         ("a", "1", "disliked", "api"),  # re-rated 1 with the API; the later click hides nothing
         ("b", "", "clicked", "history"),  # a click in the training data is no rating
     ]
+
+
+def test_the_report_counts_each_experiment_arms_links_and_clicks_by_pick() -> None:
+    """Interleaving mixes arms in one email: a link counts for the arm that drafted it."""
+    sent = [
+        SentEmail("j1", None, 3, 0.0, "exp", ("als", "pop", "als")),
+        SentEmail("j2", None, 2, 0.0, "exp", ("pop", "pop")),
+        SentEmail("j3", "m", 2, 0.0),  # outside the experiment: in no arm
+    ]
+    clicks = [Click("j1", 1, 1.0), Click("j1", 3, 1.0), Click("j2", 2, 1.0), Click("j3", 1, 1.0)]
+
+    report = engagement_report(sent, clicks)
+
+    arms = {arm: (r.shown, r.clicked) for arm, r in report.by_arm}
+    assert arms == {"exp/als": (2, 2), "exp/pop": (3, 1)}
+    assert report.as_dict()["by_arm"][0]["arm"] == "exp/als"  # type: ignore[index]

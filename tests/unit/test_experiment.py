@@ -244,3 +244,19 @@ def test_interleaving_status_credits_each_list_to_the_arm_whose_picks_were_click
     assert found.decided_lists == 3
     assert found.evidence.estimate == pytest.approx(2 / 3)  # the second arm's share
     assert [arm.clicks for arm in found.arms] == [2, 4]
+
+
+def test_an_interleaved_pick_keeps_the_explanation_of_the_arm_that_drafted_it() -> None:
+    from watchnext.domain.experiment import interleaved
+    from watchnext.domain.recommendation import RecommendationList, ScoredItem
+
+    mixed = experiment(1, 1, design=Design.INTERLEAVING)
+    popular = RecommendationList((ScoredItem("jedi", reasons=("popular",)), ScoredItem("fargo")))
+    liked = RecommendationList((ScoredItem("jedi", because="star-wars"), ScoredItem("alien")))
+    for _ in range(20):
+        ranked = interleaved(mixed, [popular, liked], 2)
+        for item in ranked.items:
+            if item.item_id == "jedi":
+                assert (item.arm, item.because) in {("arm0", None), ("arm1", "star-wars")}
+        assert ranked.experiment == mixed.name
+        assert ranked.recommendation_id is None

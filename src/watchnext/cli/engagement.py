@@ -66,6 +66,12 @@ def _table(report: EngagementReport) -> str:
     ]
     lines += ["model                      shown  clicks   rate"]
     lines += [f"{m:<26} {r.shown:>5} {r.clicked:>7} {r.value:>6.1%}" for m, r in report.by_model]
+    if report.by_arm:
+        lines += [f"experiment/arm             shown  clicks   rate   {level} interval (Wilson)"]
+        lines += [
+            f"{a:<26} {r.shown:>5} {r.clicked:>7} {r.value:>6.1%}   {r.low:.1%} to {r.high:.1%}"
+            for a, r in report.by_arm
+        ]
     if report.median_delay_seconds is not None:
         lines.append(f"median time to click: {report.median_delay_seconds:.1f} s after sending")
     return "\n".join(lines)

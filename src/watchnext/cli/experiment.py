@@ -154,15 +154,12 @@ def status(
 
 
 def _status(experiments: SqliteExperiments, name: str | None) -> ExperimentStatus:
-    from watchnext.service.experiments import experiment_status
-
     if name is None:
         running = experiments.running()
         if running is None:
             raise fail("no experiment is running: name one (watchnext experiment status NAME)")
         name = running.name
-    experiment = experiments.named(name)
-    return experiment_status(experiment, experiments.emails(name), experiments.clicked(name))
+    return experiments.status(name)
 
 
 def _status_text(found: ExperimentStatus) -> str:
@@ -182,10 +179,16 @@ def _status_text(found: ExperimentStatus) -> str:
             for arm in found.arms
         ),
         f"{what}: {found.evidence.estimate:.3f}, always-valid {1 - experiment.alpha:.0%}"
-        f" interval {low:.3f} to {high:.3f}, p = {found.evidence.p_value:.3g}",
+        f" interval {_interval(low, high)}, p = {found.evidence.p_value:.3g}",
         f"verdict: {found.verdict.value}" + (f" ({found.winner})" if found.winner else ""),
     ]
     return "\n".join(lines)
+
+
+def _interval(low: float, high: float) -> str:
+    if low == float("-inf"):
+        return "none yet (too few viewers or decided lists)"
+    return f"{low:.3f} to {high:.3f}"
 
 
 @app.command(cls=Command)

@@ -39,6 +39,14 @@ class SentEmail:
     model_id: str | None
     picks: int
     sent_at: float
+    experiment: str | None = None
+    arms: tuple[str | None, ...] = ()
+    """Each pick's experiment arm, in the email's order (empty outside an experiment)."""
+
+    def arm_at(self, position: int) -> str | None:
+        """``experiment/arm`` of the pick at ``position`` (from 1), if it had one."""
+        arm = self.arms[position - 1] if 0 < position <= len(self.arms) else None
+        return f"{self.experiment}/{arm}" if arm and self.experiment else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +100,9 @@ class EngagementReport:
     by_position: tuple[tuple[int, Rate], ...]
     by_model: tuple[tuple[str, Rate], ...]
     delays_seconds: tuple[float, ...]
+    by_arm: tuple[tuple[str, Rate], ...] = ()
+    """Clicks per link shown, by ``experiment/arm`` of the pick (interleaving mixes arms in
+    one email, so this is by pick, not by email)."""
     """For each click, how long after its email was sent."""
 
     def position_error_bars(self) -> tuple[list[float], list[float]]:
@@ -121,6 +132,7 @@ class EngagementReport:
             "overall": rate_dict(self.overall),
             "by_position": [{"position": p, **rate_dict(r)} for p, r in self.by_position],
             "by_model": [{"model_id": m, **rate_dict(r)} for m, r in self.by_model],
+            "by_arm": [{"arm": a, **rate_dict(r)} for a, r in self.by_arm],
             "median_delay_seconds": self.median_delay_seconds,
             "delays_seconds": list(self.delays_seconds),
         }
@@ -173,4 +185,22 @@ def engagement_report(
         delays_seconds=tuple(
             sorted(max(0.0, c.clicked_at - emails[c.job_id].sent_at) for c in counted)
         ),
+        by_arm=_by_arm(emails, counted, confidence),
+    )
+
+
+def _by_arm(
+    emails: dict[str, SentEmail], counted: list[Click], confidence: float
+) -> tuple[tuple[str, Rate], ...]:
+    shown: dict[str, int] = {}
+    clicked: dict[str, int] = {}
+    for email in emails.values():
+        for position in range(1, email.picks + 1):
+            if (arm := email.arm_at(position)) is not None:
+                shown[arm] = shown.get(arm, 0) + 1
+    for click in counted:
+        if (arm := emails[click.job_id].arm_at(click.position)) is not None:
+            clicked[arm] = clicked.get(arm, 0) + 1
+    return tuple(
+        (arm, rate(clicked.get(arm, 0), n, confidence)) for arm, n in sorted(shown.items())
     )

@@ -211,11 +211,12 @@ def interleaved(
     """The team-draft mix of the two arms' lists (a fresh coin per list), each pick marked
     with the arm that drafted it. No recommendation id: neither arm's list was shown."""
     first, second = lists
-    items = {item.item_id: item for item in (*second.items, *first.items)}
+    by_arm = [{item.item_id: item for item in ranked.items} for ranked in lists]
     mixed = team_draft(first.item_ids, second.item_ids, n, random.Random())  # noqa: S311 - a team draft's coin, not a secret
     return RecommendationList(
+        # each pick as the arm that drafted it scored and explained it
         items=tuple(
-            replace(items[item], arm=experiment.arms[team].name)
+            replace(by_arm[team][item], arm=experiment.arms[team].name)
             for item, team in zip(mixed.items, mixed.teams, strict=True)
         ),
         experiment=experiment.name,

@@ -101,6 +101,16 @@ DeliverableAddress = Annotated[
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 EPOCH_TEXT = re.compile(r"[0-9]{1,20}(\.[0-9]{1,9})?")
+TIMESTAMP_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "format": "date-time"},
+        {"type": "string", "pattern": f"^{EPOCH_TEXT.pattern}$"},
+        {"type": "number", "minimum": 0},
+    ],
+    "title": "Timestamp",
+}
+"""What `timestamp` accepts, as the OpenAPI document says it: the validator reads epoch
+seconds too (a number, or digits), and the document said only date-time text."""
 
 
 class EventType(StrEnum):
@@ -141,7 +151,7 @@ class Review(BaseModel):
     event_source: EventSource = Field(
         default=EventSource.API, description="Where the review was made: webapp, api or email."
     )
-    timestamp: datetime = Field(
+    timestamp: Annotated[datetime, WithJsonSchema(TIMESTAMP_SCHEMA)] = Field(
         default_factory=lambda: datetime.now(UTC),
         description="When the viewer rated: ISO-8601 (UTC if no offset) or epoch seconds.",
     )

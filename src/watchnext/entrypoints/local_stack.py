@@ -54,6 +54,7 @@ class LocalStack(LocalComponents):
                 allowed_hosts=LOCAL_HOSTS | {self.settings.host, *self.settings.web_hosts},
                 past_ratings=past,
                 engagement=self.engagement.report,
+                experiments=self.experiments.latest_status,
             )
             self._serve("web", web.server)
 

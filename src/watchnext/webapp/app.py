@@ -16,6 +16,7 @@ from watchnext.domain.events import CLICK, InteractionEvent
 from watchnext.domain.items_file import read_items
 from watchnext.domain.sentiment import Feeling, Sentiment
 from watchnext.webapp.engagement import ReportSource, engagement_tab, register_engagement
+from watchnext.webapp.experiments import StatusSource, experiments_tab, register_experiments
 from watchnext.webapp.inputs import (
     CallbackInputError,
     Count,
@@ -412,6 +413,7 @@ def create_app(
     allowed_hosts: frozenset[str] = LOCAL_HOSTS,
     past_ratings: PastRatings | None = None,
     engagement: ReportSource | None = None,
+    experiments: StatusSource | None = None,
 ) -> Any:
     from dash import Dash, Input, Output, State, dcc, html, no_update
 
@@ -443,6 +445,7 @@ def create_app(
                     ),
                     _outbox_tab(),
                     *([engagement_tab()] if engagement else []),
+                    *([experiments_tab()] if experiments else []),
                 ],
             ),
         ],
@@ -605,6 +608,8 @@ def create_app(
 
     if engagement is not None:
         register_engagement(app, engagement)
+    if experiments is not None:
+        register_experiments(app, experiments)
     _title_pages(app.server, catalog)
     _refuse_crafted_inputs(app.server)
     policy = CONTENT_SECURITY_POLICY.format(hashes=" ".join(app.csp_hashes()))

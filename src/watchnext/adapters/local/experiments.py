@@ -21,7 +21,7 @@ from watchnext.domain.experiment import (
 )
 from watchnext.domain.recommendation import RecommendationList
 from watchnext.recommender.models import LocalRecommender
-from watchnext.service.experiments import ExperimentEmail
+from watchnext.service.experiments import ExperimentEmail, ExperimentStatus, experiment_status
 
 
 class SqliteExperiments:
@@ -87,6 +87,17 @@ class SqliteExperiments:
     def served_artifact(self) -> Path | None:
         rows = self._db.query("SELECT artifact FROM served_model WHERE id = 1")
         return Path(str(rows[0][0])) if rows else None
+
+    def latest_status(self) -> ExperimentStatus | None:
+        """The running experiment's status, else the latest one's (the web app's tab)."""
+        rows = self._db.query("SELECT name FROM experiments ORDER BY stopped_at IS NULL DESC, "
+                              "started_at DESC LIMIT 1")  # fmt: skip
+        if not rows:
+            return None
+        return self.status(str(rows[0][0]))
+
+    def status(self, name: str) -> ExperimentStatus:
+        return experiment_status(self.named(name), self.emails(name), self.clicked(name))
 
     def emails(self, name: str) -> Iterator[ExperimentEmail]:
         for job_id, user_id, arms in self._db.query(

@@ -386,10 +386,16 @@ class SqliteEngagementLog:
         """The report over the emails sent at or after ``since`` (epoch seconds)."""
         sent = [
             SentEmail(
-                str(job), None if model is None else str(model), int(str(picks)), float(str(at))
+                str(job),
+                None if model is None else str(model),
+                int(str(picks)),
+                float(str(at)),
+                None if experiment is None else str(experiment),
+                tuple(json.loads(str(arms))) if arms else (),
             )
-            for job, model, picks, at in self._db.query(
-                "SELECT job_id, model_id, picks, sent_at FROM sent_emails WHERE sent_at >= ?",
+            for job, model, picks, at, experiment, arms in self._db.query(
+                "SELECT job_id, model_id, picks, sent_at, experiment, arms FROM sent_emails "
+                "WHERE sent_at >= ?",
                 (since,),
             )
         ]
