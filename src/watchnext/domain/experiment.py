@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import re
 from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from watchnext.domain.events import InteractionEvent
 from watchnext.domain.recommendation import RecommendationList
 from watchnext.errors import WatchNextError
+
+if TYPE_CHECKING:
+    import random
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 """Experiment and arm names: they travel in pick links and event attribution sources."""
@@ -210,6 +212,8 @@ def interleaved(
 ) -> RecommendationList:
     """The team-draft mix of the two arms' lists (a fresh coin per list), each pick marked
     with the arm that drafted it. No recommendation id: neither arm's list was shown."""
+    import random  # only where lists are mixed: the review function's cold start skips it
+
     first, second = lists
     by_arm = [{item.item_id: item for item in ranked.items} for ranked in lists]
     mixed = team_draft(first.item_ids, second.item_ids, n, random.Random())  # noqa: S311 - a team draft's coin, not a secret

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 from aws_lambda_powertools.utilities.parameters import SSMProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
-from watchnext.domain.experiment import Experiment, ExperimentError
 from watchnext.errors import NotConfiguredError, ServiceUnavailableError
 from watchnext.observability import logger
 from watchnext.settings import NOT_CONFIGURED
 
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
+
+    from watchnext.domain.experiment import Experiment
 
 CAMPAIGN_ARN = "campaign-arn"
 TRACKING_ID = "tracking-id"
@@ -99,6 +100,9 @@ def _experiment(value: str | None) -> Experiment | None:
     hand-edited parameter must not stop reviews: the campaign serves, and the log says why)."""
     if value is None:
         return None
+    # Imported only while an experiment runs: the review function's cold start pays nothing.
+    from watchnext.domain.experiment import Experiment, ExperimentError
+
     try:
         return Experiment.from_json(value)
     except ExperimentError as error:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from watchnext.adapters.aws.errors import aws_errors_as_unavailable
 from watchnext.adapters.aws.parameters import CAMPAIGN_ARN, TRACKING_ID, SsmParameters
 from watchnext.domain.events import CLICK, MAX_IMPRESSION, InteractionEvent
-from watchnext.domain.experiment import Design, attribution_source, interleaved, tagged
 from watchnext.domain.recommendation import RecommendationList, ScoredItem
 from watchnext.domain.sentiment import DISLIKE, Feeling, Sentiment
 
@@ -70,9 +69,12 @@ class PersonalizeEventRecorder:
             personalize_event["impression"] = list(event.impression[:MAX_IMPRESSION])
         if event.source and current.metric_attribution_arn:
             # Only a metric attribution reads the source; without one, nothing is sent.
-            personalize_event["metricAttribution"] = {
-                "eventAttributionSource": attribution_source(event, current.experiment)
-            }
+            source = str(event.source)
+            if current.experiment is not None:
+                from watchnext.domain.experiment import attribution_source
+
+                source = attribution_source(event, current.experiment)
+            personalize_event["metricAttribution"] = {"eventAttributionSource": source}
         with aws_errors_as_unavailable(
             "Personalize event tracker", retry_after_seconds=self._retry_after_seconds
         ):
@@ -115,6 +117,8 @@ class PersonalizeRecommender:
         if experiment is None:
             campaign = self._parameters.require(CAMPAIGN_ARN, current.campaign_arn)
             return self._ask(campaign, user_id, n, current.filter_arn)
+        from watchnext.domain.experiment import Design, interleaved, tagged
+
         if experiment.design is Design.INTERLEAVING:
             lists = [
                 self._ask(arm.recommender, user_id, n, current.filter_arn)
