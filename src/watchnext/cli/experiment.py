@@ -59,8 +59,8 @@ def start(
         list[str],
         typer.Option(
             metavar="NAME=ARTIFACT",
-            help="An arm and the model artifact that serves it; twice or more. The first is "
-            "the control.",
+            help="An arm and the model artifact that serves it (with --aws, its campaign ARN); "
+            "twice or more. The first is the control.",
         ),
     ],
     design: Annotated[

@@ -14,7 +14,7 @@ StatusSource = Callable[[], ExperimentStatus | None]
 NO_EXPERIMENT = (
     "No experiment yet. Start one with two trained models, for example: watchnext experiment "
     "start als-vs-pop --arm pop=artifacts/popularity --arm als=artifacts/als --design "
-    "interleaving --data-dir data/local"
+    "interleaving"
 )
 
 
