@@ -220,7 +220,7 @@ def _cpu_markdown(side: dict[str, Any]) -> list[str]:
         return []  # results from before the benchmark counted CPU
 
     def median(mode: str, who: str, key: str) -> float:
-        return float(statistics.median(run[key] for run in runs[mode][who]))
+        return round(float(statistics.median(run[key] for run in runs[mode][who])), 2)
 
     cores = side["cores"]
     wanted = 2 * median("load", "baseline", "requests_per_second")
