@@ -137,15 +137,37 @@ def johari_lambda(mean: float, null: float, sigma2: float, n: int, tau2: float) 
     )
 
 
+def lists(wins: int, decided: int, viewers: int = 100) -> ViewerSums:
+    """``decided`` lists spread evenly over ``viewers``, ``wins`` of them won by the second arm
+    (as evenly): no viewer leans more than the rest."""
+    sums = ViewerSums()
+    for v in range(viewers):
+        mine = decided // viewers + (v < decided % viewers)
+        won = wins // viewers + (v < wins % viewers)
+        sums.add(mine, won)
+    return sums
+
+
 def test_the_share_test_is_the_papers_statistic_with_bernoulli_variance() -> None:
-    evidence = share_of_wins(wins=130, decided=200, mixture_sd=0.1)
+    """With no viewer leaning, V is 1/(4n): the paper's statistic with σ² = 1/4."""
+    evidence = share_of_wins(lists(wins=130, decided=200), mixture_sd=0.1)
+    assert evidence.variance == pytest.approx(0.25 / 200)
     assert evidence.likelihood_ratio == pytest.approx(
         johari_lambda(130 / 200, 0.5, 0.25, 200, 0.01), rel=1e-12
     )
 
 
+def test_lists_of_viewers_who_lean_count_for_less_than_independent_lists() -> None:
+    """Half the viewers' lists all go one way, half the other: the share is 1/2 either way,
+    but one viewer's lists are one piece of evidence, and the variance says so."""
+    leaning = ViewerSums()
+    for v in range(100):
+        leaning.add(4, 4 if v % 2 else 0)
+    assert share_of_wins(leaning).variance > 3 * share_of_wins(lists(200, 400)).variance
+
+
 def test_the_interval_ends_exactly_where_the_test_starts_to_reject() -> None:
-    evidence = share_of_wins(wins=120, decided=200)
+    evidence = share_of_wins(lists(wins=120, decided=200))
     low, high = evidence.interval(0.05)
     for edge in (low, high):
         at_edge = type(evidence)(evidence.estimate, edge, evidence.variance, evidence.mixture_sd)
@@ -154,11 +176,11 @@ def test_the_interval_ends_exactly_where_the_test_starts_to_reject() -> None:
 
 
 def test_the_verdicts() -> None:
-    assert share_of_wins(150, 200).verdict(0.05, 0.05) is Verdict.WINNER
-    assert share_of_wins(11, 20).verdict(0.05, 0.05) is Verdict.NOT_YET
-    assert share_of_wins(50_000, 100_000).verdict(0.05, 0.05) is Verdict.NO_DIFFERENCE
+    assert share_of_wins(lists(150, 200)).verdict(0.05, 0.05) is Verdict.WINNER
+    assert share_of_wins(lists(60, 100)).verdict(0.05, 0.05) is Verdict.NOT_YET
+    assert share_of_wins(lists(50_000, 100_000)).verdict(0.05, 0.05) is Verdict.NO_DIFFERENCE
     # nothing to judge yet: no evidence either way
-    assert share_of_wins(0, 0).verdict(0.05, 0.05) is Verdict.NOT_YET
+    assert share_of_wins(lists(20, 20, viewers=20)).verdict(0.05, 0.05) is Verdict.NOT_YET
     assert two_rates(ViewerSums(), ViewerSums()).p_value == 1.0
 
 

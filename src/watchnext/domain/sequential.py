@@ -126,23 +126,31 @@ class ViewerSums:
 MIN_VIEWERS_PER_ARM = 50
 """A/B judges nothing before each arm has this many viewers. Its variance is estimated from
 the viewers so far, and from a handful it can be near zero: in the A/A study, 29 of 32 false
-winners came before 35 viewers in all. Interleaving needs no such wait (its variance under
-the null is exact)."""
+winners came before 35 viewers in all. Interleaving waits for as many viewers with a decided
+list, for the same reason."""
 
 
 def two_rates(first: ViewerSums, second: ViewerSums, mixture_sd: float = AB_MIXTURE_SD) -> Evidence:
     """The second arm's click-through minus the first's; V is the sum of the arms' delta-method
     variances. No evidence (V = 0) before `MIN_VIEWERS_PER_ARM` viewers in each arm."""
+    difference = second.rate - first.rate
     if min(first.viewers, second.viewers) < MIN_VIEWERS_PER_ARM:
-        return Evidence(0.0, 0.0, 0.0, mixture_sd)
+        return Evidence(difference, 0.0, 0.0, mixture_sd)  # shown, not judged
     if first.variance <= 0 or second.variance <= 0:
-        return Evidence(0.0, 0.0, 0.0, mixture_sd)
-    return Evidence(second.rate - first.rate, 0.0, first.variance + second.variance, mixture_sd)
+        return Evidence(difference, 0.0, 0.0, mixture_sd)
+    return Evidence(difference, 0.0, first.variance + second.variance, mixture_sd)
 
 
-def share_of_wins(wins: int, decided: int, mixture_sd: float = SHARE_MIXTURE_SD) -> Evidence:
-    """The share of decided lists the second arm won, against one half. V = 1/(4n) is exact
-    under the null, so interleaving's test needs no estimated variance."""
-    if decided == 0:
+def share_of_wins(lists: ViewerSums, mixture_sd: float = SHARE_MIXTURE_SD) -> Evidence:
+    """The share of decided lists the second arm won, against one half; ``lists`` sums each
+    viewer's decided lists (``emails``) and those the second arm won (``clicked``). V is the
+    larger of the delta-method variance over viewers and 1/(4n), the variance were every list
+    independent under the null: one viewer's lists lean the same way, and with a list-level
+    variance alone, ALS live against ALS static found the right winner in only 72 of 100
+    simulated runs. No evidence before `MIN_VIEWERS_PER_ARM` viewers with a decided list."""
+    if not lists.emails:
         return Evidence(0.5, 0.5, 0.0, mixture_sd)
-    return Evidence(wins / decided, 0.5, 0.25 / decided, mixture_sd)
+    if lists.viewers < MIN_VIEWERS_PER_ARM:
+        return Evidence(lists.rate, 0.5, 0.0, mixture_sd)  # shown, not judged
+    variance = max(lists.variance, 0.25 / lists.emails)
+    return Evidence(lists.rate, 0.5, variance, mixture_sd)

@@ -28,7 +28,7 @@ from watchnext.domain.experiment import Arm, Design, Experiment, credit, team_dr
 from watchnext.domain.sequential import Evidence, Verdict, ViewerSums, share_of_wins, two_rates
 from watchnext.recommender.data import Interactions
 from watchnext.recommender.models import LocalRecommender
-from watchnext.recommender.replay import Window, _event
+from watchnext.recommender.replay import Window, event_at
 
 K = 10
 LIKED_AT = 4.0
@@ -50,7 +50,8 @@ class Replayed:
     viewer_emails: list[range]
     """For each replayed viewer, the indexes of their emails."""
     future_likes: list[frozenset[int]]
-    """For each email, the titles its viewer rates 4 or more after it."""
+    """For each email, the titles its viewer rates 4 or more after the cut and has not rated
+    yet (every later event counts, not only the replayed ones)."""
     arms: dict[str, ArmEmails]
 
 
@@ -69,18 +70,17 @@ def emails_of(
     item_index = {str(item): i for i, item in enumerate(data.item_ids)}
     for user, positions in by_viewer.items():
         user_id = str(data.user_ids[user])
-        rated = set(data.items[trained & (data.users == user)].tolist())
+        mine = data.users == user
+        rated = set(data.items[trained & mine].tolist())
+        liked_after_the_cut = set(data.items[~trained & mine & (data.values >= LIKED_AT)].tolist())
         start = len(future_likes)
-        for n, position in enumerate(positions):
+        for position in positions:
             item = int(data.items[position])
             rated.add(item)
-            later = positions[n + 1 :]
-            future_likes.append(
-                frozenset(int(data.items[p]) for p in later if data.values[p] >= LIKED_AT)
-            )
+            future_likes.append(frozenset(liked_after_the_cut - rated))
             for label, (model, live) in models.items():
                 if live:
-                    model.record(_event(data, position, user_id, str(data.item_ids[item])))
+                    model.record(event_at(data, position, user_id, str(data.item_ids[item])))
                 picks[label].append(_picks(model, user_id, rated, item_index))
         viewer_emails.append(range(start, len(future_likes)))
     return Replayed(
@@ -160,8 +160,10 @@ def run_interleaving(
     coin = random.Random(seed)  # noqa: S311 - a simulation's coin, not a secret
     rates = [clicks.rate(p) for p in range(1, K + 1)]
     first, second = (replayed.arms[label].picks for label in arms)
-    wins = decided = emails = 0
+    lists = ViewerSums()
+    emails = 0
     for arrival, viewer in _arrivals(replayed, rng, max_viewers):
+        decided = wins = 0
         for email in replayed.viewer_emails[viewer]:
             mixed = team_draft(first[email], second[email], K, coin)
             liked = replayed.future_likes[email]
@@ -173,9 +175,10 @@ def run_interleaving(
             winner = credit(mixed.teams, clicked)
             if winner is None:
                 continue
-            decided += 1
-            wins += winner
-            evidence = share_of_wins(wins, decided)
+            was = (decided, wins) if decided else None
+            decided, wins = decided + 1, wins + winner
+            lists.add(decided, wins, was=was)
+            evidence = share_of_wins(lists)
             verdict = evidence.verdict(alpha, min_effect)
             if verdict is not Verdict.NOT_YET and (stop_at_winner or verdict is Verdict.WINNER):
                 return _outcome(verdict, evidence, arms, arrival + 1, emails)

@@ -164,7 +164,7 @@ def replay(
         group = "returning" if user in window.returning else "new"
         scores.add(group, ranked, item_id, liked=_liked(data, position, liked_at))
         if live:
-            model.record(_event(data, position, user_id, item_id))
+            model.record(event_at(data, position, user_id, item_id))
     return scores.means()
 
 
@@ -173,7 +173,8 @@ def _liked(data: Interactions, position: int, liked_at: float) -> bool:
     return clicked or float(data.values[position]) >= liked_at
 
 
-def _event(data: Interactions, position: int, user_id: str, item_id: str) -> InteractionEvent:
+def event_at(data: Interactions, position: int, user_id: str, item_id: str) -> InteractionEvent:
+    """Interaction ``position`` of ``data`` as the API would record it."""
     clicked = data.clicks is not None and bool(data.clicks[position])
     return InteractionEvent(
         event_id=str(position),

@@ -70,8 +70,8 @@ def experiment_status(
     emails = list(emails)
     figures = tuple(_figures(arm.name, emails, clicked) for arm in experiment.arms)
     if experiment.design is Design.INTERLEAVING:
-        wins, decided = _interleaving_wins(experiment, emails, clicked)
-        return ExperimentStatus(experiment, figures, share_of_wins(wins, decided), decided)
+        lists = _decided_lists(experiment, emails, clicked)
+        return ExperimentStatus(experiment, figures, share_of_wins(lists), int(lists.emails))
     first, second = (_viewer_sums(arm.name, emails, clicked) for arm in experiment.arms[:2])
     return ExperimentStatus(experiment, figures, two_rates(first, second), 0)
 
@@ -118,17 +118,21 @@ def _viewer_sums(
     return sums
 
 
-def _interleaving_wins(
+def _decided_lists(
     experiment: Experiment, emails: list[ExperimentEmail], clicked: Mapping[str, frozenset[int]]
-) -> tuple[int, int]:
-    """(lists the second arm won, lists decided)."""
+) -> ViewerSums:
+    """Per viewer: lists whose clicks preferred an arm, and those the second arm won."""
     names = [arm.name for arm in experiment.arms]
-    wins = decided = 0
+    per_viewer: dict[str, list[int]] = {}
     for email in emails:
         teams = [names.index(arm) if arm in names else -1 for arm in email.arms]
         positions = [p - 1 for p in clicked.get(email.job_id, ()) if 0 < p <= len(teams)]
         winner = credit(teams, [p for p in positions if teams[p] >= 0])
         if winner is not None:
-            decided += 1
-            wins += winner
-    return wins, decided
+            counts = per_viewer.setdefault(email.user_id, [0, 0])
+            counts[0] += 1
+            counts[1] += winner
+    lists = ViewerSums()
+    for decided, wins in per_viewer.values():
+        lists.add(decided, wins)
+    return lists
