@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -196,6 +196,20 @@ def credit(teams: Sequence[int], clicked: Sequence[int]) -> int | None:
     if wins[0] == wins[1]:
         return None
     return 0 if wins[0] > wins[1] else 1
+
+
+def served_list(
+    experiment: Experiment,
+    user_id: str,
+    n: int,
+    ask: Callable[[str], RecommendationList],
+) -> RecommendationList:
+    """The list ``experiment`` serves ``user_id``: their arm's (A/B) or both arms' mixed
+    (interleaving). ``ask(recommender)``: that arm's top ``n`` (a model, a campaign)."""
+    if experiment.design is Design.INTERLEAVING:
+        return interleaved(experiment, [ask(arm.recommender) for arm in experiment.arms], n)
+    arm = experiment.arm_for(user_id)
+    return tagged(ask(arm.recommender), experiment, arm)
 
 
 def tagged(ranked: RecommendationList, experiment: Experiment, arm: Arm) -> RecommendationList:

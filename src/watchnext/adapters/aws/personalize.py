@@ -117,16 +117,12 @@ class PersonalizeRecommender:
         if experiment is None:
             campaign = self._parameters.require(CAMPAIGN_ARN, current.campaign_arn)
             return self._ask(campaign, user_id, n, current.filter_arn)
-        from watchnext.domain.experiment import Design, interleaved, tagged
+        from watchnext.domain.experiment import served_list
 
-        if experiment.design is Design.INTERLEAVING:
-            lists = [
-                self._ask(arm.recommender, user_id, n, current.filter_arn)
-                for arm in experiment.arms
-            ]
-            return interleaved(experiment, lists, n)
-        arm = experiment.arm_for(user_id)
-        return tagged(self._ask(arm.recommender, user_id, n, current.filter_arn), experiment, arm)
+        def ask(campaign: str) -> RecommendationList:
+            return self._ask(campaign, user_id, n, current.filter_arn)
+
+        return served_list(experiment, user_id, n, ask)
 
     def _ask(
         self, campaign: str, user_id: str, n: int, filter_arn: str | None

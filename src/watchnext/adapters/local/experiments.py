@@ -11,14 +11,7 @@ from pathlib import Path
 
 from watchnext.adapters.local.sqlite import Database
 from watchnext.domain.events import InteractionEvent
-from watchnext.domain.experiment import (
-    Arm,
-    Design,
-    Experiment,
-    ExperimentError,
-    interleaved,
-    tagged,
-)
+from watchnext.domain.experiment import Arm, Experiment, ExperimentError, served_list
 from watchnext.domain.recommendation import RecommendationList
 from watchnext.recommender.models import LocalRecommender
 from watchnext.service.experiments import ExperimentEmail, ExperimentStatus, experiment_status
@@ -140,13 +133,11 @@ class ExperimentRouter:
         experiment = self._experiments.running()
         if experiment is None:
             return self._model(self._experiments.served_artifact()).recommend(user_id, n)
-        if experiment.design is Design.INTERLEAVING:
-            lists = [
-                self._model(Path(arm.recommender)).recommend(user_id, n) for arm in experiment.arms
-            ]
-            return interleaved(experiment, lists, n)
-        arm = experiment.arm_for(user_id)
-        return tagged(self._model(Path(arm.recommender)).recommend(user_id, n), experiment, arm)
+
+        def ask(artifact: str) -> RecommendationList:
+            return self._model(Path(artifact)).recommend(user_id, n)
+
+        return served_list(experiment, user_id, n, ask)
 
     def record(self, event: InteractionEvent) -> None:
         for model in list(self._models.values()):
