@@ -26,17 +26,6 @@ VIEWER = "37197598"
 REVIEW = {**ORIGINAL_REVIEW, "timestamp": "2026-11-01T18:30:00Z"}
 
 
-def publish_all(aws: AwsWorld) -> None:
-    """What the training pipeline publishes."""
-    aws.publish(
-        campaign_arn=CAMPAIGN_ARN,
-        tracking_id=TRACKING_ID,
-        filter_arn=FILTER_ARN,
-        event_properties='["eventVerifiedPurchase"]',
-        metric_attribution_arn=METRIC_ATTRIBUTION,
-    )
-
-
 def experiment(design: Design = Design.AB, challenger: str = CHALLENGER_ARN) -> Experiment:
     return Experiment(
         "hrnn-vs-v2",
@@ -74,7 +63,7 @@ def expect_event_from(aws: AwsWorld, source: str) -> None:
 
 
 def start(aws: AwsWorld, running: Experiment) -> None:
-    publish_all(aws)
+    aws.publish_all(metric_attribution_arn=METRIC_ATTRIBUTION)
     with aws.account.acting_as("ExperimentRole"):
         ssm = boto3.client("ssm", region_name="us-east-1")
     SsmExperiments(ssm, f"/watchnext/{STAGE}").start(running)
@@ -119,15 +108,15 @@ def test_interleaving_mixes_both_campaigns_and_marks_who_drafted_each_pick(
     assert set(picks) <= {"Arrival", "Her", "Lucy", "Sunshine"}
 
 
-def test_an_arm_outside_the_stages_campaigns_cannot_be_started() -> None:
+def test_an_arm_outside_the_stages_campaigns_cannot_be_started(aws: AwsWorld) -> None:
     wrong = experiment(challenger=f"arn:aws:personalize:us-east-1:{ACCOUNT}:campaign/other")
+    with aws.account.acting_as("ExperimentRole"):
+        ssm = boto3.client("ssm", region_name="us-east-1")
+    experiments = SsmExperiments(ssm, f"/watchnext/{STAGE}")
+
     with pytest.raises(ExperimentError, match="watchnext-test-\\*, which the review function"):
-        SsmExperiments(_NoCalls(), f"/watchnext/{STAGE}").start(wrong)  # type: ignore[arg-type]
-
-
-class _NoCalls:
-    def get_parameter(self, **_: Any) -> dict[str, Any]:
-        return {"Parameter": {"Value": "NOT_CONFIGURED"}}
+        experiments.start(wrong)
+    assert experiments.running() is None  # nothing was written
 
 
 def test_promote_publishes_the_winners_campaign_and_the_function_serves_it(
@@ -139,7 +128,7 @@ def test_promote_publishes_the_winners_campaign_and_the_function_serves_it(
         ssm = boto3.client("ssm", region_name="us-east-1")
     experiments = SsmExperiments(ssm, f"/watchnext/{STAGE}")
 
-    experiments.promote("hrnn-vs-v2", running.arm_named("challenger"))
+    experiments.promote("hrnn-vs-v2", "challenger")
 
     published = aws.admin.ssm.get_parameter(Name=f"/watchnext/{STAGE}/campaign-arn")
     assert published["Parameter"]["Value"] == CHALLENGER_ARN
@@ -157,7 +146,7 @@ def test_promote_publishes_the_winners_campaign_and_the_function_serves_it(
 def test_a_hand_edited_experiment_that_cannot_be_read_leaves_the_campaign_serving(
     aws: AwsWorld,
 ) -> None:
-    publish_all(aws)
+    aws.publish_all()
     aws.publish(experiment=json.dumps({"name": "half"}))
     aws.events.add_response("put_events", {}, None)
     expect_recommendations(aws, CAMPAIGN_ARN, "Her")

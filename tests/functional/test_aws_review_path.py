@@ -81,15 +81,6 @@ def pick(item_id: str, title: str, score: float) -> dict[str, object]:
     }  # fmt: skip
 
 
-def publish_all(aws: AwsWorld) -> None:
-    aws.publish(
-        campaign_arn=CAMPAIGN_ARN,
-        tracking_id=TRACKING_ID,
-        filter_arn=FILTER_ARN,
-        event_properties='["eventVerifiedPurchase"]',
-    )
-
-
 @pytest.mark.parametrize(
     ("rating", "dislike_below", "event_type", "feeling"),
     [
@@ -104,7 +95,7 @@ def test_a_dislike_goes_to_personalize_as_its_own_type_and_the_email_says_so(
     """Below the dislike threshold a rating is a DISLIKE event, which no solution trains on
     (`test_training_reads_only_likes_and_never_a_dislike`); the value still travels, and
     the email job carries what the rating said."""
-    publish_all(aws)
+    aws.publish_all()
     expect_put_events(aws, event_type=event_type, value=float(rating))
     expect_get_recommendations(aws, num_results=20 if event_type == "DISLIKE" else 10)
     api = aws.api(dislike_threshold=dislike_below)
@@ -122,7 +113,7 @@ def test_after_a_dislike_picks_that_share_its_genres_are_pushed_down(aws: AwsWor
     the picks and pushes down those whose genres overlap the disliked title's: Arrival
     (Sci-Fi, like Lucy) falls below Her. The same calls as any review, under the function's
     role as the world enforces it."""
-    publish_all(aws)
+    aws.publish_all()
     expect_put_events(aws, event_type="DISLIKE", value=1.0)
     expect_get_recommendations(aws, num_results=4, answer=PERSONALIZE_ANSWER)
     api = aws.api(num_results=2, dislike_demotion=1.5)
@@ -137,7 +128,7 @@ def test_after_a_dislike_picks_that_share_its_genres_are_pushed_down(aws: AwsWor
 def test_the_original_body_records_an_event_returns_titles_and_queues_one_job(
     aws: AwsWorld,
 ) -> None:
-    publish_all(aws)
+    aws.publish_all()
     expect_put_events(aws)
     expect_get_recommendations(aws)
 
@@ -174,7 +165,7 @@ def test_the_original_body_records_an_event_returns_titles_and_queues_one_job(
 def test_the_same_review_posted_twice_records_one_event_and_queues_one_job(
     aws: AwsWorld,
 ) -> None:
-    publish_all(aws)
+    aws.publish_all()
     expect_put_events(aws)
     expect_get_recommendations(aws)
     api = aws.api()
@@ -189,7 +180,7 @@ def test_the_same_review_posted_twice_records_one_event_and_queues_one_job(
 
 
 def test_a_review_at_another_time_is_a_new_event(aws: AwsWorld) -> None:
-    publish_all(aws)
+    aws.publish_all()
     later = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     expect_put_events(aws)
     expect_get_recommendations(aws)
@@ -208,7 +199,7 @@ def test_a_review_at_another_time_is_a_new_event(aws: AwsWorld) -> None:
 def test_an_unpublished_campaign_or_tracker_gets_503_naming_the_parameter(
     aws: AwsWorld, missing: str
 ) -> None:
-    publish_all(aws)
+    aws.publish_all()
     aws.publish(**{missing: "NOT_CONFIGURED"})
     if missing == "campaign_arn":
         expect_put_events(aws)
@@ -222,7 +213,7 @@ def test_an_unpublished_campaign_or_tracker_gets_503_naming_the_parameter(
 
 
 def test_a_campaign_that_is_not_active_gets_503(aws: AwsWorld) -> None:
-    publish_all(aws)
+    aws.publish_all()
     expect_put_events(aws)
     aws.runtime.add_client_error(
         "get_recommendations",
@@ -256,7 +247,7 @@ def test_without_a_filter_recommendations_are_asked_unfiltered(aws: AwsWorld) ->
 def test_the_lambda_handler_serves_the_sample_events(
     aws: AwsWorld, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    publish_all(aws)
+    aws.publish_all()
     monkeypatch.setattr(
         api_module, "api", BuiltAtInit.holding(aws.api(metrics_sink=PowertoolsMetrics()))
     )
@@ -294,7 +285,7 @@ def test_a_retry_with_the_same_idempotency_key_and_no_timestamp_records_once(
     aws: AwsWorld,
 ) -> None:
     """Without `timestamp` each POST is a new time; the header makes the retry the same."""
-    publish_all(aws)
+    aws.publish_all()
     expect_put_events(aws, at=ANY)
     expect_get_recommendations(aws)
     api = aws.api()
@@ -309,7 +300,7 @@ def test_a_retry_with_the_same_idempotency_key_and_no_timestamp_records_once(
 
 
 def test_an_idempotency_key_reused_for_another_review_is_refused(aws: AwsWorld) -> None:
-    publish_all(aws)
+    aws.publish_all()
     expect_put_events(aws, at=ANY)
     expect_get_recommendations(aws)
     api = aws.api()

@@ -66,6 +66,16 @@ class AwsWorld:
                 Overwrite=True,
             )
 
+    def publish_all(self, **more: str) -> None:
+        """Everything a training run publishes for the review function (and ``more``)."""
+        self.publish(
+            campaign_arn=CAMPAIGN_ARN,
+            tracking_id=TRACKING_ID,
+            filter_arn=FILTER_ARN,
+            event_properties='["eventVerifiedPurchase"]',
+            **more,
+        )
+
     def queued_jobs(self) -> list[dict[str, Any]]:
         messages = self.admin.sqs.receive_message(
             QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0

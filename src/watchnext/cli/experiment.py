@@ -224,12 +224,7 @@ def promote(
         if arm is None:
             raise fail("on AWS, name the arm to promote: --arm ARM (status is local only)")
         with user_errors():
-            experiments_on_aws = _on_aws()
-            running = experiments_on_aws.running()
-            if running is None or running.name != name:
-                raise fail(f"experiment {name} is not running on AWS")
-            winner = running.arm_named(arm)
-            experiments_on_aws.promote(name, winner)
+            winner = _on_aws().promote(name, arm)
         typer.echo(f"{arm} promoted on AWS: campaign-arn is now {winner.recommender}")
         return
     with _experiments(data_dir) as experiments:

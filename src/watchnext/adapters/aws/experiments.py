@@ -49,12 +49,13 @@ class SsmExperiments:
         self._running_named(name)
         self._put(EXPERIMENT, NOT_CONFIGURED)
 
-    def promote(self, name: str, arm: Arm) -> None:
+    def promote(self, name: str, arm: str) -> Arm:
         """Serve ``arm``'s campaign to everyone: published first, then the experiment ends,
-        so no viewer is served the old campaign in between."""
-        self._running_named(name)
-        self._put(CAMPAIGN_ARN, arm.recommender)
+        so no viewer is served the old campaign in between. Returns the promoted arm."""
+        winner = self._running_named(name).arm_named(arm)
+        self._put(CAMPAIGN_ARN, winner.recommender)
         self._put(EXPERIMENT, NOT_CONFIGURED)
+        return winner
 
     def _running_named(self, name: str) -> Experiment:
         running = self.running()
