@@ -130,8 +130,7 @@ def run_ab(
         emails_of_arm = replayed.arms[arms[side]].picks
         sent = clicked = 0
         for email in replayed.viewer_emails[viewer]:
-            relevant = [i in replayed.future_likes[email] for i in emails_of_arm[email]]
-            chance = 1 - np.prod(1 - rates[: len(relevant)] * np.asarray(relevant, dtype=float))
+            chance = _click_chance(emails_of_arm[email], replayed.future_likes[email], rates)
             was = (sent, clicked) if sent else None
             sent, clicked = sent + 1, clicked + int(rng.random() < chance)
             sums[side].add(sent, clicked, was=was)
@@ -356,7 +355,14 @@ def _click_through(replayed: Replayed, label: str, clicks: ClickModel) -> float:
     """The expected share of the arm's emails with a click: the ground truth it is judged on."""
     rates = np.array([clicks.rate(p) for p in range(1, K + 1)])
     chances = [
-        1 - np.prod(1 - rates[: len(picks)] * np.array([i in liked for i in picks], dtype=float))
+        _click_chance(picks, liked, rates)
         for picks, liked in zip(replayed.arms[label].picks, replayed.future_likes, strict=True)
     ]
     return round(float(np.mean(chances)), 4)
+
+
+def _click_chance(picks: tuple[int, ...], liked: frozenset[int], rates: np.ndarray) -> float:
+    """The chance an email of ``picks`` gets at least one click from a viewer who likes
+    ``liked``, each pick followed independently at its position's rate."""
+    relevant = np.array([item in liked for item in picks], dtype=float)
+    return float(1 - np.prod(1 - rates[: len(picks)] * relevant))
