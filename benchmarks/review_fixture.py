@@ -62,6 +62,7 @@ DEPLOYED_ENVIRONMENT = {
     "WATCHNEXT_EMAIL_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/email-jobs",
     "WATCHNEXT_IDEMPOTENCY_TABLE": "IdempotencyTable",
     "WATCHNEXT_EMAIL_STATE_TABLE": "EmailStateTable",
+    "WATCHNEXT_EXPERIMENT_EMAILS_TABLE": "ExperimentEmailsTable",
     "WATCHNEXT_UNSUBSCRIBE_SECRET": "arn:aws:secretsmanager:us-east-1:123456789012:secret:unsub",
     "WATCHNEXT_EMAIL_SENDER": "picks@watchnext.example.com",
 }

@@ -50,6 +50,7 @@ AWS_ONLY = frozenset(
         "idempotency_table", "email_state_table", "email_template_name",
         "ses_configuration_set", "pinpoint_application_id", "unsubscribe_secret",
         "catalog_table", "email_channel", "session_window_seconds", "dislike_demotion",
+        "experiment_emails_table",
     }
 )  # fmt: skip
 """Settings that name an AWS resource, or stand in for what Personalize cannot do (sessions,
@@ -94,6 +95,9 @@ class Settings(BaseSettings):
     ses_configuration_set: str | None = None
     pinpoint_application_id: str | None = None
     email_state_table: str | None = None
+    experiment_emails_table: str | None = Field(
+        None, description="Where experiment emails and their clicks are kept, for the status"
+    )
     email_cooldown_seconds: int = Field(0, ge=0)
     email_address_limit: int = Field(
         DEFAULT_ADDRESS_LIMIT, ge=0, description="Emails per address per window; 0: no limit"

@@ -6,17 +6,27 @@ serves from then on. Personalize through Stubber; SSM, SQS and DynamoDB in moto.
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import ANY
+from typer.testing import CliRunner
 
 from tests.support import ORIGINAL_REVIEW, body_of, post_review
 from tests.support.aws_world import ACCOUNT, CAMPAIGN_ARN, FILTER_ARN, STAGE, TRACKING_ID, AwsWorld
+from tests.support.deployment import SECRET_VALUE, deployed, publish, received
+from tests.support.fakes import email_job
+from tests.support.lambda_runtime import invoke
+from tests.support.stack import REGION
 from watchnext.adapters.aws.experiments import SsmExperiments
+from watchnext.adapters.http.proxy_events import proxy_event
+from watchnext.cli import app
+from watchnext.domain.email import EmailJob
 from watchnext.domain.experiment import Arm, Design, Experiment, ExperimentError
+from watchnext.email.click_links import ClickClaims, sign_click
 
 CHALLENGER_ARN = f"arn:aws:personalize:us-east-1:{ACCOUNT}:campaign/watchnext-{STAGE}-challenger"
 METRIC_ATTRIBUTION = (
@@ -154,3 +164,133 @@ def test_a_hand_edited_experiment_that_cannot_be_read_leaves_the_campaign_servin
     response = post_review(aws.api(num_results=3), REVIEW)
 
     assert response["statusCode"] == 200, response["body"]
+
+
+def viewer_in(running: Experiment, arm: str) -> str:
+    return next(f"viewer-{n}" for n in range(100) if running.arm_for(f"viewer-{n}").name == arm)
+
+
+def job_of(running: Experiment, job_id: str, viewer: str) -> EmailJob:
+    job = email_job(job_id, viewer)
+    arm = running.arm_for(viewer).name
+    picks = {pick.item_id: arm for pick in job.recommendations}
+    return job.model_copy(update={"experiment": running.name, "arms": picks})
+
+
+def pick_link(job: EmailJob, position: int) -> dict[str, Any]:
+    claims = ClickClaims(
+        user_id=job.user_id, job_id=job.job_id, item_id=job.recommendations[position - 1].item_id,
+        position=position, expires_at=int(time.time()) + 600,
+    )  # fmt: skip
+    return proxy_event("GET", f"/r/{sign_click(claims, SECRET_VALUE.encode())}")
+
+
+def test_status_on_aws_judges_the_emails_the_mailer_kept_and_the_links_followed_in_them() -> None:
+    """The deployed functions, each under its own role: the mailer keeps each experiment
+    email with its picks' arms, a followed link adds its position, and `status --aws`, as
+    ExperimentRole, reads them back; an email of no experiment is not kept."""
+    running = experiment()
+    control, challenger = viewer_in(running, "control"), viewer_in(running, "challenger")
+    jobs = [
+        job_of(running, "job-1", control),
+        job_of(running, "job-2", control),
+        job_of(running, "job-3", challenger),
+        email_job("job-4", "viewer-x"),  # no experiment: not kept, its click changes nothing
+    ]
+    with deployed() as account:
+        publish(account, campaign_arn=CAMPAIGN_ARN, tracking_id=TRACKING_ID,
+                experiment=running.to_json())  # fmt: skip
+        sqs = boto3.client("sqs", region_name=REGION)
+        for job in jobs:
+            sqs.send_message(QueueUrl=account.stack.ref("EmailJobQueue"),
+                             MessageBody=job.model_dump_json())  # fmt: skip
+            account.expect("sesv2", "send_email", {"MessageId": f"ses-{job.job_id}"})
+        mailed = invoke(account, "MailerFunction", {"Records": received(account, "EmailJobQueue")})
+        assert mailed == {"batchItemFailures": []}
+        for job, position in ((jobs[0], 2), (jobs[0], 1), (jobs[2], 1), (jobs[3], 1)):
+            account.expect("personalize-events", "put_events", {})
+            followed = invoke(account, "ReviewFunction", pick_link(job, position))
+            assert followed["statusCode"] == 200, followed["body"]
+        environment = {
+            "WATCHNEXT_PARAMETER_PATH": f"/watchnext/{STAGE}",
+            "WATCHNEXT_EXPERIMENT_EMAILS_TABLE": account.stack.ref("ExperimentEmailsTable"),
+        }
+
+        with account.acting_as("ExperimentRole"):
+            shown = CliRunner().invoke(app, ["experiment", "status", "--aws"], env=environment)
+
+        assert shown.exit_code == 0, shown.output
+        figures = {line.split()[0]: line.split()[1:4] for line in shown.output.splitlines()[2:4]}
+        # viewers, emails, clicks
+        assert figures == {"control": ["1", "2", "2"], "challenger": ["1", "1", "1"]}
+        assert "verdict: not yet" in shown.output
+        account.assert_no_pending_responses()
+
+
+def keep_email(running: Experiment, viewer: str, job_id: str, clicked: bool) -> None:
+    """An experiment email as the mailer keeps it, its first pick followed or not."""
+    arm = running.arm_for(viewer).name
+    item: dict[str, Any] = {
+        "user_id": {"S": viewer}, "job_id": {"S": job_id}, "experiment": {"S": running.name},
+        "arms": {"L": [{"S": arm}, {"S": arm}]},
+    }  # fmt: skip
+    if clicked:
+        item["clicked"] = {"NS": ["1"]}
+    boto3.client("dynamodb", region_name=REGION).put_item(
+        TableName="ExperimentEmailsTable", Item=item
+    )
+
+
+def test_promote_on_aws_without_an_arm_publishes_the_winner_of_the_status() -> None:
+    """Challenger viewers click four emails in five, control viewers one in five: `status
+    --aws` names the challenger, and `promote --aws` with no --arm publishes its campaign."""
+    running = experiment()
+    with deployed() as account:
+        publish(account, campaign_arn=CAMPAIGN_ARN, experiment=running.to_json())
+        environment = {
+            "WATCHNEXT_PARAMETER_PATH": f"/watchnext/{STAGE}",
+            "WATCHNEXT_EXPERIMENT_EMAILS_TABLE": account.stack.ref("ExperimentEmailsTable"),
+        }
+        for n in range(300):
+            viewer = f"viewer-{n}"
+            rate = 4 if running.arm_for(viewer).name == "challenger" else 1
+            keep_email(running, viewer, f"job-{n}", clicked=n % 5 < rate)
+
+        with account.acting_as("ExperimentRole"):
+            shown = CliRunner().invoke(app, ["experiment", "status", "--aws"], env=environment)
+            promoted = CliRunner().invoke(
+                app, ["experiment", "promote", running.name, "--aws"], env=environment
+            )
+
+        assert "verdict: winner (challenger)" in shown.output, shown.output
+        assert promoted.exit_code == 0, promoted.output
+        published = boto3.client("ssm", region_name=REGION).get_parameter(
+            Name=f"/watchnext/{STAGE}/campaign-arn"
+        )
+        assert published["Parameter"]["Value"] == CHALLENGER_ARN
+
+
+def test_on_aws_status_and_promote_say_what_to_change_in_one_line() -> None:
+    running = experiment()
+    with deployed() as account:
+        publish(account, campaign_arn=CAMPAIGN_ARN, experiment=running.to_json())
+        environment = {"WATCHNEXT_PARAMETER_PATH": f"/watchnext/{STAGE}"}
+        with account.acting_as("ExperimentRole"):
+            no_table = CliRunner().invoke(app, ["experiment", "status", "--aws"], env=environment)
+            environment["WATCHNEXT_EXPERIMENT_EMAILS_TABLE"] = "ExperimentEmailsTable"
+            other = CliRunner().invoke(
+                app, ["experiment", "status", "other", "--aws"], env=environment
+            )
+            too_soon = CliRunner().invoke(
+                app, ["experiment", "promote", running.name, "--aws"], env=environment
+            )
+
+    assert no_table.exit_code == 2
+    assert "set WATCHNEXT_EXPERIMENT_EMAILS_TABLE" in no_table.output
+    assert other.exit_code == 2
+    assert "'other' is not running on AWS ('hrnn-vs-v2' is)" in other.output
+    assert too_soon.exit_code == 2
+    assert "has no winner (not yet): wait, or choose with --arm ARM" in too_soon.output
+    for answer in (no_table, other, too_soon):
+        assert "Traceback" not in answer.output
+        assert len(answer.output.strip().splitlines()) == 1, answer.output

@@ -172,7 +172,7 @@ def test_the_engagement_report_prints_json_and_draws_a_plot(tmp_path: Path) -> N
     log = SqliteEngagementLog(db)
     log.sent(email_job("job-1"), at=100.0)
     log.sent(email_job("job-2"), at=100.0)
-    log.clicked("job-1", 1, "item-0", at=130.0)
+    log.clicked("u-1", "job-1", 1, "item-0", at=130.0)
     db.close()
 
     result = runner.invoke(

@@ -107,7 +107,8 @@ def test_forget_refuses_while_a_demo_holds_the_folder(tmp_path: Path, trained: P
 
 
 TARGETS = ErasureTargets(
-    email_state_table="EmailStateTable", data_bucket="databucket", data_prefix="training",
+    email_state_table="EmailStateTable", experiment_emails_table="ExperimentEmailsTable",
+    data_bucket="databucket", data_prefix="training",
     dataset_group_arn=f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-group/watchnext-{STAGE}",
     personalize_role_arn=f"arn:aws:iam::{ACCOUNT}:role/PersonalizeRole",
     parameter_path=f"/watchnext/{STAGE}",
@@ -119,6 +120,10 @@ def test_on_aws_the_viewer_is_erased_as_the_erasure_role_allows() -> None:
         admin = boto3.client("dynamodb", region_name=REGION)
         for key in (f"latest#{VIEWER}", f"optout#{VIEWER}", Recipient(address=ADDRESS).key):
             admin.put_item(TableName="EmailStateTable", Item={"pk": {"S": key}})
+        for viewer, job in ((VIEWER, "job-1"), (VIEWER, "job-2"), ("someone-else", "job-3")):
+            admin.put_item(TableName="ExperimentEmailsTable", Item={
+                "user_id": {"S": viewer}, "job_id": {"S": job}, "experiment": {"S": "e"},
+            })  # fmt: skip
         account.expect(
             "personalize", "create_data_deletion_job",
             {"dataDeletionJobArn": "arn:aws:personalize:us-east-1:1:data-deletion-job/x"},
@@ -135,6 +140,9 @@ def test_on_aws_the_viewer_is_erased_as_the_erasure_role_allows() -> None:
 
         account.assert_no_pending_responses()
         assert (erased["email state"], job.endswith("/x")) == (2, True)
+        assert erased["experiment emails"] == 2
+        kept = admin.scan(TableName="ExperimentEmailsTable")["Items"]
+        assert [item["job_id"]["S"] for item in kept] == ["job-3"]
         assert by_address["opt-outs kept as a digest"] == 1
         keys = {i["pk"]["S"] for i in admin.scan(TableName="EmailStateTable")["Items"]}
         assert keys == {suppression_key(ADDRESS)}

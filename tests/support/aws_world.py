@@ -18,6 +18,7 @@ from moto import mock_aws
 
 from tests.support import resource, template
 from tests.support.aws_account import AwsAccount
+from tests.support.deployment import create_table
 from tests.support.service_rules import columns_of
 from watchnext.adapters.aws.clients import AwsClients
 from watchnext.adapters.http.review_api import ReviewApi
@@ -88,13 +89,7 @@ def _create_tables(clients: AwsClients) -> dict[str, str]:
     for logical_id, spec in template()["Resources"].items():
         if spec["Type"] != "AWS::DynamoDB::Table":
             continue
-        props = spec["Properties"]
-        clients.dynamodb.create_table(
-            TableName=logical_id,
-            KeySchema=props["KeySchema"],
-            AttributeDefinitions=props["AttributeDefinitions"],
-            BillingMode=props["BillingMode"],
-        )
+        create_table(clients.dynamodb, logical_id, spec["Properties"])
         names[logical_id] = logical_id
     return names
 

@@ -18,16 +18,22 @@ from tests.support.stack import REGION, Stack
 SECRET_VALUE = "s" * 64
 
 
+def create_table(dynamodb: Any, name: str, properties: Mapping[str, Any]) -> None:
+    """A table as its template properties define it: keys, attributes and indexes."""
+    indexes = properties.get("GlobalSecondaryIndexes")
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=properties["KeySchema"],
+        AttributeDefinitions=properties["AttributeDefinitions"],
+        BillingMode=properties["BillingMode"],
+        **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
+    )
+
+
 def _tables(stack: Stack, session: boto3.session.Session) -> None:
     dynamodb = session.client("dynamodb")
     for logical_id in stack.resources("AWS::DynamoDB::Table"):
-        properties = stack.properties(logical_id)
-        dynamodb.create_table(
-            TableName=stack.physical_name(logical_id),
-            KeySchema=properties["KeySchema"],
-            AttributeDefinitions=properties["AttributeDefinitions"],
-            BillingMode=properties["BillingMode"],
-        )
+        create_table(dynamodb, stack.physical_name(logical_id), stack.properties(logical_id))
 
 
 def _queues(stack: Stack, session: boto3.session.Session) -> None:

@@ -271,7 +271,9 @@ def _arns(service: str, operation: str, params: Mapping[str, Any]) -> list[str]:
     p = params
     if service == "dynamodb":
         tables = list(p["RequestItems"]) if "RequestItems" in p else [p["TableName"]]
-        return [f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}" for table in tables]
+        # A Query or Scan of an index is authorized on the index, not on its table.
+        index = f"/index/{p['IndexName']}" if "IndexName" in p else ""
+        return [f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}{index}" for table in tables]
     if service == "sqs":
         return [f"arn:aws:sqs:{REGION}:{ACCOUNT}:{str(p['QueueUrl']).rsplit('/', 1)[1]}"]
     if service == "ssm":

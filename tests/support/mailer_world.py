@@ -12,7 +12,7 @@ from moto import mock_aws
 
 from tests.support import resource
 from tests.support.aws_account import AwsAccount
-from tests.support.deployment import sqs_records
+from tests.support.deployment import create_table, sqs_records
 from tests.support.stack import Stack
 from watchnext.adapters.aws.email_jobs import JobHandler
 from watchnext.adapters.aws.email_state import DynamoDbEmailState
@@ -27,11 +27,9 @@ class World:
     def __init__(self, account: AwsAccount) -> None:
         self.account = account
         admin = boto3.session.Session(region_name="us-east-1")
-        props = resource("EmailStateTable")["Properties"]
-        admin.client("dynamodb").create_table(
-            TableName="EmailStateTable", KeySchema=props["KeySchema"],
-            AttributeDefinitions=props["AttributeDefinitions"], BillingMode="PAY_PER_REQUEST",
-        )  # fmt: skip
+        create_table(
+            admin.client("dynamodb"), "EmailStateTable", resource("EmailStateTable")["Properties"]
+        )
         self.admin_sqs = admin.client("sqs")
         self.queue_url = self.admin_sqs.create_queue(QueueName="EmailJobQueue")["QueueUrl"]
         with account.acting_as("MailerFunction"):

@@ -10,6 +10,7 @@ from watchnext.adapters.aws.catalog import DynamoDBCatalog
 from watchnext.adapters.aws.clients import AwsClients
 from watchnext.adapters.aws.email_queue import SqsEmailQueue
 from watchnext.adapters.aws.email_state import DynamoDbEmailState
+from watchnext.adapters.aws.experiment_emails import DynamoDbExperimentEmails
 from watchnext.adapters.aws.parameters import SsmParameters
 from watchnext.adapters.aws.personalize import PersonalizeEventRecorder, PersonalizeRecommender
 from watchnext.adapters.http.review_api import Idempotency, ReviewApi
@@ -80,6 +81,7 @@ def aws_review_api(
             ledger=state,
             signing_key=signing_key,
             title_url_template=settings.title_url_template,
+            engagement=aws_experiment_emails(settings, clients),
         )
 
     return ReviewApi(
@@ -100,6 +102,15 @@ def unsubscribe_key(settings: Settings, clients: AwsClients) -> Callable[[], byt
     secret = require(settings.unsubscribe_secret, "unsubscribe_secret", "links need a key")
     provider = SecretsProvider(boto3_client=clients.other("secretsmanager"))
     return lambda: str(provider.get(secret, max_age=300)).encode()
+
+
+def aws_experiment_emails(
+    settings: Settings, clients: AwsClients
+) -> DynamoDbExperimentEmails | None:
+    """Where experiment emails are kept for their status; none when the stack has no table."""
+    if settings.experiment_emails_table is None:
+        return None
+    return DynamoDbExperimentEmails(clients.dynamodb, settings.experiment_emails_table)
 
 
 def aws_email_state(settings: Settings, clients: AwsClients) -> DynamoDbEmailState:

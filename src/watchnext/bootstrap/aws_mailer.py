@@ -6,7 +6,7 @@ from __future__ import annotations
 from watchnext.adapters.aws.channels import channel_class
 from watchnext.adapters.aws.clients import AwsClients
 from watchnext.adapters.aws.email_jobs import JobHandler
-from watchnext.bootstrap.aws import aws_email_state, unsubscribe_key
+from watchnext.bootstrap.aws import aws_email_state, aws_experiment_emails, unsubscribe_key
 from watchnext.service.delivery import Delivery
 from watchnext.service.ports import Mailer
 from watchnext.settings import Settings, require
@@ -27,5 +27,6 @@ def aws_job_handler(settings: Settings, clients: AwsClients | None = None) -> Jo
         cooldown_seconds=settings.email_cooldown_seconds,
         address_limit=settings.email_address_limit,
         address_window_seconds=settings.email_address_window_seconds,
+        engagement=aws_experiment_emails(settings, clients),
     )
     return JobHandler(delivery, clients.sqs, queue_url)

@@ -41,13 +41,25 @@ def _experiments(data_dir: Path) -> Iterator[SqliteExperiments]:
         yield SqliteExperiments(db)
 
 
-def _on_aws() -> SsmExperiments:
+def _on_aws(*, with_emails: bool = False) -> SsmExperiments:
     import boto3
 
+    from watchnext.adapters.aws.experiment_emails import DynamoDbExperimentEmails
     from watchnext.adapters.aws.experiments import SsmExperiments
     from watchnext.settings import Settings
 
-    return SsmExperiments(boto3.client("ssm"), Settings().parameter_path)
+    settings = Settings()
+    emails = None
+    if with_emails:
+        if settings.experiment_emails_table is None:
+            raise fail(
+                "set WATCHNEXT_EXPERIMENT_EMAILS_TABLE to the stack's ExperimentEmailsTableName "
+                "output: the status is read from there"
+            )
+        emails = DynamoDbExperimentEmails(
+            boto3.client("dynamodb"), settings.experiment_emails_table
+        )
+    return SsmExperiments(boto3.client("ssm"), settings.parameter_path, emails)
 
 
 @app.command(cls=Command)
@@ -144,11 +156,9 @@ def status(
     """Per arm: viewers, emails, clicks, click-through; the difference with its always-valid
     interval; and the verdict: winner, not yet, or no difference at this size."""
     if aws:
-        raise fail(
-            "status needs each email's clicks by viewer, which the deployed stack does not keep "
-            "yet (metric attribution counts events per arm in CloudWatch, without viewers): "
-            "read the per-arm figures there, and promote with --arm"
-        )
+        with user_errors():
+            typer.echo(_status_text(_on_aws(with_emails=True).status(name)))
+        return
     with _experiments(data_dir) as experiments:
         typer.echo(_status_text(_status(experiments, name)))
 
@@ -221,23 +231,25 @@ def promote(
     """Serve the winner's model from the next review on (the experiment stops). On AWS the
     winner's campaign ARN is published as campaign-arn, which the review function reads."""
     if aws:
-        if arm is None:
-            raise fail("on AWS, name the arm to promote: --arm ARM (status is local only)")
         with user_errors():
-            winner = _on_aws().promote(name, arm)
-        typer.echo(f"{arm} promoted on AWS: campaign-arn is now {winner.recommender}")
+            on_aws = _on_aws(with_emails=arm is None)
+            promoted = on_aws.promote(name, arm or _winner(on_aws.status(name)))
+        typer.echo(f"{promoted.name} promoted on AWS: campaign-arn is now {promoted.recommender}")
         return
     with _experiments(data_dir) as experiments:
         found = _status(experiments, name)
-        chosen = arm or found.winner
-        if chosen is None:
-            raise fail(
-                f"experiment {name} has no winner ({found.verdict.value}): wait, or choose "
-                "with --arm ARM"
-            )
-        winner = found.experiment.arm_named(chosen)
+        winner = found.experiment.arm_named(arm or _winner(found))
         experiments.promote(name, winner)
-    typer.echo(f"{chosen} promoted: the local stack now serves {winner.recommender}")
+    typer.echo(f"{winner.name} promoted: the local stack now serves {winner.recommender}")
+
+
+def _winner(found: ExperimentStatus) -> str:
+    if found.winner is None:
+        raise fail(
+            f"experiment {found.experiment.name} has no winner ({found.verdict.value}): wait, "
+            "or choose with --arm ARM"
+        )
+    return found.winner
 
 
 @app.command(cls=Command)

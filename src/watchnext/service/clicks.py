@@ -60,10 +60,12 @@ class Clicks:
         if not self.ledger.first_use(claims.click_id, claims.expires_at):
             raise ReplayedClickError(destination)
         try:
+            if self.engagement is not None:  # idempotent: first, so a retry can complete it
+                self.engagement.clicked(
+                    claims.user_id, claims.job_id, claims.position, claims.item_id, now
+                )
             self.recorder.record(click_event(claims, now))
         except Exception:
             self.ledger.forget_use(claims.click_id)  # the viewer may try the link again
             raise
-        if self.engagement is not None:
-            self.engagement.clicked(claims.job_id, claims.position, claims.item_id, now)
         return destination

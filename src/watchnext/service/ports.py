@@ -98,12 +98,13 @@ class ClickLedger(Protocol):
 
 
 class EngagementLog(Protocol):
-    """Sent emails and followed links, for the engagement report (the local stack keeps one;
-    on AWS, Personalize's metric attribution counts them)."""
+    """Sent emails and followed links: locally every one, for the engagement report; on AWS
+    those of an experiment, for its status (Personalize's metric attribution counts the rest)."""
 
     def sent(self, job: EmailJob, at: float) -> None: ...
 
-    def clicked(self, job_id: str, position: int, item_id: str, at: float) -> None: ...
+    def clicked(self, user_id: str, job_id: str, position: int, item_id: str, at: float) -> None:
+        """Idempotent: the same link followed again changes nothing."""
 
 
 class MetricsSink(Protocol):

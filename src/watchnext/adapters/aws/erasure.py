@@ -1,8 +1,9 @@
 """Right to erasure on AWS (`watchnext forget --aws`), as the stack's ErasureRole allows.
 
 * **A viewer**: their items of the email state table go (``latest#``, the legacy
-  ``optout#``), and Personalize's ``CreateDataDeletionJob`` deletes their interactions and
-  user data from the dataset group; solutions drop them at their next training (Personalize
+  ``optout#``), and those of the experiment-emails table (`experiment_emails`), and
+  Personalize's ``CreateDataDeletionJob`` deletes their interactions and user data from the
+  dataset group; solutions drop them at their next training (Personalize
   developer guide, "Deleting users"; API_CreateDataDeletionJob). The job reads a CSV with a
   ``USER_ID`` column, written under the data prefix, where the Personalize role may read.
 * **An address**: its opt-out is replaced by a digest that still stops mail
@@ -20,10 +21,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from watchnext.adapters.aws.experiment_emails import DynamoDbExperimentEmails
 from watchnext.domain.email import Recipient, suppression_key
 
 OUTPUTS = {
     "email_state_table": "EmailStateTableName",
+    "experiment_emails_table": "ExperimentEmailsTableName",
     "data_bucket": "DataBucketName",
     "data_prefix": "DataPrefix",
     "dataset_group_arn": "DatasetGroupArn",
@@ -35,6 +38,7 @@ OUTPUTS = {
 @dataclass(frozen=True)
 class ErasureTargets:
     email_state_table: str
+    experiment_emails_table: str
     data_bucket: str
     data_prefix: str
     dataset_group_arn: str
@@ -66,6 +70,10 @@ class AwsErasure:
         erased: Counter[str] = Counter()
         for key in (f"latest#{user_id}", Recipient(legacy_user_id=user_id).key):
             erased["email state"] += self._delete(key)
+        experiment_emails = DynamoDbExperimentEmails(
+            self._dynamodb, self._targets.experiment_emails_table
+        )
+        erased["experiment emails"] += experiment_emails.forget_user(user_id)
         run = uuid.uuid4().hex[:12]
         key = f"{self._targets.data_prefix}/erasure/{run}.csv"
         quoted = '"' + user_id.replace('"', '""') + '"'

@@ -1,7 +1,8 @@
-"""Experiments on AWS (`watchnext experiment start|stop|promote --aws`), as the stack's
+"""Experiments on AWS (`watchnext experiment start|status|stop|promote --aws`), as the stack's
 ExperimentRole allows: the running experiment is the SSM parameter ``<path>/experiment``,
-which the review function reads with the campaign ARN (same path, same cache); promoting an
-arm publishes its campaign as ``<path>/campaign-arn``. No redeploy either way."""
+which the review function reads with the campaign ARN (same path, same cache); its status
+comes from the emails the mailer kept for it (`experiment_emails`); promoting an arm
+publishes its campaign as ``<path>/campaign-arn``. No redeploy either way."""
 
 from __future__ import annotations
 
@@ -14,11 +15,17 @@ from watchnext.settings import NOT_CONFIGURED
 if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
 
+    from watchnext.adapters.aws.experiment_emails import DynamoDbExperimentEmails
+    from watchnext.service.experiments import ExperimentStatus
+
 
 class SsmExperiments:
-    def __init__(self, client: SSMClient, path: str) -> None:
+    def __init__(
+        self, client: SSMClient, path: str, emails: DynamoDbExperimentEmails | None = None
+    ) -> None:
         self._client = client
         self._path = path.rstrip("/")
+        self._emails = emails
 
     @property
     def stage(self) -> str:
@@ -44,6 +51,18 @@ class SsmExperiments:
                     f"watchnext-{self.stage}-*, which the review function may ask"
                 )
         self._put(EXPERIMENT, experiment.to_json())
+
+    def status(self, name: str | None = None) -> ExperimentStatus:
+        """The running experiment's status (``name``, when given, must be it: a stopped
+        experiment's arms and design are no longer kept on AWS)."""
+        from watchnext.service.experiments import experiment_status
+
+        if self._emails is None:
+            raise ExperimentError("no experiment emails table to read the status from")
+        experiment = self.running() if name is None else self._running_named(name)
+        if experiment is None:
+            raise ExperimentError("no experiment is running on AWS")
+        return experiment_status(experiment, *self._emails.of_experiment(experiment.name))
 
     def stop(self, name: str) -> None:
         self._running_named(name)

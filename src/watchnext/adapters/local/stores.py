@@ -376,7 +376,7 @@ class SqliteEngagementLog:
                 ),
             )
 
-    def clicked(self, job_id: str, position: int, item_id: str, at: float) -> None:
+    def clicked(self, user_id: str, job_id: str, position: int, item_id: str, at: float) -> None:
         with self._db.transaction() as tx:
             tx.execute(
                 "INSERT OR IGNORE INTO clicks VALUES (?, ?, ?, ?)", (job_id, position, item_id, at)
