@@ -294,3 +294,38 @@ def test_on_aws_status_and_promote_say_what_to_change_in_one_line() -> None:
     for answer in (no_table, other, too_soon):
         assert "Traceback" not in answer.output
         assert len(answer.output.strip().splitlines()) == 1, answer.output
+
+
+def test_a_click_in_an_interleaved_email_counts_for_the_arm_that_drafted_the_pick() -> None:
+    """The arm comes from the email the mailer kept, not from the link: the viewer's link
+    says nothing about arms."""
+    running = experiment(Design.INTERLEAVING)
+    job = email_job("job-1", VIEWER)
+    first, second = (pick.item_id for pick in job.recommendations)
+    job = job.model_copy(
+        update={"experiment": running.name, "arms": {first: "control", second: "challenger"}}
+    )
+    with deployed() as account:
+        publish(
+            account, campaign_arn=CAMPAIGN_ARN, tracking_id=TRACKING_ID,
+            metric_attribution_arn=METRIC_ATTRIBUTION, experiment=running.to_json(),
+        )  # fmt: skip
+        boto3.client("sqs", region_name=REGION).send_message(
+            QueueUrl=account.stack.ref("EmailJobQueue"), MessageBody=job.model_dump_json()
+        )
+        account.expect("sesv2", "send_email", {"MessageId": "ses-1"})
+        invoke(account, "MailerFunction", {"Records": received(account, "EmailJobQueue")})
+        account.expect(
+            "personalize-events", "put_events", {},
+            {"trackingId": TRACKING_ID, "userId": VIEWER, "sessionId": ANY, "eventList": [{
+                "eventId": ANY, "eventType": "CLICK", "eventValue": 1.0, "itemId": second,
+                "sentAt": ANY,
+                "metricAttribution": {"eventAttributionSource": "email/hrnn-vs-v2/challenger"},
+            }]},
+        )  # fmt: skip
+
+        followed = invoke(account, "ReviewFunction", pick_link(job, 2))
+
+        assert followed["statusCode"] == 200, followed["body"]
+        assert "challenger" not in followed["body"]
+        account.assert_no_pending_responses()

@@ -12,14 +12,17 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from watchnext.domain.events import CLICK, InteractionEvent
 from watchnext.domain.experiment import (
     Arm,
     Design,
     Experiment,
     ExperimentError,
+    attribution_source,
     credit,
     team_draft,
 )
+from watchnext.domain.review import EventSource
 from watchnext.domain.sequential import (
     MIN_VIEWERS_PER_ARM,
     Verdict,
@@ -282,3 +285,22 @@ def test_an_interleaved_pick_keeps_the_explanation_of_the_arm_that_drafted_it() 
                 assert (item.arm, item.because) in {("arm0", None), ("arm1", "star-wars")}
         assert ranked.experiment == mixed.name
         assert ranked.recommendation_id is None
+
+
+def event(
+    drafted_by: str | None = None, source: EventSource = EventSource.EMAIL
+) -> InteractionEvent:
+    return InteractionEvent(
+        "e-1", "viewer-1", "Lucy", CLICK, 1.0, STARTED, {}, source=source, drafted_by=drafted_by
+    )
+
+
+def test_each_event_counts_for_its_arm_in_metric_attribution() -> None:
+    ab, mixed = experiment(1, 1), experiment(1, 1, design=Design.INTERLEAVING)
+    viewers_arm = ab.arm_for("viewer-1").name
+
+    assert attribution_source(event(), None) == "email"
+    assert attribution_source(event(), ab) == f"email/als-vs-pop/{viewers_arm}"
+    # interleaving: a click counts for the arm that drafted its pick, anything else for none
+    assert attribution_source(event("arm1"), mixed) == "email/als-vs-pop/arm1"
+    assert attribution_source(event(source=EventSource.API), mixed) == "api"

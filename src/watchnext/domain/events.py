@@ -39,6 +39,9 @@ class InteractionEvent:
     """What the viewer was shown with the item, at most `MAX_IMPRESSION` ids."""
     source: EventSource | None = None
     """Where the event came from (Personalize's ``eventAttributionSource``)."""
+    drafted_by: str | None = None
+    """A click on an experiment's email: the arm that put the followed pick in the list (in an
+    interleaved list it is not the viewer's arm)."""
 
 
 def event_id_for(review: Review) -> str:

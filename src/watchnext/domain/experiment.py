@@ -242,10 +242,15 @@ def interleaved(
 
 
 def attribution_source(event: InteractionEvent, experiment: Experiment | None) -> str:
-    """Personalize's ``eventAttributionSource`` for ``event``: its source, and in an A/B
-    experiment the viewer's arm too (``email/als-vs-pop/treatment``), so metric attribution
-    counts each arm apart (at most 100 sources: 3 channels times the arms)."""
+    """Personalize's ``eventAttributionSource`` for ``event``: its source, and the arm it
+    counts for (``email/als-vs-pop/treatment``), so metric attribution counts each arm apart
+    (at most 100 sources: 3 channels times the arms). In A/B that is the viewer's arm; in
+    interleaving only a click has one, the arm that drafted the followed pick."""
     source = str(event.source)
-    if experiment is None or experiment.design is not Design.AB:
+    if experiment is None:
         return source
-    return f"{source}/{experiment.name}/{experiment.arm_for(event.user_id).name}"
+    if experiment.design is Design.AB:
+        return f"{source}/{experiment.name}/{experiment.arm_for(event.user_id).name}"
+    if event.drafted_by is not None:
+        return f"{source}/{experiment.name}/{event.drafted_by}"
+    return source

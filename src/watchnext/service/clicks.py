@@ -23,7 +23,7 @@ class ReplayedClickError(WatchNextError):
         self.title_url = title_url
 
 
-def click_event(claims: ClickClaims, at: float) -> InteractionEvent:
+def click_event(claims: ClickClaims, at: float, drafted_by: str | None = None) -> InteractionEvent:
     return InteractionEvent(
         event_id=claims.click_id,
         user_id=claims.user_id,
@@ -35,6 +35,7 @@ def click_event(claims: ClickClaims, at: float) -> InteractionEvent:
         recommendation_id=claims.recommendation_id,
         impression=claims.impression,
         source=EventSource.EMAIL,
+        drafted_by=drafted_by,
     )
 
 
@@ -60,11 +61,12 @@ class Clicks:
         if not self.ledger.first_use(claims.click_id, claims.expires_at):
             raise ReplayedClickError(destination)
         try:
+            drafted_by = None
             if self.engagement is not None:  # idempotent: first, so a retry can complete it
-                self.engagement.clicked(
+                drafted_by = self.engagement.clicked(
                     claims.user_id, claims.job_id, claims.position, claims.item_id, now
                 )
-            self.recorder.record(click_event(claims, now))
+            self.recorder.record(click_event(claims, now, drafted_by))
         except Exception:
             self.ledger.forget_use(claims.click_id)  # the viewer may try the link again
             raise

@@ -103,8 +103,11 @@ class EngagementLog(Protocol):
 
     def sent(self, job: EmailJob, at: float) -> None: ...
 
-    def clicked(self, user_id: str, job_id: str, position: int, item_id: str, at: float) -> None:
-        """Idempotent: the same link followed again changes nothing."""
+    def clicked(
+        self, user_id: str, job_id: str, position: int, item_id: str, at: float
+    ) -> str | None:
+        """Keep a followed link; the experiment arm that drafted its pick, if the email was
+        an experiment's. Idempotent: the same link followed again changes nothing."""
 
 
 class MetricsSink(Protocol):

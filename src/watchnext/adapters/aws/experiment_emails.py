@@ -62,23 +62,30 @@ class DynamoDbExperimentEmails:
                 extra={"job_id": job.job_id, "experiment": job.experiment},
             )
 
-    def clicked(self, user_id: str, job_id: str, position: int, item_id: str, at: float) -> None:
-        """Add ``position`` to the email's clicked positions: a set, so a retried link adds
-        nothing twice. An email sent for no experiment has no item and gets none."""
+    def clicked(
+        self, user_id: str, job_id: str, position: int, item_id: str, at: float
+    ) -> str | None:
+        """Add ``position`` to the email's clicked positions (a set, so a retried link adds
+        nothing twice); the arm of its pick. An email sent for no experiment has no item and
+        gets none."""
         with aws_errors_as_unavailable(
             "experiment emails table", retry_after_seconds=RETRY_SECONDS
         ):
             try:
-                self._client.update_item(
+                answer = self._client.update_item(
                     TableName=self._table,
                     Key={"user_id": {"S": user_id}, "job_id": {"S": job_id}},
                     UpdateExpression="ADD clicked :position",
                     ConditionExpression="attribute_exists(job_id)",
                     ExpressionAttributeValues={":position": {"NS": [str(position)]}},
+                    ReturnValues="ALL_NEW",
                 )
             except ClientError as error:
                 if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                     raise
+                return None
+        arms = answer.get("Attributes", {}).get("arms", {}).get("L", [])
+        return (arms[position - 1].get("S") or None) if 0 < position <= len(arms) else None
 
     def of_experiment(self, name: str) -> tuple[list[ExperimentEmail], dict[str, frozenset[int]]]:
         """Every email kept for experiment ``name``, and each one's clicked positions (by job)."""

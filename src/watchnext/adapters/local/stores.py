@@ -376,11 +376,16 @@ class SqliteEngagementLog:
                 ),
             )
 
-    def clicked(self, user_id: str, job_id: str, position: int, item_id: str, at: float) -> None:
+    def clicked(
+        self, user_id: str, job_id: str, position: int, item_id: str, at: float
+    ) -> str | None:
         with self._db.transaction() as tx:
             tx.execute(
                 "INSERT OR IGNORE INTO clicks VALUES (?, ?, ?, ?)", (job_id, position, item_id, at)
             )
+            row = tx.execute("SELECT arms FROM sent_emails WHERE job_id = ?", (job_id,)).fetchone()
+        arms = json.loads(str(row[0])) if row and row[0] else []
+        return arms[position - 1] if 0 < position <= len(arms) else None
 
     def report(self, confidence: float, since: float = 0.0) -> EngagementReport:
         """The report over the emails sent at or after ``since`` (epoch seconds)."""
