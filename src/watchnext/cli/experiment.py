@@ -15,6 +15,7 @@ import typer
 from watchnext.cli.errors import Command, fail, say, user_errors
 from watchnext.cli.local_state import local_database
 from watchnext.cli.options import DataDir
+from watchnext.domain.experiment import DEFAULT_ALPHA, DEFAULT_MIN_EFFECT
 
 if TYPE_CHECKING:
     from watchnext.adapters.aws.experiments import SsmExperiments
@@ -84,7 +85,7 @@ def start(
     ] = None,
     alpha: Annotated[
         float, typer.Option(metavar="X", help="The false-winner rate the test guarantees.")
-    ] = 0.05,
+    ] = DEFAULT_ALPHA,
     min_effect: Annotated[
         float,
         typer.Option(
@@ -92,7 +93,7 @@ def start(
             help="The smallest difference worth knowing (A/B: click-through; interleaving: "
             "share of lists won above 0.5).",
         ),
-    ] = 0.02,
+    ] = DEFAULT_MIN_EFFECT,
     data_dir: DataDir = Path("data"),
     aws: OnAws = False,
 ) -> None:
@@ -301,13 +302,14 @@ def summary(results: dict[str, Any]) -> str:
     from scipy.stats import binomtest
 
     lines = [f"click-through by arm: {results['click_through_by_arm']}"]
-    for design, aa in results["a_a"].items():
-        wins = aa["verdicts"]["winner"]
-        low, high = binomtest(wins, aa["runs"]).proportion_ci(0.95)
-        lines.append(
-            f"A/A {design}: {wins} false winners in {aa['runs']} (rate {wins / aa['runs']:.3f},"
-            f" 95% interval {low:.3f}-{high:.3f}; alpha {aa['alpha']})"
-        )
+    for null, name in (("a_a", "A/A"), ("viewers_disagree", "viewers who disagree")):
+        for design, aa in results[null].items():
+            wins = aa["verdicts"]["winner"]
+            low, high = binomtest(wins, aa["runs"]).proportion_ci(0.95)
+            lines.append(
+                f"{name} {design}: {wins} false winners in {aa['runs']} (rate"
+                f" {wins / aa['runs']:.3f}, 95% interval {low:.3f}-{high:.3f}; alpha {aa['alpha']})"
+            )
     for pair, designs in results["true_difference"].items():
         for design, study in designs.items():
             right = study["winners"].get(study["arms"][1], 0)

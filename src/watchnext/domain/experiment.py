@@ -48,15 +48,19 @@ class Arm:
     """The arm's weight in an A/B split (normalised over the arms)."""
 
 
+DEFAULT_ALPHA = 0.05
+DEFAULT_MIN_EFFECT = 0.02
+
+
 @dataclass(frozen=True)
 class Experiment:
     name: str
     arms: tuple[Arm, ...]
     design: Design
     started_at: datetime
-    alpha: float = 0.05
+    alpha: float = DEFAULT_ALPHA
     """The false-winner rate the sequential test guarantees, however often it is watched."""
-    min_effect: float = 0.02
+    min_effect: float = DEFAULT_MIN_EFFECT
     """The smallest difference worth knowing about: when the always-valid interval lies
     within ±min_effect, the verdict is "no difference at this size". For A/B it is in
     click-through (emails with a click); for interleaving in the share of decided lists one

@@ -24,7 +24,15 @@ from typing import Any
 import numpy as np
 
 from watchnext.domain.engagement import ClickModel
-from watchnext.domain.experiment import Arm, Design, Experiment, credit, team_draft
+from watchnext.domain.experiment import (
+    DEFAULT_ALPHA,
+    DEFAULT_MIN_EFFECT,
+    Arm,
+    Design,
+    Experiment,
+    credit,
+    team_draft,
+)
 from watchnext.domain.sequential import Evidence, Verdict, ViewerSums, share_of_wins, two_rates
 from watchnext.recommender.data import Interactions
 from watchnext.recommender.models import LocalRecommender
@@ -97,6 +105,30 @@ def _picks(
     return tuple(i for i in (index[item] for item in ranked) if i not in rated)[:K]
 
 
+MIRRORED = ("one way", "the other way")
+"""The arms of `mirrored`."""
+
+
+def mirrored(replayed: Replayed, first: str, second: str) -> Replayed:
+    """A null whose viewers disagree: every replayed viewer twice, once shown ``first`` as the
+    arm "one way" and ``second`` as "the other way", once the reverse. Over the viewers neither
+    arm is better, yet each viewer prefers one: the null an A/A (one model twice) cannot pose.
+    A variance taken over lists instead of viewers fails it."""
+    viewer_emails: list[range] = []
+    future_likes: list[frozenset[int]] = []
+    picks: tuple[list[tuple[int, ...]], list[tuple[int, ...]]] = ([], [])
+    for emails in replayed.viewer_emails:
+        for shown in ((first, second), (second, first)):
+            start = len(future_likes)
+            for email in emails:
+                future_likes.append(replayed.future_likes[email])
+                for side, label in enumerate(shown):
+                    picks[side].append(replayed.arms[label].picks[email])
+            viewer_emails.append(range(start, len(future_likes)))
+    arms = {label: ArmEmails(label, rows) for label, rows in zip(MIRRORED, picks, strict=True)}
+    return Replayed(viewer_emails, future_likes, arms)
+
+
 @dataclass(frozen=True)
 class Outcome:
     verdict: Verdict
@@ -111,8 +143,8 @@ def run_ab(
     clicks: ClickModel,
     seed: int,
     *,
-    alpha: float = 0.05,
-    min_effect: float = 0.02,
+    alpha: float = DEFAULT_ALPHA,
+    min_effect: float = DEFAULT_MIN_EFFECT,
     max_viewers: int = 20_000,
     stop_at_winner: bool = True,
 ) -> Outcome:
@@ -148,8 +180,8 @@ def run_interleaving(
     clicks: ClickModel,
     seed: int,
     *,
-    alpha: float = 0.05,
-    min_effect: float = 0.05,
+    alpha: float = DEFAULT_ALPHA,
+    min_effect: float = DEFAULT_MIN_EFFECT,
     max_viewers: int = 20_000,
     stop_at_winner: bool = True,
 ) -> Outcome:
@@ -223,7 +255,7 @@ def study(
     clicks: ClickModel,
     *,
     seed: int = 0,
-    alpha: float = 0.05,
+    alpha: float = DEFAULT_ALPHA,
     max_viewers: int = 20_000,
     stop_at_winner: bool = True,
 ) -> dict[str, Any]:
@@ -269,7 +301,7 @@ class StudyPlan:
     runs: int = 100
     aa_max_viewers: int = 2_000
     max_viewers: int = 20_000
-    alpha: float = 0.05
+    alpha: float = DEFAULT_ALPHA
     seed: int = 42
 
 
@@ -277,8 +309,9 @@ def run_studies(
     data: Interactions, params: dict[str, Any], plan: StudyPlan, clicks: ClickModel
 ) -> dict[str, Any]:
     """A/A for both designs (ALS live in both arms, watched to ``aa_max_viewers`` unless a
-    winner is called), then ALS live against popularity and against ALS static, for both
-    designs, each run stopped at its first verdict."""
+    winner is called), the same for viewers who disagree (`mirrored` ALS live and
+    popularity), then ALS live against popularity and against ALS static, for both designs,
+    each run stopped at its first verdict."""
     from watchnext.recommender.replay import ReplayPlan, windows
 
     _, test = windows(
@@ -304,20 +337,25 @@ def run_studies(
         data,
         test,
     )
-    aa = {
-        design.value: study(
-            replayed,
-            ("als live", "als live"),
-            design,
-            plan.aa_runs,
-            clicks,
-            seed=plan.seed,
-            alpha=plan.alpha,
-            max_viewers=plan.aa_max_viewers,
-            stop_at_winner=False,
-        )
-        for design in Design
-    }
+
+    def null_study(world: Replayed, arms: tuple[str, str]) -> dict[str, Any]:
+        return {
+            design.value: study(
+                world,
+                arms,
+                design,
+                plan.aa_runs,
+                clicks,
+                seed=plan.seed,
+                alpha=plan.alpha,
+                max_viewers=plan.aa_max_viewers,
+                stop_at_winner=False,
+            )
+            for design in Design
+        }
+
+    aa = null_study(replayed, ("als live", "als live"))
+    disagreeing = null_study(mirrored(replayed, "als live", "popularity"), MIRRORED)
     pairs = {
         "als live vs popularity": ("popularity", "als live"),
         "als live vs als static": ("als static", "als live"),
@@ -347,6 +385,7 @@ def run_studies(
             label: _click_through(replayed, label, clicks) for label in replayed.arms
         },
         "a_a": aa,
+        "viewers_disagree": disagreeing,
         "true_difference": true_difference,
     }
 
