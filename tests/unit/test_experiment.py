@@ -7,6 +7,7 @@ import math
 import random
 from collections import Counter
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pytest
@@ -267,8 +268,41 @@ def test_interleaving_status_credits_each_list_to_the_arm_whose_picks_were_click
     found = experiment_status(mixed, emails, clicked)
 
     assert found.decided_lists == 3
-    assert found.evidence.estimate == pytest.approx(2 / 3)  # the second arm's share
+    (only,) = found.comparisons
+    assert only.evidence.estimate == pytest.approx(2 / 3)  # the second arm's share
     assert [arm.clicks for arm in found.arms] == [2, 4]
+
+
+def three_arm_status(rates: tuple[float, float, float], viewers: int = 300) -> Any:
+    """An A/B of three arms, ``viewers`` per arm, each viewer one email clicked at the arm's
+    rate (spread evenly over the viewers, so the figures are exact)."""
+    from watchnext.service.experiments import ExperimentEmail, experiment_status
+
+    emails, clicked = [], {}
+    for arm, rate in enumerate(rates):
+        for n in range(viewers):
+            job = f"j{arm}-{n}"
+            emails.append(ExperimentEmail(job, f"v{arm}-{n}", (f"arm{arm}",) * 3))
+            if n % 10 < rate * 10:
+                clicked[job] = frozenset({1})
+    return experiment_status(experiment(1, 1, 1), emails, clicked)
+
+
+def test_an_ab_of_three_arms_names_the_arm_that_beats_both_others() -> None:
+    found = three_arm_status((0.1, 0.2, 0.4))
+
+    assert [(c.first, c.second) for c in found.comparisons] == [
+        ("arm0", "arm1"), ("arm0", "arm2"), ("arm1", "arm2"),
+    ]  # fmt: skip
+    assert [c.alpha for c in found.comparisons] == [pytest.approx(0.05 / 3)] * 3  # Bonferroni
+    assert (found.verdict, found.winner) == (Verdict.WINNER, "arm2")
+
+
+def test_an_ab_of_three_arms_names_no_winner_while_two_lead_together() -> None:
+    found = three_arm_status((0.1, 0.4, 0.4))
+
+    assert [c.better for c in found.comparisons] == ["arm1", "arm2", None]
+    assert (found.verdict, found.winner) == (Verdict.NOT_YET, None)
 
 
 def test_an_interleaved_pick_keeps_the_explanation_of_the_arm_that_drafted_it() -> None:

@@ -15,12 +15,12 @@ import typer
 from watchnext.cli.errors import Command, fail, say, user_errors
 from watchnext.cli.local_state import local_database
 from watchnext.cli.options import DataDir
-from watchnext.domain.experiment import DEFAULT_ALPHA, DEFAULT_MIN_EFFECT
+from watchnext.domain.experiment import DEFAULT_ALPHA, DEFAULT_MIN_EFFECT, Arm, Design, Experiment
 
 if TYPE_CHECKING:
     from watchnext.adapters.aws.experiments import SsmExperiments
     from watchnext.adapters.local.experiments import SqliteExperiments
-    from watchnext.service.experiments import ExperimentStatus
+    from watchnext.service.experiments import Comparison, ExperimentStatus
 
 app = typer.Typer(help="Online experiments between recommenders.", no_args_is_help=True)
 NO_STACK = "no local stack has run here yet; start one with make demo"
@@ -99,8 +99,6 @@ def start(
 ) -> None:
     """Start splitting viewers between recommenders; the running stack (or the deployed
     review function, within its parameter cache) follows without a restart."""
-    from watchnext.domain.experiment import Arm, Design, Experiment
-
     if design not in {d.value for d in Design}:
         raise fail(f"--design is ab or interleaving, not {design!r}")
     shares = share or [1.0] * len(arm)
@@ -175,12 +173,6 @@ def _status(experiments: SqliteExperiments, name: str | None) -> ExperimentStatu
 
 def _status_text(found: ExperimentStatus) -> str:
     experiment = found.experiment
-    low, high = found.interval
-    what = (
-        "share of decided lists won by " + experiment.arms[1].name
-        if experiment.design.value == "interleaving"
-        else f"click-through, {experiment.arms[1].name} minus {experiment.arms[0].name}"
-    )
     lines = [
         f"experiment {experiment.name} ({experiment.design.value}), alpha {experiment.alpha}",
         "arm            viewers   emails   clicks   click-through",
@@ -189,11 +181,23 @@ def _status_text(found: ExperimentStatus) -> str:
             f"   {arm.click_through:.3f}"
             for arm in found.arms
         ),
-        f"{what}: {found.evidence.estimate:.3f}, always-valid {1 - experiment.alpha:.0%}"
-        f" interval {_interval(low, high)}, p = {found.evidence.p_value:.3g}",
+        *(_comparison_text(experiment, comparison) for comparison in found.comparisons),
         f"verdict: {found.verdict.value}" + (f" ({found.winner})" if found.winner else ""),
     ]
     return "\n".join(lines)
+
+
+def _comparison_text(experiment: Experiment, comparison: Comparison) -> str:
+    what = (
+        f"share of decided lists won by {comparison.second}"
+        if experiment.design.value == "interleaving"
+        else f"click-through, {comparison.second} minus {comparison.first}"
+    )
+    low, high = comparison.interval
+    return (
+        f"{what}: {comparison.evidence.estimate:.3f}, always-valid {1 - comparison.alpha:.0%}"
+        f" interval {_interval(low, high)}, p = {comparison.evidence.p_value:.3g}"
+    )
 
 
 def _interval(low: float, high: float) -> str:

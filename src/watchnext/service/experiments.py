@@ -1,11 +1,14 @@
 """Where an experiment stands: per arm viewers, emails, clicks and click-through, and the
 sequential test's verdict (`watchnext.domain.sequential`), from the emails sent for it and
-the pick links followed."""
+the pick links followed. An A/B of more than two arms compares every pair, each at its share
+of alpha (Bonferroni: always-valid p-values stay valid under a union bound, however often
+watched), and names a winner only when one arm beats every other."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import combinations
 
 from watchnext.domain.experiment import Design, Experiment, credit
 from watchnext.domain.sequential import Evidence, Verdict, ViewerSums, share_of_wins, two_rates
@@ -35,29 +38,59 @@ class ArmFigures:
 
 
 @dataclass(frozen=True)
+class Comparison:
+    """Arm ``second`` against arm ``first``, tested at ``alpha``."""
+
+    first: str
+    second: str
+    evidence: Evidence
+    """A/B: ``second``'s click-through minus ``first``'s. Interleaving: the share of decided
+    lists ``second`` won."""
+    alpha: float
+    """The experiment's alpha, shared equally among its comparisons."""
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return self.evidence.interval(self.alpha)
+
+    @property
+    def better(self) -> str | None:
+        """The arm the test shows better; none until it rejects the null."""
+        if self.evidence.likelihood_ratio < 1 / self.alpha:
+            return None
+        return self.second if self.evidence.estimate > self.evidence.null else self.first
+
+    def within(self, min_effect: float) -> bool:
+        """The interval lies within ±``min_effect`` of the null: no difference at this size."""
+        low, high = self.interval
+        return self.evidence.null - min_effect < low and high < self.evidence.null + min_effect
+
+
+@dataclass(frozen=True)
 class ExperimentStatus:
     experiment: Experiment
     arms: tuple[ArmFigures, ...]
-    evidence: Evidence
-    """A/B: the second arm's click-through minus the first's. Interleaving: the share of
-    decided lists the second arm won."""
+    comparisons: tuple[Comparison, ...]
+    """Every pair of arms (interleaving has one)."""
     decided_lists: int
     """Interleaving: lists whose clicks preferred one arm (0 for A/B)."""
 
     @property
     def verdict(self) -> Verdict:
-        return self.evidence.verdict(self.experiment.alpha, self.experiment.min_effect)
-
-    @property
-    def interval(self) -> tuple[float, float]:
-        return self.evidence.interval(self.experiment.alpha)
+        if self.winner is not None:
+            return Verdict.WINNER
+        if all(c.within(self.experiment.min_effect) for c in self.comparisons):
+            return Verdict.NO_DIFFERENCE
+        return Verdict.NOT_YET
 
     @property
     def winner(self) -> str | None:
-        if self.verdict is not Verdict.WINNER:
-            return None
-        first, second = self.experiment.arms[0].name, self.experiment.arms[1].name
-        return second if self.evidence.estimate > self.evidence.null else first
+        """The arm shown better than every other arm, if one is."""
+        for arm in self.experiment.arms:
+            mine = [c for c in self.comparisons if arm.name in (c.first, c.second)]
+            if all(c.better == arm.name for c in mine):
+                return arm.name
+        return None
 
 
 def experiment_status(
@@ -65,15 +98,22 @@ def experiment_status(
     emails: Iterable[ExperimentEmail],
     clicked: Mapping[str, frozenset[int]],
 ) -> ExperimentStatus:
-    """``clicked``: job id → the 1-based positions of its followed pick links. The test
-    compares the first two arms (an A/B with more arms reports every arm's figures)."""
+    """``clicked``: job id → the 1-based positions of its followed pick links."""
     emails = list(emails)
     figures = tuple(_figures(arm.name, emails, clicked) for arm in experiment.arms)
     if experiment.design is Design.INTERLEAVING:
         lists = _decided_lists(experiment, emails, clicked)
-        return ExperimentStatus(experiment, figures, share_of_wins(lists), int(lists.emails))
-    first, second = (_viewer_sums(arm.name, emails, clicked) for arm in experiment.arms[:2])
-    return ExperimentStatus(experiment, figures, two_rates(first, second), 0)
+        control, challenger = (arm.name for arm in experiment.arms)
+        only = Comparison(control, challenger, share_of_wins(lists), experiment.alpha)
+        return ExperimentStatus(experiment, figures, (only,), int(lists.emails))
+    sums = {arm.name: _viewer_sums(arm.name, emails, clicked) for arm in experiment.arms}
+    pairs = list(combinations(sums, 2))
+    each = experiment.alpha / len(pairs)
+    comparisons = tuple(
+        Comparison(first, second, two_rates(sums[first], sums[second]), each)
+        for first, second in pairs
+    )
+    return ExperimentStatus(experiment, figures, comparisons, 0)
 
 
 def _figures(

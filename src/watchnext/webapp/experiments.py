@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from watchnext.service.experiments import ExperimentStatus
+from watchnext.service.experiments import Comparison, ExperimentStatus
 
 StatusSource = Callable[[], ExperimentStatus | None]
 """The running experiment's status, else the latest one's; None before any."""
@@ -78,23 +78,27 @@ def arm_rows(status: ExperimentStatus | None) -> list[dict[str, Any]]:
 def verdict_text(status: ExperimentStatus | None) -> str:
     if status is None:
         return NO_EXPERIMENT
-    experiment, evidence = status.experiment, status.evidence
-    low, high = status.interval
-    if experiment.design.value == "interleaving":
+    verdict = status.verdict.value + (f": {status.winner}" if status.winner else "")
+    tests = "; ".join(_comparison_text(status, c) for c in status.comparisons)
+    return f"{tests} (mSPRT). Verdict: {verdict}."
+
+
+def _comparison_text(status: ExperimentStatus, comparison: Comparison) -> str:
+    if status.experiment.design.value == "interleaving":
         what = (
-            f"{experiment.arms[1].name} won {evidence.estimate:.1%} of the "
+            f"{comparison.second} won {comparison.evidence.estimate:.1%} of the "
             f"{status.decided_lists} lists whose clicks chose an arm"
         )
     else:
         what = (
-            f"click-through of {experiment.arms[1].name} minus {experiment.arms[0].name}: "
-            f"{evidence.estimate:+.1%}"
+            f"click-through of {comparison.second} minus {comparison.first}: "
+            f"{comparison.evidence.estimate:+.1%}"
         )
+    low, high = comparison.interval
     interval = "none yet" if low == float("-inf") else f"{low:.3f} to {high:.3f}"
-    verdict = status.verdict.value + (f": {status.winner}" if status.winner else "")
     return (
-        f"{what}; always-valid {1 - experiment.alpha:.0%} interval {interval}, "
-        f"p = {evidence.p_value:.3g} (mSPRT). Verdict: {verdict}."
+        f"{what}; always-valid {1 - comparison.alpha:.0%} interval {interval}, "
+        f"p = {comparison.evidence.p_value:.3g}"
     )
 
 
