@@ -59,11 +59,19 @@ class Evidence:
         radius = math.sqrt(v * (v + t2) / t2 * (math.log((v + t2) / v) - 2 * math.log(alpha)))
         return (self.estimate - radius, self.estimate + radius)
 
-    def verdict(self, alpha: float, min_effect: float) -> Verdict:
-        if self.likelihood_ratio >= 1 / alpha:
-            return Verdict.WINNER
+    def rejects(self, alpha: float) -> bool:
+        """The null is rejected at ``alpha``: Λ ≥ 1/alpha."""
+        return self.likelihood_ratio >= 1 / alpha
+
+    def within(self, alpha: float, min_effect: float) -> bool:
+        """The interval lies within ±``min_effect`` of the null: no difference at this size."""
         low, high = self.interval(alpha)
-        if self.null - min_effect < low and high < self.null + min_effect:
+        return self.null - min_effect < low and high < self.null + min_effect
+
+    def verdict(self, alpha: float, min_effect: float) -> Verdict:
+        if self.rejects(alpha):
+            return Verdict.WINNER
+        if self.within(alpha, min_effect):
             return Verdict.NO_DIFFERENCE
         return Verdict.NOT_YET
 

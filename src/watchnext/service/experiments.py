@@ -56,14 +56,9 @@ class Comparison:
     @property
     def better(self) -> str | None:
         """The arm the test shows better; none until it rejects the null."""
-        if self.evidence.likelihood_ratio < 1 / self.alpha:
+        if not self.evidence.rejects(self.alpha):
             return None
         return self.second if self.evidence.estimate > self.evidence.null else self.first
-
-    def within(self, min_effect: float) -> bool:
-        """The interval lies within ±``min_effect`` of the null: no difference at this size."""
-        low, high = self.interval
-        return self.evidence.null - min_effect < low and high < self.evidence.null + min_effect
 
 
 @dataclass(frozen=True)
@@ -79,7 +74,8 @@ class ExperimentStatus:
     def verdict(self) -> Verdict:
         if self.winner is not None:
             return Verdict.WINNER
-        if all(c.within(self.experiment.min_effect) for c in self.comparisons):
+        min_effect = self.experiment.min_effect
+        if all(c.evidence.within(c.alpha, min_effect) for c in self.comparisons):
             return Verdict.NO_DIFFERENCE
         return Verdict.NOT_YET
 
