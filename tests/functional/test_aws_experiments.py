@@ -288,7 +288,7 @@ def test_on_aws_status_and_promote_say_what_to_change_in_one_line() -> None:
     assert no_table.exit_code == 2
     assert "set WATCHNEXT_EXPERIMENT_EMAILS_TABLE" in no_table.output
     assert other.exit_code == 2
-    assert "'other' is not running on AWS ('hrnn-vs-v2' is)" in other.output
+    assert "there was no experiment 'other' on AWS" in other.output
     assert too_soon.exit_code == 2
     assert "has no winner (not yet): wait, or choose with --arm ARM" in too_soon.output
     for answer in (no_table, other, too_soon):
@@ -329,3 +329,30 @@ def test_a_click_in_an_interleaved_email_counts_for_the_arm_that_drafted_the_pic
         assert followed["statusCode"] == 200, followed["body"]
         assert "challenger" not in followed["body"]
         account.assert_no_pending_responses()
+
+
+def test_a_stopped_experiments_status_is_read_by_name_and_its_name_is_not_reused() -> None:
+    running = experiment()
+    with deployed() as account:
+        publish(account, campaign_arn=CAMPAIGN_ARN)
+        environment = {
+            "WATCHNEXT_PARAMETER_PATH": f"/watchnext/{STAGE}",
+            "WATCHNEXT_EXPERIMENT_EMAILS_TABLE": account.stack.ref("ExperimentEmailsTable"),
+        }
+        with account.acting_as("ExperimentRole"):
+            ssm = boto3.client("ssm", region_name=REGION)
+        experiments = SsmExperiments(ssm, f"/watchnext/{STAGE}")
+        experiments.start(running)
+        keep_email(running, viewer_in(running, "control"), "job-1", clicked=True)
+        experiments.stop(running.name)
+
+        with account.acting_as("ExperimentRole"):
+            shown = CliRunner().invoke(
+                app, ["experiment", "status", running.name, "--aws"], env=environment
+            )
+        with pytest.raises(ExperimentError, match="already an experiment 'hrnn-vs-v2' on AWS"):
+            experiments.start(running)
+
+        assert shown.exit_code == 0, shown.output
+        assert shown.output.splitlines()[2].split()[:4] == ["control", "1", "1", "1"]
+        assert experiments.running() is None

@@ -1,12 +1,16 @@
 """Experiments on AWS (`watchnext experiment start|status|stop|promote --aws`), as the stack's
 ExperimentRole allows: the running experiment is the SSM parameter ``<path>/experiment``,
-which the review function reads with the campaign ARN (same path, same cache); its status
-comes from the emails the mailer kept for it (`experiment_emails`); promoting an arm
-publishes its campaign as ``<path>/campaign-arn``. No redeploy either way."""
+which the review function reads with the campaign ARN (same path, same cache), and every
+experiment started is kept as ``<path>/experiments/<name>`` (below the path the function
+reads), so its status can be read after it stops. The status comes from the emails the
+mailer kept for it (`experiment_emails`); promoting an arm publishes its campaign as
+``<path>/campaign-arn``. No redeploy either way."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
 
 from watchnext.adapters.aws.parameters import CAMPAIGN_ARN, EXPERIMENT
 from watchnext.domain.experiment import Arm, Experiment, ExperimentError
@@ -17,6 +21,9 @@ if TYPE_CHECKING:
 
     from watchnext.adapters.aws.experiment_emails import DynamoDbExperimentEmails
     from watchnext.service.experiments import ExperimentStatus
+
+EXPERIMENTS = "experiments"
+"""Below the parameter path: one parameter per experiment started, named after it."""
 
 
 class SsmExperiments:
@@ -50,18 +57,38 @@ class SsmExperiments:
                     f"arm {arm.name!r}: {arm.recommender!r} is not a campaign ARN named "
                     f"watchnext-{self.stage}-*, which the review function may ask"
                 )
+        if self.named(experiment.name) is not None:
+            raise ExperimentError(
+                f"there was already an experiment {experiment.name!r} on AWS: choose another "
+                "name (its emails are kept under it)"
+            )
         self._put(EXPERIMENT, experiment.to_json())
+        self._put(f"{EXPERIMENTS}/{experiment.name}", experiment.to_json())
+
+    def named(self, name: str) -> Experiment | None:
+        """The experiment started as ``name``, running or not."""
+        try:
+            answer = self._client.get_parameter(Name=f"{self._path}/{EXPERIMENTS}/{name}")
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ParameterNotFound":
+                return None
+            raise
+        return Experiment.from_json(answer["Parameter"].get("Value", ""))
 
     def status(self, name: str | None = None) -> ExperimentStatus:
-        """The running experiment's status (``name``, when given, must be it: a stopped
-        experiment's arms and design are no longer kept on AWS)."""
+        """Experiment ``name``'s status, running or stopped; the running one's by default."""
         from watchnext.service.experiments import experiment_status
 
         if self._emails is None:
             raise ExperimentError("no experiment emails table to read the status from")
-        experiment = self.running() if name is None else self._running_named(name)
+        experiment = self.running()
+        if name is not None and (experiment is None or experiment.name != name):
+            experiment = self.named(name)
         if experiment is None:
-            raise ExperimentError("no experiment is running on AWS")
+            raise ExperimentError(
+                "no experiment is running on AWS" if name is None
+                else f"there was no experiment {name!r} on AWS"
+            )  # fmt: skip
         return experiment_status(experiment, *self._emails.of_experiment(experiment.name))
 
     def stop(self, name: str) -> None:
