@@ -137,9 +137,15 @@ class Outcome:
     emails: int
 
 
-def run_ab(
+Look = tuple[Evidence | None, int, int]
+"""After one email: the evidence (None when the email changed none), the viewers so far and
+the emails so far."""
+
+
+def run_experiment(
     replayed: Replayed,
     arms: tuple[str, str],
+    design: Design,
     clicks: ClickModel,
     seed: int,
     *,
@@ -148,11 +154,39 @@ def run_ab(
     max_viewers: int = 20_000,
     stop_at_winner: bool = True,
 ) -> Outcome:
-    """An A/B experiment between two arms' emails (the same label twice: an A/A), split by
-    `Experiment.arm_for` with a salt of its own, watched after every email. The outcome per
-    email is whether any pick was clicked; the test is on click-through per arm with
-    viewer-level (delta method) variance."""
-    experiment = _experiment(arms, Design.AB, seed, alpha, min_effect)
+    """One experiment between two arms' emails (the same label twice: an A/A), the test
+    judged after every email: the first verdict (or, with ``stop_at_winner`` off, the first
+    winner), else "not yet" after ``max_viewers``.
+
+    - A/B: viewers split by `Experiment.arm_for` with a salt of its own; the outcome per email
+      is whether any pick was clicked; the test is on click-through per arm with viewer-level
+      (delta method) variance.
+    - Interleaving: every email a team-draft mix of the two arms' picks; each click credited
+      to the arm that drafted it; the test on the share of decided lists the second arm wins.
+    """
+    if design is Design.AB:
+        experiment = _experiment(arms, design, seed, alpha, min_effect)
+        looks = _ab_looks(replayed, arms, experiment, clicks, seed, max_viewers)
+    else:
+        looks = _interleaving_looks(replayed, arms, clicks, seed, max_viewers)
+    emails = 0
+    for evidence, viewers, emails in looks:
+        if evidence is None:
+            continue
+        verdict = evidence.verdict(alpha, min_effect)
+        if verdict is not Verdict.NOT_YET and (stop_at_winner or verdict is Verdict.WINNER):
+            return _outcome(verdict, evidence, arms, viewers, emails)
+    return Outcome(Verdict.NOT_YET, None, max_viewers, emails)
+
+
+def _ab_looks(
+    replayed: Replayed,
+    arms: tuple[str, str],
+    experiment: Experiment,
+    clicks: ClickModel,
+    seed: int,
+    max_viewers: int,
+) -> Iterator[Look]:
     rng = np.random.default_rng(seed)
     rates = np.array([clicks.rate(p) for p in range(1, K + 1)])
     sums = (ViewerSums(), ViewerSums())
@@ -167,26 +201,12 @@ def run_ab(
             sent, clicked = sent + 1, clicked + int(rng.random() < chance)
             sums[side].add(sent, clicked, was=was)
             emails += 1
-            evidence = two_rates(*sums)
-            verdict = evidence.verdict(alpha, min_effect)
-            if verdict is not Verdict.NOT_YET and (stop_at_winner or verdict is Verdict.WINNER):
-                return _outcome(verdict, evidence, arms, arrival + 1, emails)
-    return Outcome(Verdict.NOT_YET, None, max_viewers, emails)
+            yield two_rates(*sums), arrival + 1, emails
 
 
-def run_interleaving(
-    replayed: Replayed,
-    arms: tuple[str, str],
-    clicks: ClickModel,
-    seed: int,
-    *,
-    alpha: float = DEFAULT_ALPHA,
-    min_effect: float = DEFAULT_MIN_EFFECT,
-    max_viewers: int = 20_000,
-    stop_at_winner: bool = True,
-) -> Outcome:
-    """Every email a team-draft mix of the two arms' picks; each click credited to the arm
-    that drafted it; the test on the share of decided lists the second arm wins."""
+def _interleaving_looks(
+    replayed: Replayed, arms: tuple[str, str], clicks: ClickModel, seed: int, max_viewers: int
+) -> Iterator[Look]:
     rng = np.random.default_rng(seed)
     coin = random.Random(seed)  # noqa: S311 - a simulation's coin, not a secret
     rates = [clicks.rate(p) for p in range(1, K + 1)]
@@ -205,15 +225,12 @@ def run_interleaving(
             emails += 1
             winner = credit(mixed.teams, clicked)
             if winner is None:
+                yield None, arrival + 1, emails
                 continue
             was = (decided, wins) if decided else None
             decided, wins = decided + 1, wins + winner
             lists.add(decided, wins, was=was)
-            evidence = share_of_wins(lists)
-            verdict = evidence.verdict(alpha, min_effect)
-            if verdict is not Verdict.NOT_YET and (stop_at_winner or verdict is Verdict.WINNER):
-                return _outcome(verdict, evidence, arms, arrival + 1, emails)
-    return Outcome(Verdict.NOT_YET, None, max_viewers, emails)
+            yield share_of_wins(lists), arrival + 1, emails
 
 
 def _experiment(
@@ -261,11 +278,11 @@ def study(
 ) -> dict[str, Any]:
     """``runs`` experiments of one design between two arms: how often each verdict came,
     which arm won how often, and the viewers and emails it took (median over decided runs)."""
-    run = run_ab if design is Design.AB else run_interleaving
     outcomes = [
-        run(
+        run_experiment(
             replayed,
             arms,
+            design,
             clicks,
             seed + n,
             alpha=alpha,
@@ -338,42 +355,38 @@ def run_studies(
         test,
     )
 
-    def null_study(world: Replayed, arms: tuple[str, str]) -> dict[str, Any]:
+    def each_design(
+        world: Replayed, arms: tuple[str, str], runs: int, max_viewers: int, stop: bool = True
+    ) -> dict[str, Any]:
         return {
             design.value: study(
                 world,
                 arms,
                 design,
-                plan.aa_runs,
+                runs,
                 clicks,
                 seed=plan.seed,
                 alpha=plan.alpha,
-                max_viewers=plan.aa_max_viewers,
-                stop_at_winner=False,
+                max_viewers=max_viewers,
+                stop_at_winner=stop,
             )
             for design in Design
         }
 
-    aa = null_study(replayed, ("als live", "als live"))
-    disagreeing = null_study(mirrored(replayed, "als live", "popularity"), MIRRORED)
+    nulls = {
+        "a_a": (replayed, ("als live", "als live")),
+        "viewers_disagree": (mirrored(replayed, "als live", "popularity"), MIRRORED),
+    }
+    null_studies = {
+        name: each_design(world, arms, plan.aa_runs, plan.aa_max_viewers, stop=False)
+        for name, (world, arms) in nulls.items()
+    }
     pairs = {
         "als live vs popularity": ("popularity", "als live"),
         "als live vs als static": ("als static", "als live"),
     }
     true_difference = {
-        name: {
-            design.value: study(
-                replayed,
-                arms,
-                design,
-                plan.runs,
-                clicks,
-                seed=plan.seed,
-                alpha=plan.alpha,
-                max_viewers=plan.max_viewers,
-            )
-            for design in Design
-        }
+        name: each_design(replayed, arms, plan.runs, plan.max_viewers)
         for name, arms in pairs.items()
     }
     return {
@@ -384,8 +397,7 @@ def run_studies(
         "click_through_by_arm": {
             label: _click_through(replayed, label, clicks) for label in replayed.arms
         },
-        "a_a": aa,
-        "viewers_disagree": disagreeing,
+        **null_studies,
         "true_difference": true_difference,
     }
 
