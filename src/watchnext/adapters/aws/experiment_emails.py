@@ -93,7 +93,11 @@ class DynamoDbExperimentEmails:
 
         emails: list[ExperimentEmail] = []
         clicked: dict[str, frozenset[int]] = {}
-        for item in self._items(name):
+        for item in self._query(
+            IndexName=BY_EXPERIMENT,
+            KeyConditionExpression="experiment = :name",
+            ExpressionAttributeValues={":name": {"S": name}},
+        ):
             job_id = item["job_id"]["S"]
             arms = tuple(arm["S"] or None for arm in item.get("arms", {}).get("L", []))
             emails.append(ExperimentEmail(job_id, item["user_id"]["S"], arms))
@@ -101,13 +105,6 @@ class DynamoDbExperimentEmails:
             if positions:
                 clicked[job_id] = frozenset(int(p) for p in positions)
         return emails, clicked
-
-    def _items(self, name: str) -> Iterator[dict[str, Any]]:
-        return self._query(
-            IndexName=BY_EXPERIMENT,
-            KeyConditionExpression="experiment = :name",
-            ExpressionAttributeValues={":name": {"S": name}},
-        )
 
     def forget_user(self, user_id: str) -> int:
         """Delete the viewer's items; how many there were."""
